@@ -1,0 +1,44 @@
+# Rectify — the two commands are `make demo` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DATABASE_URL_TEST_PG ?= postgres://postgres@127.0.0.1:5432/test
+export DATABASE_URL_TEST_PG
+
+.PHONY: setup demo test test-sqlite test-pg lint format messages bench clean
+
+# Idempotent: the venv and the locked dependencies, nothing else.
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11 / Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+# The main job: migrate, load the demo campaign once, serve it locally.
+demo: setup
+	$(VENV)/bin/rectify demo --serve --host $(HOST) --port $(PORT)
+
+# The whole suite: SQLite first, then PostgreSQL (required when CI=true).
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) scripts/run_tests.py
+
+lint: setup
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+# Regenerate and compile the translations (needs GNU gettext).
+messages: setup
+	cd rectify && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location
+	cd rectify && ../$(PY) ../manage.py compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3*

@@ -1,0 +1,243 @@
+"""Campaigns and what they organise: work groups, research activities, programs, indicators."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rectify.campaigns.choices import ActivityKind, DeadlineBasis
+
+
+class Campaign(models.Model):
+    """One time-boxed effort with its own lists, ledger and reports.
+
+    A subordinate unit's campaign names its parent campaign and rolls up into it.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(
+        _("short name"),
+        max_length=50,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[a-z0-9][a-z0-9-]*$", _("Use lower-case letters, digits and -."))
+        ],
+    )
+    org_unit = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("organising unit"),
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    description = models.TextField(_("description"), blank=True)
+    starts_on = models.DateField(_("start date"), null=True, blank=True)
+    ends_on = models.DateField(_("end date"), null=True, blank=True)
+    due_soon_days = models.PositiveSmallIntegerField(
+        _("due-soon window"),
+        default=5,
+        help_text=_("A measure counts as due soon this many days before its deadline."),
+    )
+    due_soon_basis = models.CharField(
+        _("due-soon window counted in"),
+        max_length=10,
+        choices=DeadlineBasis.choices,
+        default=DeadlineBasis.WORKING,
+    )
+    public_intake_enabled = models.BooleanField(_("public submission page open"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-starts_on", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The end date is before the start date.")})
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk:
+                raise ValidationError({"parent": _("A campaign cannot roll up into itself.")})
+            ancestor = ancestor.parent
+
+
+class WorkGroup(models.Model):
+    """A team sent to research its assigned regions or units (工作组)."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="work_groups"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_work_groups",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("members"),
+        blank=True,
+        related_name="work_groups",
+    )
+    regions = models.ManyToManyField(
+        "orgs.Region", verbose_name=_("assigned regions"), blank=True, related_name="work_groups"
+    )
+    org_units = models.ManyToManyField(
+        "orgs.OrgUnit", verbose_name=_("assigned units"), blank=True, related_name="work_groups"
+    )
+
+    class Meta:
+        verbose_name = _("work group")
+        verbose_name_plural = _("work groups")
+        ordering = ["campaign", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "name"],
+                name="%(app_label)s_%(class)s_unique_campaign_name",
+                violation_error_message=_("A work group with this name already exists."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ResearchActivity(models.Model):
+    """A symposium, interview, written consultation, field visit or online survey (调研活动)."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="activities"
+    )
+    work_group = models.ForeignKey(
+        WorkGroup,
+        verbose_name=_("work group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    held_on = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    region = models.ForeignKey(
+        "orgs.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    org_unit = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("unit visited"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    participant_count = models.PositiveIntegerField(_("participants"), default=0)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("research activity")
+        verbose_name_plural = _("research activities")
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Program(models.Model):
+    """A thematic rectification program (专项整治) grouping problems and measures."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="programs"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    group_label = models.CharField(
+        _("group"), max_length=50, blank=True, help_text=_('e.g. the "5" in "1+5+5+2"')
+    )
+    description = models.TextField(_("description"), blank=True)
+    roadmap = models.TextField(_("roadmap"), blank=True)
+    starts_on = models.DateField(_("start date"), null=True, blank=True)
+    ends_on = models.DateField(_("end date"), null=True, blank=True)
+    lead_unit = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("lead unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="programs",
+    )
+    problems = models.ManyToManyField(
+        "ledger.Problem", verbose_name=_("problems"), blank=True, related_name="programs"
+    )
+    measures = models.ManyToManyField(
+        "ledger.Measure", verbose_name=_("measures"), blank=True, related_name="programs"
+    )
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        ordering = ["campaign", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The end date is before the start date.")})
+
+
+class Indicator(models.Model):
+    """An outcome figure with unit, value and date (成效指标), e.g. 4,400万 beneficiaries."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    program = models.ForeignKey(
+        Program,
+        verbose_name=_("program"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="indicators",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+    unit = models.CharField(_("unit of measure"), max_length=20, blank=True)
+    as_of = models.DateField(_("as of"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["campaign", "id"]
+
+    def __str__(self):
+        return self.name

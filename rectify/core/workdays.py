@@ -1,0 +1,82 @@
+"""Working days in mainland China: official holidays and make-up workdays.
+
+Order of authority: the office's own CalendarDay rows (from the State Council's notice), then
+the chinese-calendar package, then plain Monday–Friday. The package only knows the years it
+ships data for; dates beyond it fall back to Mon–Fri and `uncovered_years()` says so, so pages
+can show a visible warning instead of silently guessing.
+"""
+
+import datetime as dt
+from functools import lru_cache
+
+import chinese_calendar
+
+from rectify.core.models import CalendarDay
+
+
+def _package_knows(day: dt.date) -> bool:
+    try:
+        chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=64)
+def _package_years() -> frozenset[int]:
+    return frozenset(y for y in range(2004, 2100) if _package_knows(dt.date(y, 6, 1)))
+
+
+def _overrides(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
+    rows = CalendarDay.objects.filter(date__range=(start, end)).values_list("date", "is_workday")
+    return dict(rows)
+
+
+def _is_workday(day: dt.date, overrides: dict[dt.date, bool]) -> bool:
+    if day in overrides:
+        return overrides[day]
+    if day.year in _package_years():
+        return chinese_calendar.is_workday(day)
+    return day.weekday() < 5
+
+
+def is_workday(day: dt.date) -> bool:
+    return _is_workday(day, _overrides(day, day))
+
+
+def add_working_days(start: dt.date, n: int) -> dt.date:
+    """The date n working days after `start` (n >= 0); n == 0 gives `start` itself."""
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    # Holidays never stretch more than ~10 days; 3n + 30 calendar days is a safe window.
+    overrides = _overrides(start, start + dt.timedelta(days=3 * n + 30))
+    day, left = start, n
+    while left:
+        day += dt.timedelta(days=1)
+        if _is_workday(day, overrides):
+            left -= 1
+    return day
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days in (start, end]; negative when end is before start."""
+    if end < start:
+        return -working_days_between(end, start)
+    overrides = _overrides(start, end)
+    count, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        count += _is_workday(day, overrides)
+    return count
+
+
+def uncovered_years(years) -> list[int]:
+    """Years among `years` for which neither the package nor the office's table has data."""
+    known = _package_years()
+    missing = sorted({y for y in years if y not in known})
+    if not missing:
+        return []
+    declared = set(
+        CalendarDay.objects.filter(date__year__in=missing).values_list("date__year", flat=True)
+    )
+    return [y for y in missing if y not in declared]

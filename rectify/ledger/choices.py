@@ -1,0 +1,97 @@
+"""Choices of the ledger. States carry a label and a colour; every badge comes from here."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MeasureState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_PROGRESS = "in_progress", _("In progress")
+    CLOSURE_REQUESTED = "closure_requested", _("Closure requested")
+    RETURNED = "returned", _("Returned")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
+
+
+# Bootstrap colour names for badges.
+MEASURE_STATE_COLORS = {
+    MeasureState.DRAFT: "secondary",
+    MeasureState.IN_PROGRESS: "primary",
+    MeasureState.CLOSURE_REQUESTED: "info",
+    MeasureState.RETURNED: "warning",
+    MeasureState.CLOSED: "success",
+    MeasureState.REOPENED: "danger",
+}
+
+# States in which the work is not finished (deadlines are watched).
+OPEN_STATES = (
+    MeasureState.DRAFT,
+    MeasureState.IN_PROGRESS,
+    MeasureState.CLOSURE_REQUESTED,
+    MeasureState.RETURNED,
+    MeasureState.REOPENED,
+)
+
+
+class ProblemState(models.TextChoices):
+    """Derived from a problem's measures, never stored (see ledger/derived.py)."""
+
+    NO_MEASURE = "no_measure", _("No measure yet")
+    IN_PROGRESS = "in_progress", _("Under rectification")
+    RECTIFIED = "rectified", _("Rectified")
+
+
+PROBLEM_STATE_COLORS = {
+    ProblemState.NO_MEASURE: "secondary",
+    ProblemState.IN_PROGRESS: "primary",
+    ProblemState.RECTIFIED: "success",
+}
+
+
+class DueStatus(models.TextChoices):
+    """Derived from deadline and state, never stored."""
+
+    NONE = "", _("On schedule")
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+
+
+DUE_STATUS_COLORS = {
+    DueStatus.NONE: "light",
+    DueStatus.DUE_SOON: "warning",
+    DueStatus.OVERDUE: "danger",
+}
+
+
+class MeasureMode(models.TextChoices):
+    IMMEDIATE = "immediate", _("Immediate")
+    PHASED = "phased", _("Phased")
+    LONG_TERM = "long_term", _("Long-term")
+
+
+class Source(models.TextChoices):
+    GRASSROOTS = "grassroots", _("Grassroots feedback")
+    WRITTEN = "written", _("Written consultation")
+    STUDY = "study", _("Study research")
+    INSPECTION = "inspection", _("Superior inspection feedback")
+    AUDIT = "audit", _("Audit")
+    SELF = "self", _("Self-inspection")
+
+
+class Nature(models.TextChoices):
+    THINKING = "thinking", _("Ideas and attitude")
+    STYLE = "style", _("Work style")
+    SYSTEM = "system", _("Rules and mechanisms")
+    CAPACITY = "capacity", _("Capacity")
+    SERVICE = "service", _("Service to the public")
+
+
+class Difficulty(models.TextChoices):
+    EASY = "easy", _("Easy")
+    MEDIUM = "medium", _("Medium")
+    HARD = "hard", _("Hard")
+
+
+class VerificationDecision(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted (closed)")
+    RETURNED = "returned", _("Returned")

@@ -1,0 +1,399 @@
+"""The ledger (整改台账): problem lists, categories, problems, measures and their records."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rectify.ledger.choices import (
+    MEASURE_STATE_COLORS,
+    Difficulty,
+    MeasureMode,
+    MeasureState,
+    Nature,
+    Source,
+    VerificationDecision,
+)
+
+
+class Category(models.Model):
+    """A node of the taxonomy problems are checked against (问题类别 / 对照标准)."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="categories",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    standard = models.TextField(_("standard checked against"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["campaign", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "parent", "name"],
+                name="%(app_label)s_%(class)s_unique_campaign_parent_name",
+                violation_error_message=_("This category already exists here."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ProblemList(models.Model):
+    """A named list of problems (问题清单), e.g. the four lists of "1+3"."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="problem_lists",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("problem list")
+        verbose_name_plural = _("problem lists")
+        ordering = ["campaign", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "name"],
+                name="%(app_label)s_%(class)s_unique_campaign_name",
+                violation_error_message=_("A list with this name already exists."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Problem(models.Model):
+    """A consolidated problem in the ledger; merges one or more feedback items."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="problems",
+    )
+    number = models.PositiveIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    public_title = models.CharField(
+        _("public title"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to the public on receipt-code pages; empty hides the problem there."),
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="problems",
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    nature = models.CharField(_("nature"), max_length=20, choices=Nature.choices, blank=True)
+    difficulty = models.CharField(
+        _("difficulty"), max_length=10, choices=Difficulty.choices, blank=True
+    )
+    is_prominent = models.BooleanField(_("prominent problem"), default=False)
+    lists = models.ManyToManyField(
+        ProblemList, verbose_name=_("problem lists"), blank=True, related_name="problems"
+    )
+    lead_unit = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("lead unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_problems",
+    )
+    region = models.ForeignKey(
+        "orgs.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="problems",
+    )
+    feedback_items = models.ManyToManyField(
+        "feedback.FeedbackItem",
+        through="ProblemFeedback",
+        verbose_name=_("feedback items"),
+        blank=True,
+        related_name="problems",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("problem")
+        verbose_name_plural = _("problems")
+        ordering = ["campaign", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "number"],
+                name="%(app_label)s_%(class)s_unique_campaign_number",
+                violation_error_message=_("A problem with this number already exists."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+
+class ProblemFeedback(models.Model):
+    """The link from a problem to an original feedback item, with its provenance."""
+
+    problem = models.ForeignKey(
+        Problem, verbose_name=_("problem"), on_delete=models.CASCADE, related_name="merges"
+    )
+    feedback_item = models.ForeignKey(
+        "feedback.FeedbackItem",
+        verbose_name=_("feedback item"),
+        on_delete=models.PROTECT,
+        related_name="merges",
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    merged_at = models.DateTimeField(_("merged"), auto_now_add=True)
+    reason = models.TextField(_("reason"), blank=True)
+    similarity = models.FloatField(_("similarity"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("merged feedback item")
+        verbose_name_plural = _("merged feedback items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["problem", "feedback_item"],
+                name="%(app_label)s_%(class)s_unique_problem_item",
+                violation_error_message=_("This item is already merged into this problem."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.problem_id} ← {self.feedback_item_id}"
+
+
+class Measure(models.Model):
+    """What will be done about a problem (整改措施). Its state changes only via ledger/states.py."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="measures",
+    )
+    problem = models.ForeignKey(
+        Problem, verbose_name=_("problem"), on_delete=models.CASCADE, related_name="measures"
+    )
+    content = models.TextField(_("measure"))
+    responsible_unit = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("responsible unit"),
+        on_delete=models.PROTECT,
+        related_name="measures",
+    )
+    responsible_person = models.CharField(_("responsible person"), max_length=50, blank=True)
+    mode = models.CharField(
+        _("mode"), max_length=12, choices=MeasureMode.choices, default=MeasureMode.PHASED
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True, db_index=True)
+    state = models.CharField(
+        _("state"),
+        max_length=20,
+        choices=MeasureState.choices,
+        default=MeasureState.DRAFT,
+        editable=False,
+        db_index=True,
+    )
+    phase_complete = models.BooleanField(
+        _("phase complete"),
+        default=False,
+        editable=False,
+        help_text=_("A long-term measure whose current phase is done; it stays open."),
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["problem__number", "id"]
+
+    def __str__(self):
+        head = self.content[:40] + ("…" if len(self.content) > 40 else "")
+        return f"{self.problem.number}-{self.pk} {head}"
+
+    def clean(self):
+        if self.mode != MeasureMode.LONG_TERM and self.deadline is None:
+            raise ValidationError(
+                {"deadline": _("Give a deadline (only long-term measures may omit it).")}
+            )
+        if self.problem_id and self.campaign_id and self.problem.campaign_id != self.campaign_id:
+            raise ValidationError({"problem": _("The problem belongs to another campaign.")})
+
+    def get_state_color(self) -> str:
+        return MEASURE_STATE_COLORS[self.state]
+
+
+class Milestone(models.Model):
+    """A dated step of a phased measure (阶段目标)."""
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    title = models.CharField(_("step"), max_length=200)
+    due_on = models.DateField(_("due"))
+    done_on = models.DateField(_("done"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["measure", "due_on", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class ProgressReport(models.Model):
+    """A dated update on a measure by its responsible unit (进展情况)."""
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="reports"
+    )
+    reported_on = models.DateField(_("date"))
+    text = models.TextField(_("progress"))
+    percent_done = models.PositiveSmallIntegerField(
+        _("percent done"), default=0, validators=[MaxValueValidator(100)]
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["measure", "-reported_on", "-id"]
+
+    def __str__(self):
+        return f"{self.reported_on} {self.percent_done}%"
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    """Content-addressed: the file lives under its sha256, so it is never silently replaced."""
+    return f"evidence/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Evidence(models.Model):
+    """An uploaded file backing a report (佐证材料); stored under its sha256."""
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    report = models.ForeignKey(
+        ProgressReport,
+        verbose_name=_("progress report"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence",
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True, editable=False)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["measure", "-uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Verification(models.Model):
+    """The office's decision on a closure request: accept (销号) or return (退回)."""
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="verifications"
+    )
+    decision = models.CharField(_("decision"), max_length=10, choices=VerificationDecision.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
+        ordering = ["measure", "-decided_at"]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} {self.measure_id}"

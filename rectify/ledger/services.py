@@ -1,0 +1,396 @@
+"""Every write to the ledger has its home here.
+
+Each function checks role and state, changes the rows, and writes the activity log in the same
+transaction. Views, the API, importers and commands call these; nothing else writes ledger data.
+Input is validated at the edge (forms, schemas); these raise only domain errors.
+"""
+
+import datetime as dt
+import hashlib
+
+from django.core.files.base import File
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rectify.audit.log import record, snapshot
+from rectify.core.errors import ConflictError, PermissionRefused
+from rectify.ledger import states
+from rectify.ledger.choices import MeasureState, VerificationDecision
+from rectify.ledger.models import (
+    Evidence,
+    Measure,
+    Milestone,
+    Problem,
+    ProblemFeedback,
+    ProgressReport,
+    Verification,
+)
+from rectify.orgs.scoping import access, can_change_measure
+
+# Fields of a measure that each kind of actor may edit directly (state is never among them).
+OFFICE_MEASURE_FIELDS = ("content", "responsible_unit", "responsible_person", "mode", "deadline")
+UNIT_MEASURE_FIELDS = ("content", "responsible_person")
+PROBLEM_FIELDS = (
+    "title",
+    "description",
+    "public_title",
+    "category",
+    "source",
+    "nature",
+    "difficulty",
+    "is_prominent",
+    "lead_unit",
+    "region",
+)
+
+
+def _require_office(actor, campaign) -> None:
+    if not access(actor, campaign).is_office:
+        raise PermissionRefused(_("Only the campaign office may do this."))
+
+
+def _require_measure_writer(actor, measure: Measure) -> None:
+    if not can_change_measure(actor, measure):
+        raise PermissionRefused(
+            _("Only the campaign office or the responsible unit may change this measure.")
+        )
+
+
+def _lock(measure: Measure, expected_version: int | None) -> Measure:
+    """Re-read the measure under a row lock and check the version the user saw."""
+    locked = (
+        Measure.objects.select_for_update()
+        .select_related("campaign", "responsible_unit")
+        .get(pk=measure.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise ConflictError(
+            _(
+                "Someone else changed this measure while you were editing it. "
+                "Nothing was saved; reload to see their change, then try again."
+            )
+        )
+    return locked
+
+
+# --- problems --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_problem(campaign, *, actor, title: str, source: str, **fields) -> Problem:
+    _require_office(actor, campaign)
+    lists = fields.pop("lists", ())
+    items = fields.pop("feedback_items", ())
+    number = (Problem.objects.filter(campaign=campaign).aggregate(n=Max("number"))["n"] or 0) + 1
+    problem = Problem.objects.create(
+        campaign=campaign,
+        number=fields.pop("number", None) or number,
+        title=title,
+        source=source,
+        created_by=actor if actor.is_authenticated else None,
+        **fields,
+    )
+    if lists:
+        problem.lists.set(lists)
+    record(problem, "problem.create", actor=actor, after=snapshot(problem, ["title", "source"]))
+    if items:
+        merge_feedback(problem, items, actor=actor, reason=str(_("Created from these items")))
+    return problem
+
+
+@transaction.atomic
+def update_problem(problem: Problem, *, actor, expected_version: int | None = None, **changes):
+    _require_office(actor, problem.campaign)
+    locked = Problem.objects.select_for_update().get(pk=problem.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ConflictError(
+            _("Someone else changed this problem while you were editing it. Nothing was saved.")
+        )
+    lists = changes.pop("lists", None)
+    unknown = set(changes) - set(PROBLEM_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    changed = [k for k, v in changes.items() if getattr(locked, k) != v]
+    before = snapshot(locked, changed)
+    for k in changed:
+        setattr(locked, k, changes[k])
+    if changed:
+        locked.version += 1
+        locked.save(update_fields=[*changed, "version", "updated_at"])
+        record(
+            locked, "problem.update", actor=actor, before=before, after=snapshot(locked, changed)
+        )
+    if lists is not None:
+        old = set(locked.lists.values_list("pk", flat=True))
+        new = {pl.pk for pl in lists}
+        if old != new:
+            locked.lists.set(lists)
+            record(
+                locked,
+                "problem.lists",
+                actor=actor,
+                before={"lists": sorted(old)},
+                after={"lists": sorted(new)},
+            )
+    return locked
+
+
+@transaction.atomic
+def merge_feedback(problem: Problem, items, *, actor, reason: str = "", similarity=None):
+    """Link feedback items to a problem, keeping who merged them, when and why."""
+    _require_office(actor, problem.campaign)
+    linked = []
+    for item in items:
+        if item.campaign_id != problem.campaign_id:
+            raise PermissionRefused(_("That feedback item belongs to another campaign."))
+        link, created = ProblemFeedback.objects.get_or_create(
+            problem=problem,
+            feedback_item=item,
+            defaults={
+                "merged_by": actor if actor.is_authenticated else None,
+                "reason": reason,
+                "similarity": similarity,
+            },
+        )
+        if created:
+            linked.append(item.pk)
+    if linked:
+        record(
+            problem, "problem.merge", actor=actor, after={"feedback_items": linked}, reason=reason
+        )
+    return linked
+
+
+# --- measures --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_measure(problem: Problem, *, actor, content: str, responsible_unit, **fields) -> Measure:
+    _require_office(actor, problem.campaign)
+    measure = Measure.objects.create(
+        campaign=problem.campaign,
+        problem=problem,
+        content=content,
+        responsible_unit=responsible_unit,
+        created_by=actor if actor.is_authenticated else None,
+        **fields,
+    )
+    record(
+        measure,
+        "measure.create",
+        actor=actor,
+        after=snapshot(measure, ["content", "responsible_unit", "mode", "deadline", "state"]),
+    )
+    return measure
+
+
+@transaction.atomic
+def update_measure(measure: Measure, *, actor, expected_version: int, **changes) -> Measure:
+    """Edit a measure's fields; a stale `expected_version` raises ConflictError, saving nothing."""
+    _require_measure_writer(actor, measure)
+    locked = _lock(measure, expected_version)
+    allowed = (
+        OFFICE_MEASURE_FIELDS if access(actor, locked.campaign).is_office else UNIT_MEASURE_FIELDS
+    )
+    refused = set(changes) - set(allowed)
+    if refused:
+        raise PermissionRefused(
+            _("You may not change: %(fields)s.")
+            % {
+                "fields": "、".join(
+                    str(Measure._meta.get_field(f).verbose_name) for f in sorted(refused)
+                )
+            }
+        )
+    changed = [k for k, v in changes.items() if getattr(locked, k) != v]
+    if not changed:
+        return locked
+    before = snapshot(locked, changed)
+    for k in changed:
+        setattr(locked, k, changes[k])
+    locked.version = F("version") + 1
+    locked.save(update_fields=[*changed, "version", "updated_at"])
+    locked.refresh_from_db()
+    record(locked, "measure.update", actor=actor, before=before, after=snapshot(locked, changed))
+    return locked
+
+
+@transaction.atomic
+def transition(
+    measure: Measure, name: str, *, actor, reason: str = "", expected_version: int | None = None
+) -> Measure:
+    """Apply one state-machine transition (see ledger/states.py) or raise TransitionRefused."""
+    locked = _lock(measure, expected_version)
+    t = states.check(locked, name, user=actor, reason=reason)
+    before = snapshot(locked, ["state", "closed_on", "phase_complete"])
+    locked.state = t.target
+    if t.target == MeasureState.CLOSED:
+        locked.closed_on = timezone.localdate()
+    elif t.name == "reopen":
+        locked.closed_on = None
+        locked.phase_complete = False
+    locked.version = F("version") + 1
+    locked.save(update_fields=["state", "closed_on", "phase_complete", "version", "updated_at"])
+    locked.refresh_from_db()
+    if t.name in ("verify", "return"):
+        Verification.objects.create(
+            measure=locked,
+            decision=VerificationDecision.ACCEPTED
+            if t.name == "verify"
+            else VerificationDecision.RETURNED,
+            reason=reason,
+            decided_by=actor,
+        )
+    record(
+        locked,
+        f"measure.{t.name}",
+        actor=actor,
+        before=before,
+        after=snapshot(locked, ["state", "closed_on", "phase_complete"]),
+        reason=reason,
+    )
+    return locked
+
+
+def start(measure, *, actor, **kw):
+    return transition(measure, "start", actor=actor, **kw)
+
+
+def request_closure(measure, *, actor, reason: str = "", **kw):
+    return transition(measure, "request_closure", actor=actor, reason=reason, **kw)
+
+
+def verify(measure, *, actor, reason: str = "", **kw):
+    return transition(measure, "verify", actor=actor, reason=reason, **kw)
+
+
+def return_measure(measure, *, actor, reason: str, **kw):
+    return transition(measure, "return", actor=actor, reason=reason, **kw)
+
+
+def reopen(measure, *, actor, reason: str, **kw):
+    return transition(measure, "reopen", actor=actor, reason=reason, **kw)
+
+
+@transaction.atomic
+def mark_phase_complete(measure: Measure, *, actor, reason: str = "") -> Measure:
+    locked = _lock(measure, None)
+    states.can_mark_phase_complete(locked, actor)
+    if locked.phase_complete:
+        return locked
+    locked.phase_complete = True
+    locked.version = F("version") + 1
+    locked.save(update_fields=["phase_complete", "version", "updated_at"])
+    locked.refresh_from_db()
+    record(
+        locked,
+        "measure.phase_complete",
+        actor=actor,
+        before={"phase_complete": False},
+        after={"phase_complete": True},
+        reason=reason,
+    )
+    return locked
+
+
+@transaction.atomic
+def add_milestone(measure: Measure, *, actor, title: str, due_on: dt.date) -> Milestone:
+    _require_measure_writer(actor, measure)
+    milestone = Milestone.objects.create(measure=measure, title=title, due_on=due_on)
+    record(
+        milestone,
+        "milestone.create",
+        actor=actor,
+        campaign=measure.campaign,
+        after=snapshot(milestone, ["title", "due_on"]),
+    )
+    return milestone
+
+
+@transaction.atomic
+def complete_milestone(milestone: Milestone, *, actor, done_on: dt.date) -> Milestone:
+    _require_measure_writer(actor, milestone.measure)
+    before = snapshot(milestone, ["done_on"])
+    milestone.done_on = done_on
+    milestone.save(update_fields=["done_on"])
+    record(
+        milestone,
+        "milestone.done",
+        actor=actor,
+        campaign=milestone.measure.campaign,
+        before=before,
+        after=snapshot(milestone, ["done_on"]),
+    )
+    return milestone
+
+
+@transaction.atomic
+def add_progress_report(
+    measure: Measure, *, actor, text: str, percent_done: int, reported_on: dt.date | None = None
+) -> ProgressReport:
+    _require_measure_writer(actor, measure)
+    if measure.state in (MeasureState.DRAFT, MeasureState.CLOSED):
+        raise PermissionRefused(_("Progress can be reported only while the measure is under way."))
+    report = ProgressReport.objects.create(
+        measure=measure,
+        text=text,
+        percent_done=percent_done,
+        reported_on=reported_on or timezone.localdate(),
+        reported_by=actor if actor.is_authenticated else None,
+    )
+    record(
+        report,
+        "progress.create",
+        actor=actor,
+        campaign=measure.campaign,
+        after=snapshot(report, ["reported_on", "percent_done", "text"]),
+    )
+    return report
+
+
+@transaction.atomic
+def add_evidence(
+    measure: Measure,
+    *,
+    actor,
+    upload: File,
+    name: str,
+    report: ProgressReport | None = None,
+    description: str = "",
+    content_type: str = "",
+) -> Evidence:
+    """Store a file under its sha256; the same content uploaded twice is stored once."""
+    _require_measure_writer(actor, measure)
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in upload.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    sha = digest.hexdigest()
+    upload.seek(0)
+    evidence = Evidence(
+        measure=measure,
+        report=report,
+        sha256=sha,
+        original_name=name[:255],
+        size=size,
+        content_type=content_type[:100],
+        description=description,
+        uploaded_by=actor if actor.is_authenticated else None,
+    )
+    existing = Evidence.objects.filter(sha256=sha).first()
+    if existing is not None and existing.file.storage.exists(existing.file.name):
+        evidence.file.name = existing.file.name
+    else:
+        evidence.file.save(name, upload, save=False)
+    evidence.save()
+    record(
+        evidence,
+        "evidence.create",
+        actor=actor,
+        campaign=measure.campaign,
+        after={"file": evidence.original_name, "sha256": sha, "size": size},
+    )
+    return evidence

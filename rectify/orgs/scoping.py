@@ -1,0 +1,198 @@
+"""Who may see and change what: one function per object type (role × org subtree × campaign).
+
+Every queryset that reaches a user starts here. Views, the API, exports and commands call these
+functions and nothing else decides access. Rules (domain.md, Roles):
+
+- office (整改办): everything in the campaign.
+- leader, supervisor, viewer, work-group member: read everything within their membership's unit
+  subtree (no unit = the whole campaign).
+- unit liaison: only measures whose responsible unit is in their subtree, and the problems those
+  measures belong to; they may update those measures.
+- superusers count as office in every campaign; anonymous users see nothing here.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from rectify.campaigns.models import Campaign
+from rectify.feedback.models import FeedbackItem
+from rectify.ledger.models import Evidence, Measure, Problem
+from rectify.orgs.choices import Role
+from rectify.orgs.models import Membership
+
+READ_ALL_ROLES = (Role.OFFICE, Role.LEADER, Role.SUPERVISOR, Role.VIEWER, Role.GROUP)
+
+
+@dataclass(frozen=True)
+class Access:
+    """A user's standing in one campaign: roles, and the unit paths each role is limited to.
+
+    A role mapped to None covers the whole campaign.
+    """
+
+    roles: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
+
+    def has(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+    @property
+    def is_office(self) -> bool:
+        return Role.OFFICE in self.roles
+
+    def paths(self, *roles: str) -> tuple[str, ...] | None:
+        """Unit paths the given roles reach; None = everywhere; () = nowhere."""
+        out: list[str] = []
+        for role in roles:
+            if role not in self.roles:
+                continue
+            paths = self.roles[role]
+            if paths is None:
+                return None
+            out.extend(paths)
+        return tuple(out)
+
+    def covers_unit(self, unit, *roles: str) -> bool:
+        paths = self.paths(*roles)
+        return paths is None or any(unit.path.startswith(p) for p in paths)
+
+
+def access(user, campaign: Campaign) -> Access:
+    """The user's roles in `campaign`, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Access()
+    if user.is_superuser:
+        return Access({Role.OFFICE: None})
+    cache = user.__dict__.setdefault("_rectify_access", {})
+    if campaign.pk not in cache:
+        roles: dict[str, list[str] | None] = {}
+        for m in Membership.objects.filter(user=user, campaign=campaign).select_related("org_unit"):
+            if m.org_unit is None or m.role == Role.OFFICE:
+                roles[m.role] = None
+            elif roles.get(m.role, []) is not None:
+                roles.setdefault(m.role, []).append(m.org_unit.path)
+        cache[campaign.pk] = Access(
+            {r: (None if p is None else tuple(p)) for r, p in roles.items()}
+        )
+    return cache[campaign.pk]
+
+
+def _unit_q(paths: tuple[str, ...], field_name: str) -> Q:
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(**{f"{field_name}__path__startswith": p})
+    return q
+
+
+# --- campaigns -------------------------------------------------------------------------------
+
+
+def scope_campaigns(user) -> QuerySet[Campaign]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Campaign.objects.none()
+    if user.is_superuser:
+        return Campaign.objects.all()
+    return Campaign.objects.filter(memberships__user=user).distinct()
+
+
+def get_campaign_for_user(user, slug: str) -> Campaign:
+    try:
+        return scope_campaigns(user).get(slug=slug)
+    except Campaign.DoesNotExist:
+        raise Http404("campaign") from None
+
+
+# --- measures --------------------------------------------------------------------------------
+
+
+def scope_measures(user, campaign: Campaign) -> QuerySet[Measure]:
+    acc = access(user, campaign)
+    qs = Measure.objects.filter(campaign=campaign)
+    paths = acc.paths(*READ_ALL_ROLES, Role.LIAISON)
+    if not acc.roles:
+        return qs.none()
+    if paths is None:
+        return qs
+    return qs.filter(_unit_q(paths, "responsible_unit"))
+
+
+def can_change_measure(user, measure: Measure) -> bool:
+    acc = access(user, measure.campaign)
+    return acc.is_office or (
+        acc.has(Role.LIAISON) and acc.covers_unit(measure.responsible_unit, Role.LIAISON)
+    )
+
+
+def get_measure_for_user(user, pk: int, *, write: bool = False) -> Measure:
+    """The measure if the user may see it (else 404); with write, also change it (else 403)."""
+    measure = (
+        Measure.objects.select_related("campaign", "problem", "responsible_unit")
+        .filter(pk=pk)
+        .first()
+    )
+    if measure is None or not scope_measures(user, measure.campaign).filter(pk=pk).exists():
+        raise Http404("measure")
+    if write and not can_change_measure(user, measure):
+        raise PermissionDenied
+    return measure
+
+
+# --- problems --------------------------------------------------------------------------------
+
+
+def scope_problems(user, campaign: Campaign) -> QuerySet[Problem]:
+    acc = access(user, campaign)
+    qs = Problem.objects.filter(campaign=campaign)
+    if not acc.roles:
+        return qs.none()
+    paths = acc.paths(*READ_ALL_ROLES, Role.LIAISON)
+    if paths is None:
+        return qs
+    visible_measures = scope_measures(user, campaign).values("problem_id")
+    return qs.filter(Q(pk__in=visible_measures) | _unit_q(paths, "lead_unit"))
+
+
+def get_problem_for_user(user, campaign: Campaign, number: int) -> Problem:
+    problem = scope_problems(user, campaign).filter(number=number).first()
+    if problem is None:
+        raise Http404("problem")
+    return problem
+
+
+def can_change_problem(user, problem: Problem) -> bool:
+    return access(user, problem.campaign).is_office
+
+
+# --- feedback --------------------------------------------------------------------------------
+
+
+def scope_feedback(user, campaign: Campaign) -> QuerySet[FeedbackItem]:
+    """Raw feedback: office, leaders, supervisors, viewers and work groups; never liaisons.
+
+    Work-group members see what their groups collected plus items about their assigned regions.
+    """
+    acc = access(user, campaign)
+    qs = FeedbackItem.objects.filter(campaign=campaign)
+    if acc.has(Role.OFFICE, Role.LEADER, Role.SUPERVISOR, Role.VIEWER):
+        return qs
+    if acc.has(Role.GROUP):
+        groups = user.work_groups.filter(campaign=campaign)
+        return qs.filter(Q(work_group__in=groups) | Q(region__work_groups__in=groups)).distinct()
+    return qs.none()
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+
+def get_evidence_for_user(user, pk: int) -> Evidence:
+    evidence = Evidence.objects.select_related("measure__campaign").filter(pk=pk).first()
+    if (
+        evidence is None
+        or not scope_measures(user, evidence.measure.campaign)
+        .filter(pk=evidence.measure_id)
+        .exists()
+    ):
+        raise Http404("evidence")
+    return evidence

@@ -1,0 +1,62 @@
+"""Supervision actions (督查督办): who urged whom, when, about what, with what outcome."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rectify.supervision.choices import SupervisionKind
+
+
+class SupervisionAction(models.Model):
+    """A reminder, inspection, on-site visit, talk or escalation about a unit's rectification."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="supervision_actions",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=SupervisionKind.choices)
+    target_unit = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("unit supervised"),
+        on_delete=models.PROTECT,
+        related_name="supervision_actions",
+    )
+    measure = models.ForeignKey(
+        "ledger.Measure",
+        verbose_name=_("measure"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervision_actions",
+    )
+    problem = models.ForeignKey(
+        "ledger.Problem",
+        verbose_name=_("problem"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervision_actions",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    happened_at = models.DateTimeField(_("when"), default=timezone.now)
+    content = models.TextField(_("what"))
+    outcome = models.TextField(_("outcome"), blank=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("supervision action")
+        verbose_name_plural = _("supervision actions")
+        ordering = ["-happened_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.target_unit}"

@@ -1,0 +1,20 @@
+import pytest
+from django.db import connection
+
+
+@pytest.fixture
+def world(db):
+    from tests.factories import World
+
+    return World()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _skip_pg_only(request):
+    if request.node.get_closest_marker("pg_only") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (runs in the PostgreSQL pass of make test)")
