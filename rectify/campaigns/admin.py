@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from rectify.audit.admin import LoggedModelAdmin
+from rectify.campaigns.models import Campaign, Indicator, Program, ResearchActivity, WorkGroup
+
+
+@admin.register(Campaign)
+class CampaignAdmin(LoggedModelAdmin):
+    list_display = ("name", "slug", "org_unit", "parent", "starts_on", "ends_on")
+    search_fields = ("name", "slug")
+    autocomplete_fields = ("org_unit", "parent")
+
+
+@admin.register(WorkGroup)
+class WorkGroupAdmin(LoggedModelAdmin):
+    list_display = ("name", "campaign", "leader")
+    list_filter = ("campaign",)
+    search_fields = ("name",)
+    filter_horizontal = ("members", "regions", "org_units")
+    autocomplete_fields = ("leader",)
+
+
+@admin.register(ResearchActivity)
+class ResearchActivityAdmin(LoggedModelAdmin):
+    list_display = ("title", "kind", "held_on", "region", "work_group", "participant_count")
+    list_filter = ("campaign", "kind", "region")
+    search_fields = ("title", "place")
+    date_hierarchy = "held_on"
+
+
+@admin.register(Program)
+class ProgramAdmin(LoggedModelAdmin):
+    list_display = ("name", "group_label", "campaign", "lead_unit", "starts_on", "ends_on")
+    list_filter = ("campaign",)
+    filter_horizontal = ("problems", "measures")
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(LoggedModelAdmin):
+    list_display = ("name", "value", "unit", "as_of", "campaign")
+    list_filter = ("campaign",)
