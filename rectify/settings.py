@@ -153,11 +153,6 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# Deadlines: how close a deadline must be to count as "due soon" (临期), and in which days.
-RECTIFY_DUE_SOON_DAYS = env_int("RECTIFY_DUE_SOON_DAYS", 5)
-RECTIFY_DUE_SOON_BASIS = os.getenv("RECTIFY_DUE_SOON_BASIS", "working")  # working | calendar
-if RECTIFY_DUE_SOON_BASIS not in ("working", "calendar"):
-    raise ImproperlyConfigured("RECTIFY_DUE_SOON_BASIS must be 'working' or 'calendar'")
 # The demo refuses to create its well-known passwords unless bound to a loopback address.
 RECTIFY_DEMO_PASSWORD = "rectify-demo"
 
