@@ -1,0 +1,7 @@
+from django.urls import path
+
+from rectify.reports import views
+
+urlpatterns = [
+    path("c/<slug:slug>/", views.campaign_home, name="campaign-home"),
+]
