@@ -29,6 +29,17 @@ def user_campaigns(context):
     return list(scope_campaigns(request.user).only("slug", "name"))
 
 
+BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+
+
+@register.filter
+def plain(value) -> str:
+    """User text without bidi control characters, for places that cannot isolate it (<title>)."""
+    return str(value).translate(BIDI_CONTROLS)
+
+
 @register.filter
 def measure_state_color(state: str) -> str:
     return MEASURE_STATE_COLORS.get(state, "secondary")
@@ -63,6 +74,17 @@ def due_label(status: str) -> str:
 def days_overdue(measure) -> int:
     """Calendar days late; only asked for measures annotated overdue (no extra query)."""
     return derived.days_overdue(measure)
+
+
+@register.filter
+def num(value) -> str:
+    """Thousands separators in every language: 12345 → "12,345".
+
+    Django's zh-Hans number format has no separator, but Chinese official figures use commas.
+    """
+    if value is None or value == "":
+        return ""
+    return intcomma(value, use_l10n=False)
 
 
 @register.filter
