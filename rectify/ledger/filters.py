@@ -36,10 +36,16 @@ def _with_blank(choices):
 class ProblemFilterForm(forms.Form):
     q = forms.CharField(label=_("Search titles"), required=False, max_length=100)
     list = forms.ModelChoiceField(
-        label=_("Problem list"), queryset=ProblemList.objects.none(), required=False
+        label=_("Problem list"),
+        queryset=ProblemList.objects.none(),
+        required=False,
+        empty_label=_("All"),
     )
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.none(), required=False
+        label=_("Category"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("All"),
     )
     source = forms.ChoiceField(
         label=_("Source"), choices=_with_blank(Source.choices), required=False
@@ -52,7 +58,10 @@ class ProblemFilterForm(forms.Form):
         label=_("Measure state"), choices=_with_blank(MeasureState.choices), required=False
     )
     unit = forms.ModelChoiceField(
-        label=_("Responsible unit"), queryset=OrgUnit.objects.none(), required=False
+        label=_("Responsible unit"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        empty_label=_("All"),
     )
     due = forms.ChoiceField(label=_("Deadline"), choices=DUE_CHOICES, required=False)
 

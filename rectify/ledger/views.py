@@ -240,10 +240,13 @@ def _describe(entry, units) -> dict:
             field = model._meta.get_field(name)
         except FieldDoesNotExist:  # a key that is not a field, e.g. "feedback_items"
             field = None
+        had_before = name in entry.before
+        if had_before and entry.before.get(name) == entry.after.get(name):
+            continue  # snapshots list fields that may change; show only those that did
         changes.append(
             {
                 "field": field.verbose_name if field is not None else name,
-                "had_before": name in entry.before,
+                "had_before": had_before,
                 "before": _show(field, name, entry.before.get(name), units),
                 "after": _show(field, name, entry.after.get(name), units),
             }
