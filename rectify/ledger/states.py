@@ -115,14 +115,17 @@ def available(measure, user) -> list[Transition]:
 
 
 def can_mark_phase_complete(measure, user) -> None:
-    """Long-term measures (长期坚持) may be marked phase-complete and stay open."""
-    if measure.mode != MeasureMode.LONG_TERM:
-        raise TransitionRefused(
-            _("Only long-term measures can be marked phase complete."), code="wrong_mode"
-        )
+    """Long-term measures (长期坚持) may be marked phase-complete and stay open.
+
+    Checked in the same order as check(): role first, so a stranger learns nothing more.
+    """
     if not actor_kinds(user, measure):
         raise TransitionRefused(
             _("Only the campaign office or the responsible unit may do this."), code="wrong_role"
+        )
+    if measure.mode != MeasureMode.LONG_TERM:
+        raise TransitionRefused(
+            _("Only long-term measures can be marked phase complete."), code="wrong_mode"
         )
     if measure.state not in (S.IN_PROGRESS, S.RETURNED, S.REOPENED):
         raise TransitionRefused(
