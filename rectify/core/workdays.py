@@ -48,11 +48,14 @@ def add_working_days(start: dt.date, n: int) -> dt.date:
     """The date n working days after `start` (n >= 0); n == 0 gives `start` itself."""
     if n < 0:
         raise ValueError("n must be >= 0")
-    # Holidays never stretch more than ~10 days; 3n + 30 calendar days is a safe window.
-    overrides = _overrides(start, start + dt.timedelta(days=3 * n + 30))
-    day, left = start, n
+    # Load the office's overrides in windows that grow as the count goes on, so a long run of
+    # declared holidays can never carry the count past the rows read.
+    day, left, loaded_to, overrides = start, n, start, {}
     while left:
         day += dt.timedelta(days=1)
+        if day > loaded_to:
+            loaded_to = day + dt.timedelta(days=2 * left + 30)
+            overrides.update(_overrides(day, loaded_to))
         if _is_workday(day, overrides):
             left -= 1
     return day

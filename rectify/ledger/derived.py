@@ -49,7 +49,7 @@ def due_status(measure, on: dt.date | None = None, *, cutoff: dt.date | None = N
 def days_overdue(measure, on: dt.date | None = None) -> int:
     """Calendar days past the deadline (0 when not overdue)."""
     on = on or today()
-    if due_status(measure, on) != DueStatus.OVERDUE:
+    if measure.state not in OPEN_STATES or measure.deadline is None or measure.deadline >= on:
         return 0
     return (on - measure.deadline).days
 
@@ -190,5 +190,6 @@ def campaign_figures(campaign, on: dt.date | None = None) -> Figures:
         (pl, pl.n)
         for pl in ProblemList.objects.filter(campaign=campaign).annotate(n=Count("problems"))
     ]
-    f.calendar_warning_years = workdays.uncovered_years({on.year, cutoff.year})
+    if campaign.due_soon_basis == DeadlineBasis.WORKING:
+        f.calendar_warning_years = workdays.uncovered_years({on.year, cutoff.year})
     return f

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from rectify.campaigns.models import Campaign
+from rectify.campaigns.models import Campaign, WorkGroup
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger.models import Evidence, Measure, Problem
 from rectify.orgs.choices import Role
@@ -69,7 +69,10 @@ def access(user, campaign: Campaign) -> Access:
     if campaign.pk not in cache:
         roles: dict[str, list[str] | None] = {}
         for m in Membership.objects.filter(user=user, campaign=campaign).select_related("org_unit"):
-            if m.org_unit is None or m.role == Role.OFFICE:
+            if m.role == Role.LIAISON and m.org_unit is None:
+                # A liaison stands for a unit; without one they reach nothing (fail closed).
+                roles.setdefault(m.role, [])
+            elif m.org_unit is None or m.role == Role.OFFICE:
                 roles[m.role] = None
             elif roles.get(m.role, []) is not None:
                 roles.setdefault(m.role, []).append(m.org_unit.path)
@@ -171,16 +174,25 @@ def can_change_problem(user, problem: Problem) -> bool:
 def scope_feedback(user, campaign: Campaign) -> QuerySet[FeedbackItem]:
     """Raw feedback: office, leaders, supervisors, viewers and work groups; never liaisons.
 
-    Work-group members see what their groups collected plus items about their assigned regions.
+    Leaders, supervisors and viewers limited to a unit see the items about that subtree.
+    Work-group members see what their groups collected plus items about their assigned regions
+    and units.
     """
     acc = access(user, campaign)
     qs = FeedbackItem.objects.filter(campaign=campaign)
-    if acc.has(Role.OFFICE, Role.LEADER, Role.SUPERVISOR, Role.VIEWER):
+    readers = (Role.OFFICE, Role.LEADER, Role.SUPERVISOR, Role.VIEWER)
+    paths = acc.paths(*readers)
+    if paths is None:
         return qs
+    q = _unit_q(paths, "org_unit")
     if acc.has(Role.GROUP):
-        groups = user.work_groups.filter(campaign=campaign)
-        return qs.filter(Q(work_group__in=groups) | Q(region__work_groups__in=groups)).distinct()
-    return qs.none()
+        groups = WorkGroup.objects.filter(campaign=campaign, members=user)
+        q |= (
+            Q(work_group__in=groups)
+            | Q(region__in=groups.values("regions"))
+            | Q(org_unit__in=groups.values("org_units"))
+        )
+    return qs.filter(q)
 
 
 # --- evidence --------------------------------------------------------------------------------

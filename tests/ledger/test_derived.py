@@ -1,0 +1,437 @@
+"""Derived figures: due status, problem state and the campaign's headline counts.
+
+Each rule is computed twice (in Python for one object, in the database for a queryset); the
+tests check both against hand-worked answers and against each other.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from rectify.campaigns.choices import ActivityKind, DeadlineBasis
+from rectify.campaigns.models import ResearchActivity, WorkGroup
+from rectify.core.models import CalendarDay
+from rectify.feedback.choices import Channel, FeedbackKind
+from rectify.feedback.models import FeedbackItem
+from rectify.ledger import derived, services
+from rectify.ledger.choices import DueStatus, MeasureMode, MeasureState, ProblemState, Source
+from rectify.ledger.models import Measure, Problem, ProblemList
+from rectify.orgs.choices import Role
+from rectify.orgs.models import Region
+from tests.factories import add_evidence, grant, make_campaign, make_unit, make_user
+
+D = dt.date
+S = MeasureState
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def pinned(day: dt.date, hour: int = 10):
+    return time_machine.travel(dt.datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI))
+
+
+def set_basis(campaign, basis, days=5):
+    campaign.due_soon_basis = basis
+    campaign.due_soon_days = days
+    campaign.save()
+    return campaign
+
+
+def measure_due(world, deadline, *, unit=None, mode=MeasureMode.PHASED, problem=None):
+    return services.create_measure(
+        problem or world.problem,
+        actor=world.office,
+        content=f"期限 {deadline}",
+        responsible_unit=unit or world.bureau_a,
+        mode=mode,
+        deadline=deadline,
+    )
+
+
+def drive(measure, office, *names, reason="依程序"):
+    """Apply transitions in order, adding evidence before a closure request."""
+    for name in names:
+        if name == "request_closure" and not measure.evidence.exists():
+            add_evidence(measure, office)
+        measure = services.transition(measure, name, actor=office, reason=reason)
+    return measure
+
+
+def close(measure, office):
+    return drive(measure, office, "start", "request_closure", "verify")
+
+
+# --- due soon / overdue ----------------------------------------------------------------------
+
+
+def test_today_is_the_local_date_in_china():
+    # 23:30 on Sep 30 in UTC is already Oct 1 in Beijing.
+    with time_machine.travel(dt.datetime(2026, 9, 30, 23, 30, tzinfo=dt.UTC)):
+        assert derived.today() == D(2026, 10, 1)
+
+
+@pytest.mark.parametrize(
+    "basis,deadline,expected",
+    [
+        # On Wed 2026-09-30, the eve of the National Day holiday (Oct 1–7), 5 days ahead:
+        # in working days that is Oct 8, 9, 10 (make-up Saturday), 12, 13.
+        (DeadlineBasis.WORKING, D(2026, 9, 29), DueStatus.OVERDUE),
+        (DeadlineBasis.WORKING, D(2026, 9, 30), DueStatus.DUE_SOON),  # due today: not late yet
+        (DeadlineBasis.WORKING, D(2026, 10, 5), DueStatus.DUE_SOON),
+        (DeadlineBasis.WORKING, D(2026, 10, 13), DueStatus.DUE_SOON),
+        (DeadlineBasis.WORKING, D(2026, 10, 14), DueStatus.NONE),
+        # in calendar days it is Oct 1–5.
+        (DeadlineBasis.CALENDAR, D(2026, 9, 29), DueStatus.OVERDUE),
+        (DeadlineBasis.CALENDAR, D(2026, 9, 30), DueStatus.DUE_SOON),
+        (DeadlineBasis.CALENDAR, D(2026, 10, 5), DueStatus.DUE_SOON),
+        (DeadlineBasis.CALENDAR, D(2026, 10, 6), DueStatus.NONE),
+        (DeadlineBasis.CALENDAR, D(2026, 10, 13), DueStatus.NONE),
+    ],
+)
+def test_due_status_around_the_national_day_holiday(world, basis, deadline, expected):
+    set_basis(world.campaign, basis)
+    m = measure_due(world, deadline)
+    with pinned(D(2026, 9, 30)):
+        assert derived.due_status(m) == expected
+        annotated = derived.annotate_due_status(Measure.objects.filter(pk=m.pk), world.campaign)
+        assert annotated.get().due_status == expected
+
+
+def test_due_soon_cutoff_in_both_bases(world):
+    on = D(2026, 9, 30)
+    assert derived.due_soon_cutoff(set_basis(world.campaign, DeadlineBasis.WORKING), on) == D(
+        2026, 10, 13
+    )
+    assert derived.due_soon_cutoff(set_basis(world.campaign, DeadlineBasis.CALENDAR), on) == D(
+        2026, 10, 5
+    )
+    with pinned(on):
+        assert derived.due_soon_cutoff(world.campaign) == D(2026, 10, 5)
+
+
+def test_a_make_up_workday_counts_in_the_working_day_window(world):
+    # Fri 2026-01-02 is New Year's Day off, Sat 3 is off, Sun 4 is a make-up workday.
+    set_basis(world.campaign, DeadlineBasis.WORKING, days=1)
+    assert derived.due_soon_cutoff(world.campaign, D(2026, 1, 2)) == D(2026, 1, 4)
+    on_monday = measure_due(world, D(2026, 1, 5))
+    assert derived.due_status(on_monday, D(2026, 1, 2)) == DueStatus.NONE
+    on_sunday = measure_due(world, D(2026, 1, 4))
+    assert derived.due_status(on_sunday, D(2026, 1, 2)) == DueStatus.DUE_SOON
+
+
+def test_an_office_declared_2027_holiday_moves_the_window(world):
+    # Fri 2027-01-29; the package knows nothing of 2027, so Mon–Fri: Feb 1–5.
+    set_basis(world.campaign, DeadlineBasis.WORKING)
+    on = D(2027, 1, 29)
+    m = measure_due(world, D(2027, 2, 8))
+    assert derived.due_soon_cutoff(world.campaign, on) == D(2027, 2, 5)
+    assert derived.due_status(m, on) == DueStatus.NONE
+    assert derived.campaign_figures(world.campaign, on).calendar_warning_years == [2027]
+
+    CalendarDay.objects.create(date=D(2027, 2, 1), is_workday=False, name="测试假日")
+    assert derived.due_soon_cutoff(world.campaign, on) == D(2027, 2, 8)
+    assert derived.due_status(m, on) == DueStatus.DUE_SOON
+    assert derived.campaign_figures(world.campaign, on).calendar_warning_years == []
+
+
+def test_the_calendar_warning_names_the_year_the_window_reaches(world):
+    set_basis(world.campaign, DeadlineBasis.WORKING)
+    assert derived.campaign_figures(world.campaign, D(2026, 6, 1)).calendar_warning_years == []
+    # Five working days after Mon 2026-12-28 reach into 2027.
+    assert derived.campaign_figures(world.campaign, D(2026, 12, 28)).calendar_warning_years == [
+        2027
+    ]
+    # Counting in calendar days needs no holiday calendar at all.
+    set_basis(world.campaign, DeadlineBasis.CALENDAR)
+    assert derived.campaign_figures(world.campaign, D(2027, 3, 1)).calendar_warning_years == []
+
+
+def test_closed_measures_are_never_overdue(world):
+    m = close(measure_due(world, D(2026, 3, 1)), world.office)
+    on = D(2026, 9, 30)
+    assert derived.due_status(m, on) == DueStatus.NONE
+    assert derived.days_overdue(m, on) == 0
+    annotated = derived.annotate_due_status(Measure.objects.filter(pk=m.pk), world.campaign, on)
+    assert annotated.get().due_status == DueStatus.NONE
+
+    m = services.reopen(m, actor=world.office, reason="回头看发现反弹")
+    assert derived.due_status(m, on) == DueStatus.OVERDUE
+    assert derived.days_overdue(m, on) == 213
+
+
+@pytest.mark.parametrize(
+    "path", [[], ["start"], ["start", "request_closure"], ["start", "request_closure", "return"]]
+)
+def test_every_open_state_can_be_overdue(world, path):
+    m = drive(measure_due(world, D(2026, 9, 1)), world.office, *path)
+    assert derived.due_status(m, D(2026, 9, 30)) == DueStatus.OVERDUE
+    assert derived.days_overdue(m, D(2026, 9, 30)) == 29
+
+
+def test_a_measure_without_deadline_is_never_late(world):
+    m = measure_due(world, None, mode=MeasureMode.LONG_TERM)
+    assert derived.due_status(m, D(2030, 1, 1)) == DueStatus.NONE
+    assert derived.days_overdue(m, D(2030, 1, 1)) == 0
+
+
+def test_days_overdue_counts_calendar_days(world):
+    m = measure_due(world, D(2026, 9, 30))
+    assert derived.days_overdue(m, D(2026, 9, 30)) == 0
+    assert derived.days_overdue(m, D(2026, 10, 1)) == 1
+    assert derived.days_overdue(m, D(2026, 10, 8)) == 8
+    with pinned(D(2026, 10, 8)):
+        assert derived.days_overdue(m) == 8
+
+
+# Days chosen to sit on holidays, make-up days, a plain weekend, the year end and in 2027.
+SWEEP_DAYS = [
+    D(2026, 1, 2),
+    D(2026, 2, 13),
+    D(2026, 5, 8),
+    D(2026, 9, 18),
+    D(2026, 9, 30),
+    D(2026, 10, 4),
+    D(2026, 10, 9),
+    D(2026, 3, 6),
+    D(2026, 12, 28),
+    D(2027, 1, 29),
+]
+
+
+@pytest.mark.parametrize("basis", [DeadlineBasis.WORKING, DeadlineBasis.CALENDAR])
+def test_the_database_and_python_rules_agree_for_every_measure(world, basis):
+    set_basis(world.campaign, basis)
+    problem = services.create_problem(
+        world.campaign, actor=world.office, title="期限样本", source=Source.SELF
+    )
+    deadlines = sorted({d + dt.timedelta(days=k) for d in SWEEP_DAYS for k in (-1, 0, 4, 9, 16)})
+    for i, deadline in enumerate(deadlines):
+        m = measure_due(world, deadline, problem=problem)
+        if i % 5 == 1:
+            close(m, world.office)
+        elif i % 5 == 2:
+            drive(m, world.office, "start")
+    measure_due(world, None, mode=MeasureMode.LONG_TERM, problem=problem)
+
+    measures = list(Measure.objects.select_related("campaign"))
+    seen = set()
+    for on in SWEEP_DAYS:
+        in_db = dict(
+            derived.annotate_due_status(Measure.objects.all(), world.campaign, on).values_list(
+                "pk", "due_status"
+            )
+        )
+        for m in measures:
+            assert in_db[m.pk] == derived.due_status(m, on), (on, m.deadline, m.state)
+            seen.add(in_db[m.pk])
+    assert seen == set(DueStatus.values)
+
+
+# --- problem state ---------------------------------------------------------------------------
+
+
+def test_problem_state_rules(world):
+    office = world.office
+    no_measure = services.create_problem(
+        world.campaign, actor=office, title="尚无措施", source=Source.AUDIT
+    )
+    all_closed = services.create_problem(
+        world.campaign, actor=office, title="全部销号", source=Source.AUDIT
+    )
+    close(measure_due(world, D(2026, 6, 30), problem=all_closed), office)
+    close(measure_due(world, D(2026, 6, 30), problem=all_closed, unit=world.bureau_b), office)
+    one_open = services.create_problem(
+        world.campaign, actor=office, title="一项未完", source=Source.AUDIT
+    )
+    close(measure_due(world, D(2026, 6, 30), problem=one_open), office)
+    measure_due(world, D(2026, 6, 30), problem=one_open)
+    reopened = services.create_problem(
+        world.campaign, actor=office, title="销号后重新整改", source=Source.AUDIT
+    )
+    m = close(measure_due(world, D(2026, 6, 30), problem=reopened), office)
+    services.reopen(m, actor=office, reason="反弹")
+    awaiting = services.create_problem(
+        world.campaign, actor=office, title="待验收", source=Source.AUDIT
+    )
+    drive(measure_due(world, D(2026, 6, 30), problem=awaiting), office, "start", "request_closure")
+
+    expected = {
+        no_measure: ProblemState.NO_MEASURE,
+        all_closed: ProblemState.RECTIFIED,
+        one_open: ProblemState.IN_PROGRESS,
+        reopened: ProblemState.IN_PROGRESS,
+        awaiting: ProblemState.IN_PROGRESS,  # a closure request is not a closure
+        world.problem: ProblemState.IN_PROGRESS,  # two draft measures
+    }
+    for problem, state in expected.items():
+        assert derived.problem_state(problem) == state, problem.title
+    in_db = dict(derived.annotate_problem_state(Problem.objects.all()).values_list("pk", "state"))
+    for problem in Problem.objects.all():
+        assert in_db[problem.pk] == derived.problem_state(problem), problem.title
+
+
+def test_problem_state_of_the_rule_itself():
+    assert derived.problem_state_of([]) == ProblemState.NO_MEASURE
+    assert derived.problem_state_of([S.CLOSED, S.CLOSED]) == ProblemState.RECTIFIED
+    for state in set(S.values) - {S.CLOSED}:
+        assert derived.problem_state_of([S.CLOSED, state]) == ProblemState.IN_PROGRESS
+
+
+# --- the campaign's headline figures ---------------------------------------------------------
+
+
+@pytest.fixture
+def hand_built(world):
+    """A campaign built by hand, with every figure worked out below."""
+    office = world.office
+    c = make_campaign(world.ministry, slug="fig", due_soon_basis=DeadlineBasis.CALENDAR)
+    grant(office, c, Role.OFFICE)
+
+    bj, tj, he = (Region.objects.get(code=code) for code in ("110000", "120000", "130000"))
+    cadres = [make_user(f"cadre{i}") for i in range(4)]
+    g1 = WorkGroup.objects.create(campaign=c, name="一组", leader=cadres[0])
+    g1.members.add(cadres[0], cadres[1])
+    g1.regions.add(bj, tj)
+    g2 = WorkGroup.objects.create(campaign=c, name="二组")
+    g2.members.add(cadres[1], cadres[2])
+    g2.regions.add(tj, he)
+    WorkGroup.objects.create(campaign=c, name="三组")  # no members, no regions yet
+    # The world's own campaign has work groups too; they must not count.
+    other_group = WorkGroup.objects.create(campaign=world.campaign, name="别的组")
+    other_group.members.add(cadres[3])
+
+    for kind, people in [
+        (ActivityKind.SYMPOSIUM, 12),
+        (ActivityKind.SYMPOSIUM, 8),
+        (ActivityKind.INTERVIEW, 5),
+        (ActivityKind.FIELD_VISIT, 0),
+    ]:
+        ResearchActivity.objects.create(
+            campaign=c,
+            work_group=g1,
+            kind=kind,
+            title=kind,
+            held_on=D(2026, 4, 1),
+            participant_count=people,
+        )
+    ResearchActivity.objects.create(
+        campaign=world.campaign,
+        kind=ActivityKind.SYMPOSIUM,
+        title="别处",
+        held_on=D(2026, 4, 1),
+        participant_count=99,
+    )
+
+    for kind, n in [(FeedbackKind.PROBLEM, 3), (FeedbackKind.SUGGESTION, 2)]:
+        for _ in range(n):
+            FeedbackItem.objects.create(campaign=c, kind=kind, text="意见", channel=Channel.OTHER)
+    FeedbackItem.objects.create(
+        campaign=world.campaign, kind=FeedbackKind.PROBLEM, text="别处", channel=Channel.OTHER
+    )
+
+    def problem(title, source, prominent=False):
+        return services.create_problem(
+            c, actor=office, title=title, source=source, is_prominent=prominent
+        )
+
+    def measure(p, deadline, unit=world.bureau_a):
+        return services.create_measure(
+            p, actor=office, content=p.title, responsible_unit=unit, deadline=deadline
+        )
+
+    # Inspection feedback: one rectified (two closed measures), one under way, one without.
+    insp_done = problem("巡视一", Source.INSPECTION, prominent=True)
+    close(measure(insp_done, D(2026, 5, 1)), office)
+    close(measure(insp_done, D(2026, 5, 2), world.bureau_b), office)
+    insp_open = problem("巡视二", Source.INSPECTION, prominent=True)
+    close(measure(insp_open, D(2026, 5, 1)), office)
+    drive(measure(insp_open, D(2026, 5, 31)), office, "start")  # overdue on 6-10
+    problem("巡视三", Source.INSPECTION)
+    # Grassroots problems.
+    g_a = problem("基层一", Source.GRASSROOTS)
+    measure(g_a, D(2026, 6, 12))  # draft, due soon on 6-10 (calendar, 5 days: to 6-15)
+    drive(measure(g_a, D(2026, 6, 15)), office, "start", "request_closure")  # due soon
+    drive(measure(g_a, D(2026, 6, 16)), office, "start", "request_closure", "return")  # not yet
+    g_b = problem("基层二", Source.GRASSROOTS, prominent=True)
+    m = close(measure(g_b, D(2026, 3, 1)), office)
+    services.reopen(m, actor=office, reason="反弹")  # reopened and overdue
+
+    lists = {
+        "突出问题清单": [insp_done, insp_open, g_b],
+        "基层蹲点调研问题清单": [g_a, g_b],
+        "空清单": [],
+    }
+    for order, (name, members) in enumerate(lists.items()):
+        pl = ProblemList.objects.create(campaign=c, name=name, order=order)
+        pl.problems.set(members)
+
+    # Subordinate units' campaigns roll up into this one; a grandchild does not count here.
+    child_a = make_campaign(world.bureau_a, slug="fig-a", parent=c)
+    make_campaign(world.bureau_b, slug="fig-b", parent=c)
+    make_campaign(world.org_a1, slug="fig-a1", parent=child_a)
+    make_campaign(make_unit("丙省民政厅", world.ministry), slug="elsewhere", parent=world.campaign)
+    return c
+
+
+def test_campaign_figures_on_a_hand_built_campaign(hand_built):
+    f = derived.campaign_figures(hand_built, D(2026, 6, 10))
+    assert f.as_of == D(2026, 6, 10)
+    assert f.work_groups == 3
+    assert f.regions == 3  # Beijing, Tianjin, Hebei: Tianjin counted once
+    assert f.cadres == 3  # cadre1 is in two groups: counted once
+    assert (f.activities, f.symposiums, f.interviewees) == (4, 2, 25)
+    assert (f.problems_collected, f.suggestions_collected) == (3, 2)
+    assert f.consolidated == 5
+    assert f.prominent == 3
+    assert (f.inspection_total, f.inspection_rectified) == (3, 1)
+    assert f.problems_by_state == {
+        ProblemState.NO_MEASURE: 1,
+        ProblemState.IN_PROGRESS: 3,
+        ProblemState.RECTIFIED: 1,
+    }
+    assert f.measures_by_state == {
+        S.DRAFT: 1,
+        S.IN_PROGRESS: 1,
+        S.CLOSURE_REQUESTED: 1,
+        S.RETURNED: 1,
+        S.CLOSED: 3,
+        S.REOPENED: 1,
+    }
+    assert f.measures_total == 8
+    assert (f.overdue, f.due_soon) == (2, 2)
+    assert f.subordinate_units == 2
+    assert [(pl.name, n) for pl, n in f.lists] == [
+        ("突出问题清单", 3),
+        ("基层蹲点调研问题清单", 2),
+        ("空清单", 0),
+    ]
+    assert f.calendar_warning_years == []
+
+
+def test_campaign_figures_agree_with_the_row_by_row_rules(hand_built):
+    on = D(2026, 6, 10)
+    f = derived.campaign_figures(hand_built, on)
+    measures = list(Measure.objects.filter(campaign=hand_built).select_related("campaign"))
+    statuses = [derived.due_status(m, on) for m in measures]
+    assert f.overdue == statuses.count(DueStatus.OVERDUE)
+    assert f.due_soon == statuses.count(DueStatus.DUE_SOON)
+    problems = Problem.objects.filter(campaign=hand_built)
+    states = [derived.problem_state(p) for p in problems]
+    assert f.problems_by_state == {s: states.count(s) for s in ProblemState.values}
+
+
+def test_campaign_figures_of_an_empty_campaign_are_zero(world):
+    f = derived.campaign_figures(make_campaign(world.ministry, slug="empty"), D(2026, 6, 10))
+    assert (f.work_groups, f.regions, f.cadres, f.activities, f.interviewees) == (0, 0, 0, 0, 0)
+    assert (f.consolidated, f.measures_total, f.overdue, f.due_soon) == (0, 0, 0, 0)
+    assert f.problems_by_state == dict.fromkeys(ProblemState.values, 0)
+    assert f.measures_by_state == dict.fromkeys(S.values, 0)
+    assert (f.subordinate_units, f.lists) == (0, [])
+
+
+def test_campaign_figures_default_to_today(hand_built):
+    with pinned(D(2026, 6, 10)):
+        f = derived.campaign_figures(hand_built)
+    assert f.as_of == D(2026, 6, 10)
+    assert (f.overdue, f.due_soon) == (2, 2)
