@@ -129,3 +129,30 @@ def test_the_navbar_lists_only_my_campaigns(client, world):
     client.force_login(world.office)
     response = client.get(reverse("campaign-home", args=["world"]))
     assert "不相干的专项工作".encode() not in response.content
+
+
+@pytest.mark.django_db
+def test_home_nests_subordinate_campaigns_under_their_parent(client, world):
+    for i in range(3):
+        child = make_campaign(
+            world.bureau_a, slug=f"sub{i}", name=f"下属专项{i}", parent=world.campaign
+        )
+        grant(world.office, child, Role.OFFICE)
+    client.force_login(world.office)
+    response = client.get(reverse("home"))
+    tree = response.context["tree"]
+    assert [(c.slug, [k.slug for k in kids]) for c, kids in tree] == [
+        ("world", ["sub0", "sub1", "sub2"])
+    ]
+    assert reverse("campaign-home", args=["sub2"]).encode() in response.content
+    # the navbar lists only the top campaign (and a link to all)
+    response = client.get(reverse("campaign-home", args=["sub1"]))
+    html = response.content.decode()
+    menu = html[
+        html.index('class="dropdown-menu"') : html.index(
+            "</ul>", html.index('class="dropdown-menu"')
+        )
+    ]
+    assert 'href="/c/world/"' in menu
+    assert 'href="/c/sub0/"' not in menu
+    assert 'href="/"' in menu

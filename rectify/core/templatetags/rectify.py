@@ -22,11 +22,13 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def user_campaigns(context):
-    """The campaigns the signed-in user belongs to (for the navbar), through the scoping module."""
+    """The user's top campaigns (for the navbar), through the scoping module."""
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return []
-    return list(scope_campaigns(request.user).only("slug", "name"))
+    campaigns = list(scope_campaigns(request.user).only("slug", "name", "parent"))
+    ids = {c.pk for c in campaigns}
+    return [c for c in campaigns if c.parent_id not in ids]  # subordinate ones are on home
 
 
 BIDI_CONTROLS = dict.fromkeys(
