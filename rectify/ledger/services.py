@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rectify.audit.log import record, snapshot
+from rectify.campaigns.models import Campaign
 from rectify.core.errors import ConflictError, PermissionRefused
 from rectify.ledger import states
 from rectify.ledger.choices import MeasureState, VerificationDecision
@@ -51,6 +52,19 @@ def _require_office(actor, campaign) -> None:
         raise PermissionRefused(_("Only the campaign office may do this."))
 
 
+def _locked_for_writer(actor, measure: Measure) -> Measure:
+    """The measure as stored now, locked, if `actor` may change it (its unit may have moved)."""
+    _require_measure_writer(actor, measure)
+    locked = _lock(measure, None)
+    _require_measure_writer(actor, locked)
+    return locked
+
+
+def _require_same_campaign(campaign, lists) -> None:
+    if any(pl.campaign_id != campaign.pk for pl in lists):
+        raise PermissionRefused(_("That problem list belongs to another campaign."))
+
+
 def _require_measure_writer(actor, measure: Measure) -> None:
     if not can_change_measure(actor, measure):
         raise PermissionRefused(
@@ -59,12 +73,21 @@ def _require_measure_writer(actor, measure: Measure) -> None:
 
 
 def _lock(measure: Measure, expected_version: int | None) -> Measure:
-    """Re-read the measure under a row lock and check the version the user saw."""
+    """Re-read the measure under a row lock and check the version the user saw.
+
+    Only the measure's own row is locked (not the joined campaign and unit), so work on other
+    measures of the campaign goes on meanwhile.
+    """
     locked = (
-        Measure.objects.select_for_update()
+        Measure.objects.select_for_update(of=("self",), no_key=True)
         .select_related("campaign", "responsible_unit")
         .get(pk=measure.pk)
     )
+    _check_version(locked, expected_version)
+    return locked
+
+
+def _check_version(locked: Measure, expected_version: int | None) -> None:
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError(
             _(
@@ -72,7 +95,6 @@ def _lock(measure: Measure, expected_version: int | None) -> Measure:
                 "Nothing was saved; reload to see their change, then try again."
             )
         )
-    return locked
 
 
 # --- problems --------------------------------------------------------------------------------
@@ -83,6 +105,10 @@ def create_problem(campaign, *, actor, title: str, source: str, **fields) -> Pro
     _require_office(actor, campaign)
     lists = fields.pop("lists", ())
     items = fields.pop("feedback_items", ())
+    _require_same_campaign(campaign, lists)
+    # Lock the campaign row so two concurrent creations cannot take the same next number.
+    # (NO KEY UPDATE: rows that merely refer to the campaign can still be written meanwhile.)
+    list(Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).values_list("pk"))
     number = (Problem.objects.filter(campaign=campaign).aggregate(n=Max("number"))["n"] or 0) + 1
     problem = Problem.objects.create(
         campaign=campaign,
@@ -126,6 +152,7 @@ def update_problem(problem: Problem, *, actor, expected_version: int | None = No
         old = set(locked.lists.values_list("pk", flat=True))
         new = {pl.pk for pl in lists}
         if old != new:
+            _require_same_campaign(locked.campaign, lists)
             locked.lists.set(lists)
             record(
                 locked,
@@ -168,7 +195,11 @@ def merge_feedback(problem: Problem, items, *, actor, reason: str = "", similari
 
 @transaction.atomic
 def create_measure(problem: Problem, *, actor, content: str, responsible_unit, **fields) -> Measure:
+    """A new measure in draft; its state, version and closure change only through transitions."""
     _require_office(actor, problem.campaign)
+    unknown = set(fields) - set(OFFICE_MEASURE_FIELDS)
+    if unknown:
+        raise ValueError(f"not settable on a new measure: {sorted(unknown)}")
     measure = Measure.objects.create(
         campaign=problem.campaign,
         problem=problem,
@@ -189,8 +220,8 @@ def create_measure(problem: Problem, *, actor, content: str, responsible_unit, *
 @transaction.atomic
 def update_measure(measure: Measure, *, actor, expected_version: int, **changes) -> Measure:
     """Edit a measure's fields; a stale `expected_version` raises ConflictError, saving nothing."""
-    _require_measure_writer(actor, measure)
-    locked = _lock(measure, expected_version)
+    locked = _locked_for_writer(actor, measure)
+    _check_version(locked, expected_version)
     allowed = (
         OFFICE_MEASURE_FIELDS if access(actor, locked.campaign).is_office else UNIT_MEASURE_FIELDS
     )
@@ -297,7 +328,7 @@ def mark_phase_complete(measure: Measure, *, actor, reason: str = "") -> Measure
 
 @transaction.atomic
 def add_milestone(measure: Measure, *, actor, title: str, due_on: dt.date) -> Milestone:
-    _require_measure_writer(actor, measure)
+    measure = _locked_for_writer(actor, measure)
     milestone = Milestone.objects.create(measure=measure, title=title, due_on=due_on)
     record(
         milestone,
@@ -311,7 +342,9 @@ def add_milestone(measure: Measure, *, actor, title: str, due_on: dt.date) -> Mi
 
 @transaction.atomic
 def complete_milestone(milestone: Milestone, *, actor, done_on: dt.date) -> Milestone:
-    _require_measure_writer(actor, milestone.measure)
+    _locked_for_writer(actor, milestone.measure)
+    if milestone.done_on == done_on:
+        return milestone
     before = snapshot(milestone, ["done_on"])
     milestone.done_on = done_on
     milestone.save(update_fields=["done_on"])
@@ -330,7 +363,7 @@ def complete_milestone(milestone: Milestone, *, actor, done_on: dt.date) -> Mile
 def add_progress_report(
     measure: Measure, *, actor, text: str, percent_done: int, reported_on: dt.date | None = None
 ) -> ProgressReport:
-    _require_measure_writer(actor, measure)
+    measure = _locked_for_writer(actor, measure)
     if measure.state in (MeasureState.DRAFT, MeasureState.CLOSED):
         raise PermissionRefused(_("Progress can be reported only while the measure is under way."))
     report = ProgressReport.objects.create(
@@ -362,7 +395,9 @@ def add_evidence(
     content_type: str = "",
 ) -> Evidence:
     """Store a file under its sha256; the same content uploaded twice is stored once."""
-    _require_measure_writer(actor, measure)
+    measure = _locked_for_writer(actor, measure)
+    if report is not None and report.measure_id != measure.pk:
+        raise PermissionRefused(_("That progress report belongs to another measure."))
     digest = hashlib.sha256()
     size = 0
     for chunk in upload.chunks():
