@@ -129,7 +129,7 @@ def create_problem(campaign, *, actor, title: str, source: str, **fields) -> Pro
 @transaction.atomic
 def update_problem(problem: Problem, *, actor, expected_version: int | None = None, **changes):
     _require_office(actor, problem.campaign)
-    locked = Problem.objects.select_for_update().get(pk=problem.pk)
+    locked = Problem.objects.select_for_update(no_key=True).get(pk=problem.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError(
             _("Someone else changed this problem while you were editing it. Nothing was saved.")
@@ -139,28 +139,30 @@ def update_problem(problem: Problem, *, actor, expected_version: int | None = No
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     changed = [k for k, v in changes.items() if getattr(locked, k) != v]
+    old_lists = set(locked.lists.values_list("pk", flat=True))
+    new_lists = old_lists if lists is None else {pl.pk for pl in lists}
+    if not changed and new_lists == old_lists:
+        return locked
+    # One edit, one new version, whether it changed fields, lists or both.
     before = snapshot(locked, changed)
     for k in changed:
         setattr(locked, k, changes[k])
+    locked.version += 1
+    locked.save(update_fields=[*changed, "version", "updated_at"])
     if changed:
-        locked.version += 1
-        locked.save(update_fields=[*changed, "version", "updated_at"])
         record(
             locked, "problem.update", actor=actor, before=before, after=snapshot(locked, changed)
         )
-    if lists is not None:
-        old = set(locked.lists.values_list("pk", flat=True))
-        new = {pl.pk for pl in lists}
-        if old != new:
-            _require_same_campaign(locked.campaign, lists)
-            locked.lists.set(lists)
-            record(
-                locked,
-                "problem.lists",
-                actor=actor,
-                before={"lists": sorted(old)},
-                after={"lists": sorted(new)},
-            )
+    if new_lists != old_lists:
+        _require_same_campaign(locked.campaign, lists)
+        locked.lists.set(lists)
+        record(
+            locked,
+            "problem.lists",
+            actor=actor,
+            before={"lists": sorted(old_lists)},
+            after={"lists": sorted(new_lists)},
+        )
     return locked
 
 

@@ -262,12 +262,22 @@ def test_moving_a_problem_between_lists_logs_the_lists(world):
     second = ProblemList.objects.create(campaign=world.campaign, name="基层问题清单")
     services.update_problem(world.problem, actor=world.office, lists=[first])
     services.update_problem(world.problem, actor=world.office, lists=[first, second])
-    services.update_problem(world.problem, actor=world.office, lists=[second, first])  # same set
+    p = services.update_problem(world.problem, actor=world.office, lists=[second, first])  # same
+    assert p.version == 3  # a change of lists is an edit of the problem like any other
     entries = [e for e in rows_about(world.problem) if e.action == "problem.lists"]
     assert [(e.before, e.after) for e in reversed(entries)] == [
         ({"lists": []}, {"lists": [first.pk]}),
         ({"lists": [first.pk]}, {"lists": sorted([first.pk, second.pk])}),
     ]
+
+
+def test_a_problem_edit_of_fields_and_lists_is_one_version(world):
+    first = ProblemList.objects.create(campaign=world.campaign, name="突出问题清单")
+    p = services.update_problem(
+        world.problem, actor=world.office, expected_version=1, title="新标题", lists=[first]
+    )
+    assert p.version == 2
+    assert [e.action for e in rows_about(p)][:2] == ["problem.lists", "problem.update"]
 
 
 def test_a_problem_edit_refuses_fields_that_are_not_editable(world):
