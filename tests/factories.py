@@ -53,7 +53,10 @@ class World:
         self.org_a1 = make_unit("甲省某协会", self.bureau_a, OrgKind.SOCIAL_ORG)
         self.bureau_b = make_unit("乙省民政厅", self.ministry, OrgKind.BUREAU)
         self.campaign = make_campaign(self.ministry, slug="world", name="测试专项工作")
-        self.region = Region.objects.get(code="110000")
+        # get_or_create: transactional tests flush the regions the data migration loaded.
+        self.region, _ = Region.objects.get_or_create(
+            code="110000", defaults={"name": "北京市", "short_name": "北京"}
+        )
         self.office = make_user("office")
         self.leader = make_user("leader")
         self.group = make_user("group")

@@ -10,6 +10,19 @@ class AppendOnlyError(Exception):
     """Raised when code tries to change or delete a log entry."""
 
 
+class ActivityLogQuerySet(models.QuerySet):
+    """Bulk writes would bypass save() and delete(); refuse them too."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("activity log entries are never changed")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError("activity log entries are never changed")
+
+    def delete(self):
+        raise AppendOnlyError("activity log entries are never deleted")
+
+
 class ActivityLog(models.Model):
     """One change to ledger data, written in the same transaction as the change itself."""
 
@@ -39,6 +52,8 @@ class ActivityLog(models.Model):
     before = models.JSONField(_("before"), default=dict, blank=True)
     after = models.JSONField(_("after"), default=dict, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+
+    objects = ActivityLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("activity log entry")

@@ -115,9 +115,9 @@ class OrgUnit(models.Model):
                 super().save(update_fields=["path"])
                 return
             old_path = OrgUnit.objects.filter(pk=self.pk).values_list("path", flat=True).first()
-            if old_path and self.parent_id and self.parent.path.startswith(old_path):
-                raise ValidationError(_("A unit cannot be moved under itself."))
             self.path = self._compute_path()
+            if old_path and self.path.startswith(old_path) and self.path != old_path:
+                raise ValidationError(_("A unit cannot be moved under itself."))
             super().save(*args, **kwargs)
             if old_path and old_path != self.path:
                 for child in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
@@ -125,7 +125,15 @@ class OrgUnit(models.Model):
                     super(OrgUnit, child).save(update_fields=["path"])
 
     def _compute_path(self) -> str:
-        prefix = self.parent.path if self.parent_id else ""
+        """From the parent's path as stored now: an in-memory parent may be stale."""
+        prefix = ""
+        if self.parent_id:
+            prefix = (
+                OrgUnit.objects.select_for_update()
+                .filter(pk=self.parent_id)
+                .values_list("path", flat=True)
+                .get()
+            )
         return f"{prefix}{self.pk:06d}/"
 
     def is_within(self, root: "OrgUnit") -> bool:

@@ -27,4 +27,3 @@ def test_secrets_can_come_from_a_file(monkeypatch, tmp_path):
     secret.write_text("from-file\n")
     monkeypatch.setenv("X_SECRET_FILE", str(secret))
     assert s.env_secret("X_SECRET", "default") == "from-file"
-

@@ -89,10 +89,6 @@ def test_a_unit_cannot_be_its_own_parent(world):
     assert paths(world.bureau_a) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OrgUnit.save() trusts the in-memory parent's path; see the report (models.py)",
-)
 def test_a_stale_parent_copy_cannot_create_a_cycle(world):
     stale_a1 = OrgUnit.objects.get(pk=world.org_a1.pk)
     # Someone moves org_a1 from under bureau_a to under bureau_b …
