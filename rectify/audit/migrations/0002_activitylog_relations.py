@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("audit", "0001_initial"),
-        ("campaigns", "0002_initial"),
+        ("campaigns", "0002_campaign_relations"),
         ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

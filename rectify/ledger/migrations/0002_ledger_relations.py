@@ -9,8 +9,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("campaigns", "0002_initial"),
-        ("feedback", "0003_initial"),
+        ("campaigns", "0002_campaign_relations"),
+        ("feedback", "0003_feedbackitem_relations"),
         ("ledger", "0001_initial"),
         ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -9,8 +9,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("campaigns", "0002_initial"),
-        ("feedback", "0002_initial"),
+        ("campaigns", "0002_campaign_relations"),
+        ("feedback", "0002_feedbackitem_category"),
         ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
