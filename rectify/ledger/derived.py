@@ -109,6 +109,74 @@ def annotate_problem_state(qs: QuerySet) -> QuerySet:
     )
 
 
+# --- counts over a set of measures ----------------------------------------------------------
+
+
+@dataclass
+class MeasureCounts:
+    """Measures by state, overdue and due soon, over any (scoped) set of one campaign's measures."""
+
+    by_state: dict[str, int]
+    total: int
+    overdue: int
+    due_soon: int
+    cutoff: dt.date
+
+
+def measure_counts(measures: QuerySet, campaign, on: dt.date | None = None) -> MeasureCounts:
+    """One aggregate query; `measures` may be scoped (a liaison's own) or the whole campaign's."""
+    on = on or today()
+    cutoff = due_soon_cutoff(campaign, on)
+    by_state = dict.fromkeys(MeasureState.values, 0)
+    for row in measures.values("state").annotate(n=Count("id")).order_by():
+        by_state[row["state"]] = row["n"]
+    due = measures.aggregate(
+        overdue=Count("id", filter=overdue_q(on)),
+        due_soon=Count("id", filter=due_soon_q(on, cutoff)),
+    )
+    return MeasureCounts(by_state, sum(by_state.values()), due["overdue"], due["due_soon"], cutoff)
+
+
+# --- subordinate campaigns (rolled up into their parent) -------------------------------------
+
+
+@dataclass
+class SubordinateRow:
+    campaign: object
+    measures: int
+    closed: int
+    overdue: int
+
+    @property
+    def closed_percent(self) -> int:
+        return round(100 * self.closed / self.measures) if self.measures else 0
+
+
+def subordinate_rollup(campaign, on: dt.date | None = None) -> list[SubordinateRow]:
+    """The child campaigns of `campaign` with their progress, laggards first.
+
+    Laggards: most overdue measures, then the lowest share closed.
+    """
+    from rectify.campaigns.models import Campaign
+
+    on = on or today()
+    children = (
+        Campaign.objects.filter(parent=campaign)
+        .select_related("org_unit")
+        .annotate(
+            n_measures=Count("measures"),
+            n_closed=Count("measures", filter=Q(measures__state=MeasureState.CLOSED)),
+            n_overdue=Count(
+                "measures",
+                filter=Q(measures__state__in=OPEN_STATES, measures__deadline__lt=on),
+            ),
+        )
+    )
+    rows = [SubordinateRow(c, c.n_measures, c.n_closed, c.n_overdue) for c in children]
+    rows.sort(key=lambda r: (-r.overdue, r.closed_percent, r.campaign.name))
+    return rows
+
+
 # --- campaign headline figures ---------------------------------------------------------------
 
 
@@ -174,14 +242,10 @@ def campaign_figures(campaign, on: dt.date | None = None) -> Figures:
     f.inspection_total = inspection.count()
     f.inspection_rectified = inspection.filter(state=ProblemState.RECTIFIED).count()
 
-    measures = Measure.objects.filter(campaign=campaign)
-    f.measures_by_state = dict.fromkeys(MeasureState.values, 0)
-    for row in measures.values("state").annotate(n=Count("id")).order_by():
-        f.measures_by_state[row["state"]] = row["n"]
-    f.measures_total = sum(f.measures_by_state.values())
-    cutoff = due_soon_cutoff(campaign, on)
-    f.overdue = measures.filter(overdue_q(on)).count()
-    f.due_soon = measures.filter(due_soon_q(on, cutoff)).count()
+    counts = measure_counts(Measure.objects.filter(campaign=campaign), campaign, on)
+    f.measures_by_state = counts.by_state
+    f.measures_total, f.overdue, f.due_soon = counts.total, counts.overdue, counts.due_soon
+    cutoff = counts.cutoff
 
     f.subordinate_units = (
         Campaign.objects.filter(parent=campaign).values("org_unit").distinct().count()

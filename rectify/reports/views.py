@@ -1,11 +1,10 @@
 """The campaign home: headline figures derived from the records (ledger/derived.py)."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from rectify.ledger import derived
-from rectify.ledger.choices import DueStatus, MeasureState
 from rectify.orgs.scoping import (
     READ_ALL_ROLES,
     access,
@@ -35,17 +34,17 @@ def campaign_home(request, slug):
 
 
 def _unit_figures(user, campaign) -> dict:
-    measures = derived.annotate_due_status(scope_measures(user, campaign), campaign)
-    by_state = dict.fromkeys(MeasureState.values, 0)
-    for row in measures.values("state").annotate(n=Count("id")).order_by():
-        by_state[row["state"]] = row["n"]
-    due = dict.fromkeys(DueStatus.values, 0)
-    for row in measures.values("due_status").annotate(n=Count("id")).order_by():
-        due[row["due_status"]] = row["n"]
     return {
         "problems": scope_problems(user, campaign).count(),
-        "measures_total": sum(by_state.values()),
-        "measures_by_state": by_state,
-        "overdue": due[DueStatus.OVERDUE],
-        "due_soon": due[DueStatus.DUE_SOON],
+        "counts": derived.measure_counts(scope_measures(user, campaign), campaign),
     }
+
+
+@login_required
+def subordinates(request, slug):
+    """The subordinate units' own ledgers rolled up: which of them lag behind."""
+    campaign = get_campaign_for_user(request.user, slug)
+    if not access(request.user, campaign).has(*READ_ALL_ROLES):
+        raise PermissionDenied
+    rows = derived.subordinate_rollup(campaign)
+    return render(request, "reports/subordinates.html", {"campaign": campaign, "rows": rows})

@@ -178,9 +178,9 @@ def test_a_liaison_sees_only_their_unit(client, busy):
     assert "figures" not in response.context
     unit = response.context["unit"]
     # bureau_a: measure_a plus the two measures of the prominent problem
-    assert unit["measures_total"] == 3
-    assert unit["overdue"] == 1
-    assert unit["due_soon"] == 1
+    assert unit["counts"].total == 3
+    assert unit["counts"].overdue == 1
+    assert unit["counts"].due_soon == 1
     assert figure(response, "unit-measures") == "3"
     assert figure(response, "unit-problems") == "2"
     assert b'data-testid="fig-consolidated"' not in response.content
@@ -191,9 +191,9 @@ def test_a_liaison_sees_only_their_unit(client, busy):
 def test_the_other_liaison_sees_only_theirs(client, busy):
     client.force_login(busy.liaison2)
     unit = client.get(URL).context["unit"]
-    assert unit["measures_total"] == 2
-    assert unit["measures_by_state"]["closed"] == 1
-    assert unit["overdue"] == 0
+    assert unit["counts"].total == 2
+    assert unit["counts"].by_state["closed"] == 1
+    assert unit["counts"].overdue == 0
 
 
 @pytest.mark.django_db
