@@ -12,6 +12,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rectify.audit.log import record, snapshot
@@ -230,12 +231,13 @@ def update_measure(measure: Measure, *, actor, expected_version: int, **changes)
     refused = set(changes) - set(allowed)
     if refused:
         raise PermissionRefused(
-            _("You may not change: %(fields)s.")
-            % {
-                "fields": "、".join(
-                    str(Measure._meta.get_field(f).verbose_name) for f in sorted(refused)
+            _("You may not change: %(fields)s."),
+            params={
+                "fields": format_lazy(
+                    "、".join("{}" for _f in refused),
+                    *(Measure._meta.get_field(f).verbose_name for f in sorted(refused)),
                 )
-            }
+            },
         )
     changed = [k for k, v in changes.items() if getattr(locked, k) != v]
     if not changed:

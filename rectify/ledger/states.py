@@ -84,22 +84,26 @@ def check(measure, name: str, *, user, reason: str = "") -> Transition:
     """The transition if allowed now; otherwise TransitionRefused with the reason why."""
     transition = TRANSITIONS.get(name)
     if transition is None:
-        raise TransitionRefused(_("Unknown action “%(name)s”.") % {"name": name}, code="unknown")
+        raise TransitionRefused(
+            _("Unknown action “%(name)s”."), params={"name": name}, code="unknown"
+        )
     if not actor_kinds(user, measure) & transition.actors:
         raise TransitionRefused(
-            _("You may not “%(action)s” this measure: only %(who)s may.")
-            % {"action": transition.label, "who": _who(transition.actors)},
+            _("You may not “%(action)s” this measure: only %(who)s may."),
+            params={"action": transition.label, "who": _who(transition.actors)},
             code="wrong_role",
         )
     if measure.state not in transition.sources:
         raise TransitionRefused(
-            _("“%(action)s” is not possible while the measure is “%(state)s”.")
-            % {"action": transition.label, "state": MeasureState(measure.state).label},
+            _("“%(action)s” is not possible while the measure is “%(state)s”."),
+            params={"action": transition.label, "state": MeasureState(measure.state).label},
             code="wrong_state",
         )
     if transition.needs_reason and not reason.strip():
         raise TransitionRefused(
-            _("“%(action)s” needs a reason.") % {"action": transition.label}, code="reason_required"
+            _("“%(action)s” needs a reason."),
+            params={"action": transition.label},
+            code="reason_required",
         )
     if transition.needs_evidence and not measure.evidence.exists():
         raise TransitionRefused(
@@ -133,7 +137,7 @@ def can_mark_phase_complete(measure, user) -> None:
         )
 
 
-def _who(actors: frozenset[str]) -> str:
+def _who(actors: frozenset[str]) -> object:
     if actors == {OFFICE}:
-        return str(_("the campaign office"))
-    return str(_("the campaign office or the responsible unit"))
+        return _("the campaign office")
+    return _("the campaign office or the responsible unit")
