@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",
     "rectify.core",
     "rectify.audit",
     "rectify.orgs",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "rectify.ledger",
     "rectify.supervision",
     "rectify.reports",
+    "rectify.api",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +148,17 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Shared by every process (rate limits): a table in the same database, made by a migration.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "rectify_cache",
+    }
+}
+
+# The JSON API: requests per token (or signed-in user, or address) and period.
+API_RATE_LIMIT = os.getenv("API_RATE_LIMIT", "600/min")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
