@@ -9,7 +9,37 @@ from ninja import NinjaAPI
 from rectify.api import errors
 from rectify.api.auth import AUTH, TokenRateThrottle
 
-api = NinjaAPI(
+
+class RectifyAPI(NinjaAPI):
+    """Documents, on every operation, the error answers any operation can give (auth, scoping,
+    validation, conflicts, rate limits), all in the one ErrorOut shape."""
+
+    ERROR_CODES = {
+        "400": "Refused",
+        "401": "Not signed in, or the token is unknown, expired or revoked",
+        "403": "Not allowed for this user or token",
+        "404": "Not found, or not visible to this user",
+        "409": "Conflict: stale version, or not allowed in the current state",
+        "422": "The request is not valid",
+        "429": "Too many requests (see Retry-After)",
+    }
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        error = errors.ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(error.pop("$defs", {}))
+        components.setdefault("ErrorOut", error)
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for code, description in self.ERROR_CODES.items():
+                    responses.setdefault(code, {"description": description, "content": content})
+        return schema
+
+
+api = RectifyAPI(
     title="Rectify 整改台账 API",
     version="1",
     description=(

@@ -5,7 +5,7 @@ from rectify.api import tokens
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
+def _fresh_rate_limits(db):
     cache.clear()
     yield
     cache.clear()

@@ -1,0 +1,67 @@
+"""The API against its own OpenAPI document: schemathesis generates requests for every
+operation (later issues' endpoints are covered automatically) and checks that no answer is a
+5xx, that status codes, content types and bodies conform to the document.
+
+Examples are bounded (SCHEMA_EXAMPLES per operation) so the run takes a few minutes at most.
+"""
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck
+from hypothesis import settings as hsettings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from rectify.api import tokens
+
+EXAMPLES = int(os.getenv("SCHEMA_EXAMPLES", "12"))
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+from rectify.wsgi import application  # noqa: E402  (Django is set up by pytest-django)
+
+# Fetching the document touches no database: it is generated from the code.
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture
+def office_headers(world, settings):
+    settings.API_RATE_LIMIT = "100000/min"
+    plaintext = tokens.issue(world.office, name="fuzz", scope="write")[1]
+    return {"Authorization": f"Bearer {plaintext}"}
+
+
+def _anchor(case, world) -> None:
+    """Point most generated requests at real objects, so they reach past the 404s."""
+    params = case.path_parameters or {}
+    if "slug" in params:
+        params["slug"] = world.campaign.slug
+    for name in ("id", "number", "pk"):
+        value = params.get(name)
+        if isinstance(value, int) and value % 3 != 0:
+            params[name] = {
+                "number": world.problem.number,
+            }.get(name, world.measure_a.pk)
+
+
+@schema.parametrize()
+@hsettings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_every_operation_conforms_to_the_document(case, world, office_headers):
+    _anchor(case, world)
+    case.call_and_validate(headers=office_headers, checks=CHECKS)
