@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rectify.feedback.choices import Channel, FeedbackKind
+from rectify.textsim.normalise import dedup_key
 
 TEXT_MAX_LENGTH = 5000
 
@@ -74,6 +75,16 @@ class FeedbackItem(models.Model):
         _("receipt code"), max_length=16, unique=True, null=True, blank=True
     )
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    text_key = models.CharField(
+        _("duplicate key"),
+        max_length=32,
+        default="",
+        editable=False,
+        db_index=True,
+        help_text=_(
+            "The text after width and whitespace normalisation, hashed: equal keys, same text."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("entered by"),
@@ -103,6 +114,7 @@ class FeedbackItem(models.Model):
         return head[:40] + ("…" if len(head) > 40 else "")
 
     def save(self, *args, **kwargs):
+        self.text_key = dedup_key(self.text)
         if self.pk is not None:
             stored = FeedbackItem.objects.filter(pk=self.pk).values_list("text", flat=True).first()
             if stored is not None and stored != self.text:

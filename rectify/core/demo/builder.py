@@ -40,6 +40,7 @@ from rectify.orgs.choices import OrgKind, Role
 from rectify.orgs.models import Membership, OrgUnit, Region, User
 from rectify.supervision.choices import SupervisionKind
 from rectify.supervision.models import SupervisionAction
+from rectify.textsim.normalise import dedup_key
 
 SEED = 2019
 SOCIAL_ORG_COUNT = 161
@@ -500,6 +501,7 @@ class DemoBuilder:
             campaign=self.campaign,
             kind=kind,
             text=text,
+            text_key=dedup_key(text),  # bulk_create skips save(), which sets it
             channel=CHANNEL_OF_ACTIVITY[activity.kind],
             region=region,
             org_unit=self.bureaus[region.code],
