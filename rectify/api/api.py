@@ -61,6 +61,7 @@ def _register():
     from rectify.api.routers import campaigns
 
     api.add_router("/", campaigns.router)
+    api.add_router("/", "rectify.api.routers.orgs.router")
 
 
 _register()

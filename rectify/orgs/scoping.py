@@ -17,11 +17,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from rectify.campaigns.models import Campaign, WorkGroup
+from rectify.campaigns.models import Campaign, Indicator, Program, ResearchActivity, WorkGroup
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger.models import Evidence, Measure, Problem
 from rectify.orgs.choices import Role
-from rectify.orgs.models import Membership
+from rectify.orgs.models import Membership, OrgUnit, Region
+from rectify.supervision.models import SupervisionAction
 
 READ_ALL_ROLES = (Role.OFFICE, Role.LEADER, Role.SUPERVISOR, Role.VIEWER, Role.GROUP)
 
@@ -208,3 +209,108 @@ def get_evidence_for_user(user, pk: int) -> Evidence:
     ):
         raise Http404("evidence")
     return evidence
+
+
+# --- campaign reference data: work groups, activities, programs, indicators ------------------
+
+
+def get_campaign_for_reader(user, slug: str) -> Campaign:
+    """The campaign if the user reads it campaign-wide (office, leader, supervisor, viewer, work
+    group): 404 when they are not in it, 403 when their only role is unit liaison."""
+    campaign = get_campaign_for_user(user, slug)
+    if not access(user, campaign).has(*READ_ALL_ROLES):
+        raise PermissionDenied
+    return campaign
+
+
+def scope_work_groups(user, campaign: Campaign) -> QuerySet[WorkGroup]:
+    """The campaign's work groups, for every campaign-wide reader; nothing for liaisons."""
+    qs = WorkGroup.objects.filter(campaign=campaign)
+    return qs if access(user, campaign).has(*READ_ALL_ROLES) else qs.none()
+
+
+def scope_activities(user, campaign: Campaign) -> QuerySet[ResearchActivity]:
+    """Research activities, by the rule of scope_feedback (the feedback comes from them).
+
+    Office, leaders, supervisors and viewers see the activities of their unit subtree (all of
+    them without a unit); work-group members see their groups' activities plus those in their
+    assigned regions and units; liaisons see none.
+    """
+    acc = access(user, campaign)
+    qs = ResearchActivity.objects.filter(campaign=campaign)
+    paths = acc.paths(Role.OFFICE, Role.LEADER, Role.SUPERVISOR, Role.VIEWER)
+    if paths is None:
+        return qs
+    q = _unit_q(paths, "org_unit")
+    if acc.has(Role.GROUP):
+        groups = WorkGroup.objects.filter(campaign=campaign, members=user)
+        q |= (
+            Q(work_group__in=groups)
+            | Q(region__in=groups.values("regions"))
+            | Q(org_unit__in=groups.values("org_units"))
+        )
+    return qs.filter(q)
+
+
+def scope_programs(user, campaign: Campaign) -> QuerySet[Program]:
+    """Thematic programs, for every campaign-wide reader (their problems: scope_problems)."""
+    qs = Program.objects.filter(campaign=campaign)
+    return qs if access(user, campaign).has(*READ_ALL_ROLES) else qs.none()
+
+
+def scope_indicators(user, campaign: Campaign) -> QuerySet[Indicator]:
+    """Outcome indicators: every member of the campaign, liaisons included (the campaign home
+    shows them to everyone in it)."""
+    qs = Indicator.objects.filter(campaign=campaign)
+    return qs if access(user, campaign).roles else qs.none()
+
+
+# --- feedback (by id) ------------------------------------------------------------------------
+
+
+def get_feedback_for_user(user, pk: int) -> FeedbackItem:
+    """The feedback item if scope_feedback lets the user see it, else 404."""
+    item = FeedbackItem.objects.select_related("campaign").filter(pk=pk).first()
+    if item is None or not scope_feedback(user, item.campaign).filter(pk=pk).exists():
+        raise Http404("feedback")
+    return item
+
+
+def can_triage_feedback(user, campaign: Campaign) -> bool:
+    return access(user, campaign).is_office
+
+
+# --- supervision actions ---------------------------------------------------------------------
+
+
+def scope_supervision_actions(user, campaign: Campaign) -> QuerySet[SupervisionAction]:
+    """Supervision actions: campaign-wide readers, limited to their unit subtree if they have one
+    (the unit supervised); liaisons see none."""
+    acc = access(user, campaign)
+    qs = SupervisionAction.objects.filter(campaign=campaign)
+    paths = acc.paths(*READ_ALL_ROLES)
+    if paths is None:
+        return qs
+    return qs.filter(_unit_q(paths, "target_unit"))
+
+
+def can_supervise_unit(user, campaign: Campaign, unit) -> bool:
+    """The office anywhere; a supervisor within their unit subtree (everywhere without one)."""
+    acc = access(user, campaign)
+    return acc.is_office or (acc.has(Role.SUPERVISOR) and acc.covers_unit(unit, Role.SUPERVISOR))
+
+
+# --- reference data --------------------------------------------------------------------------
+
+
+def scope_regions(user) -> QuerySet[Region]:
+    """Regions are reference data: every signed-in user reads all of them."""
+    active = getattr(user, "is_authenticated", False) and user.is_active
+    return Region.objects.all() if active else Region.objects.none()
+
+
+def scope_org_units(user) -> QuerySet[OrgUnit]:
+    """The organisation tree is reference data (every form picks units from it): every signed-in
+    user reads all of it. What a unit's people may do is decided per campaign, above."""
+    active = getattr(user, "is_authenticated", False) and user.is_active
+    return OrgUnit.objects.all() if active else OrgUnit.objects.none()

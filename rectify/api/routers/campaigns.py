@@ -1,22 +1,37 @@
-"""Campaigns and their derived headline figures."""
+"""Campaigns, their derived headline figures, and what they organise: work groups, research
+activities, programs and indicators."""
 
 import datetime as dt
+from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
-from ninja import Router, Schema
+from django.db.models import Prefetch
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from rectify.api.errors import ERRORS
 from rectify.api.pagination import Page
+from rectify.api.routers.fields import Id, Moment, Slug
+from rectify.campaigns.choices import ActivityKind
 from rectify.ledger import derived
-from rectify.orgs.scoping import READ_ALL_ROLES, access, get_campaign_for_user, scope_campaigns
+from rectify.orgs.scoping import (
+    access,
+    get_campaign_for_reader,
+    get_campaign_for_user,
+    scope_activities,
+    scope_campaigns,
+    scope_indicators,
+    scope_measures,
+    scope_problems,
+    scope_programs,
+    scope_work_groups,
+)
 
 router = Router(tags=["campaigns"])
 
 
 class CampaignOut(Schema):
     id: int
-    slug: str
+    slug: Slug
     name: str
     org_unit_id: int
     parent_id: int | None
@@ -65,7 +80,7 @@ def list_campaigns(request):
 
 
 @router.get("/campaigns/{slug}", response={200: CampaignOut, **ERRORS}, summary="One campaign")
-def get_campaign(request, slug: str):
+def get_campaign(request, slug: Slug):
     return get_campaign_for_user(request.user, slug)
 
 
@@ -74,8 +89,171 @@ def get_campaign(request, slug: str):
     response={200: FiguresOut, **ERRORS},
     summary="Headline figures (campaign-wide readers only)",
 )
-def campaign_figures(request, slug: str):
+def campaign_figures(request, slug: Slug):
+    return derived.campaign_figures(get_campaign_for_reader(request.user, slug))
+
+
+# --- work groups -----------------------------------------------------------------------------
+
+
+class PersonOut(Schema):
+    id: int
+    username: str
+    name: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return str(obj)
+
+
+class RegionRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class UnitRef(Schema):
+    id: int
+    name: str
+
+
+class WorkGroupOut(Schema):
+    id: int
+    name: str
+    leader: PersonOut | None
+    members: list[PersonOut]
+    regions: list[RegionRef] = Field(description="assigned regions")
+    org_units: list[UnitRef] = Field(description="assigned units")
+
+
+@router.get(
+    "/campaigns/{slug}/work-groups",
+    response={200: list[WorkGroupOut], **ERRORS},
+    summary="Work groups (campaign-wide readers)",
+)
+@paginate(Page)
+def list_work_groups(request, slug: Slug):
+    campaign = get_campaign_for_reader(request.user, slug)
+    return (
+        scope_work_groups(request.user, campaign)
+        .select_related("leader")
+        .prefetch_related("members", "regions", "org_units")
+        .order_by("id")
+    )
+
+
+# --- research activities ---------------------------------------------------------------------
+
+
+class ActivityOut(Schema):
+    id: int
+    kind: str
+    title: str
+    held_on: dt.date
+    place: str
+    region_id: int | None
+    org_unit_id: int | None
+    work_group_id: int | None
+    participant_count: int
+    notes: str
+    created_at: dt.datetime
+
+
+class ActivityFilter(Schema):
+    kind: ActivityKind | None = None
+    region: Id | None = Field(None, description="region id")
+    work_group: Id | None = Field(None, description="work group id")
+    created_since: Moment | None = Field(
+        None, description="only activities recorded after this time (ISO 8601, with time zone)"
+    )
+
+
+@router.get(
+    "/campaigns/{slug}/activities",
+    response={200: list[ActivityOut], **ERRORS},
+    summary="Research activities (as scoped for feedback)",
+)
+@paginate(Page)
+def list_activities(request, slug: Slug, filters: Query[ActivityFilter]):
+    campaign = get_campaign_for_reader(request.user, slug)
+    qs = scope_activities(request.user, campaign)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.region:
+        qs = qs.filter(region_id=filters.region)
+    if filters.work_group:
+        qs = qs.filter(work_group_id=filters.work_group)
+    if filters.created_since:
+        qs = qs.filter(created_at__gt=filters.created_since)
+    return qs.order_by("-held_on", "-id")
+
+
+# --- programs and indicators -----------------------------------------------------------------
+
+
+class ProgramOut(Schema):
+    id: int
+    name: str
+    group_label: str
+    description: str
+    roadmap: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    lead_unit_id: int | None
+    problem_numbers: list[int] = Field(description="the problems you may see, by number")
+    measure_ids: list[int] = Field(description="the measures you may see")
+
+    @staticmethod
+    def resolve_problem_numbers(obj) -> list[int]:
+        return [p.number for p in obj.visible_problems]
+
+    @staticmethod
+    def resolve_measure_ids(obj) -> list[int]:
+        return [m.pk for m in obj.visible_measures]
+
+
+@router.get(
+    "/campaigns/{slug}/programs",
+    response={200: list[ProgramOut], **ERRORS},
+    summary="Thematic programs (campaign-wide readers)",
+)
+@paginate(Page)
+def list_programs(request, slug: Slug):
+    user = request.user
+    campaign = get_campaign_for_reader(user, slug)
+    problems = scope_problems(user, campaign).only("pk", "number").order_by("number")
+    measures = scope_measures(user, campaign).only("pk").order_by("pk")
+    return (
+        scope_programs(user, campaign)
+        .prefetch_related(
+            Prefetch("problems", queryset=problems, to_attr="visible_problems"),
+            Prefetch("measures", queryset=measures, to_attr="visible_measures"),
+        )
+        .order_by("id")
+    )
+
+
+class IndicatorOut(Schema):
+    id: int
+    name: str
+    value: Decimal
+    unit: str
+    as_of: dt.date
+    note: str
+    program_id: int | None
+    program_name: str | None
+
+    @staticmethod
+    def resolve_program_name(obj) -> str | None:
+        return obj.program.name if obj.program else None
+
+
+@router.get(
+    "/campaigns/{slug}/indicators",
+    response={200: list[IndicatorOut], **ERRORS},
+    summary="Outcome indicators (every member of the campaign, as on its home page)",
+)
+@paginate(Page)
+def list_indicators(request, slug: Slug):
     campaign = get_campaign_for_user(request.user, slug)
-    if not access(request.user, campaign).has(*READ_ALL_ROLES):
-        raise PermissionDenied
-    return derived.campaign_figures(campaign)
+    return scope_indicators(request.user, campaign).select_related("program").order_by("id")

@@ -1,0 +1,61 @@
+"""Input types shared by the routers, so that bad input is a 422 at the edge and never a 500.
+
+- Text must be storable on both databases: no NUL character (PostgreSQL refuses it) and no
+  unpaired surrogate (not UTF-8). Everything else is kept exactly as sent.
+- Moments carry a time zone and lie between 1990 and 2100 (far-off years overflow on the way to
+  UTC).
+"""
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, Field
+
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
+def storable(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no unpaired surrogates)") from None
+    return value
+
+
+def not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def in_range(value: dt.datetime) -> dt.datetime:
+    try:
+        ok = EARLIEST <= value.astimezone(dt.UTC) < LATEST
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise ValueError("must lie between 1990 and 2100")
+    return value
+
+
+def Line(max_length: int):
+    """A short text: at most `max_length` characters, may be empty."""
+    return Annotated[str, Field(max_length=max_length), AfterValidator(storable)]
+
+
+def Text(max_length: int):
+    """A required text, kept as sent: not blank, at most `max_length` characters."""
+    return Annotated[
+        str,
+        Field(min_length=1, max_length=max_length),
+        AfterValidator(storable),
+        AfterValidator(not_blank),
+    ]
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(in_range)]
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]  # a database id (64-bit)
+Slug = Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]+$", max_length=50)]  # a campaign's slug
