@@ -62,6 +62,8 @@ def _register():
 
     api.add_router("/", campaigns.router)
     api.add_router("/", "rectify.api.routers.orgs.router")
+    api.add_router("/", "rectify.api.routers.feedback.router")
+    api.add_router("/", "rectify.api.routers.supervision.router")
 
 
 _register()
