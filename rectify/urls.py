@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("rectify.core.urls")),
     path("", include("rectify.reports.urls")),
     path("", include("rectify.ledger.urls")),
+    path("", include("rectify.api.urls")),
 ]
