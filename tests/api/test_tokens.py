@@ -17,6 +17,7 @@ from rectify import cli
 from rectify.api import tokens
 from rectify.api.models import ApiToken, TokenScope
 from rectify.audit.log import history
+from tests.factories import make_user
 
 
 def run(*args) -> tuple[str, str]:
@@ -71,11 +72,14 @@ def test_create_takes_scope_days_and_name(world):
         (["create", "office", "--days", "0"], "--days"),
         (["create", "office", "--days", "99999"], "--days"),
         (["create", "office", "--scope", "admin"], "admin"),
+        (["create", "office", "--name", "a\x00b"], "NUL"),
+        (["create", "inactive"], "inactive"),
         (["revoke", "424242"], "424242"),
         (["revoke", "abc"], "abc"),
     ],
 )
 def test_clear_errors_for_unknown_users_ids_and_bad_options(world, args, words):
+    make_user("inactive", is_active=False)
     with pytest.raises(CommandError, match=words):
         run(*args)
     assert not ApiToken.objects.exists()

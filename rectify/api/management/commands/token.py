@@ -62,6 +62,13 @@ class Command(BaseCommand):
             raise CommandError(
                 _("--days must be between 1 and %(max)d.") % {"max": MAX_DAYS},
             )
+        if not user.is_active:
+            raise CommandError(
+                _("%(username)s is inactive: a token of theirs would be refused.")
+                % {"username": user.username}
+            )
+        if "\x00" in name:
+            raise CommandError(_("The name must not contain the NUL character."))
         name = (name or "cli").strip()[:100] or "cli"
         token, plaintext = tokens.issue(user, name=name, scope=scope, days=days)
         self.stdout.write(plaintext)
