@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "rectify.core",
     "rectify.audit",
     "rectify.orgs",
@@ -156,6 +158,9 @@ CACHES = {
         "LOCATION": "rectify_cache",
     }
 }
+
+# Background work (imports of large files): a queue in the same database; run `rectify db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # The JSON API: requests per token (or signed-in user, or address) and period.
 API_RATE_LIMIT = os.getenv("API_RATE_LIMIT", "600/min")
