@@ -1,10 +1,11 @@
 """List conventions: page-number pagination over a stably ordered queryset, and updated_since."""
 
-import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
+
+from rectify.api.routers.fields import Moment
 
 
 class Page(PaginationBase):
@@ -43,7 +44,7 @@ class Page(PaginationBase):
 class SyncFilter(Schema):
     """Incremental sync: only rows changed after this time (ISO 8601, with time zone)."""
 
-    updated_since: dt.datetime | None = Field(None, description="e.g. 2026-11-28T09:00:00+08:00")
+    updated_since: Moment | None = Field(None, description="e.g. 2026-11-28T09:00:00+08:00")
 
 
 def since(qs, filters: SyncFilter, field: str = "updated_at"):

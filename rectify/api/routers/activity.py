@@ -1,0 +1,135 @@
+"""The activity log (操作记录) of one object, or of a whole campaign for campaign-wide readers.
+
+An object's log answers only if the user may see the object itself (through the same scoping
+functions as the pages); otherwise 404, whether or not it exists.
+"""
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+from pydantic import Field
+
+from rectify.api.errors import ERRORS
+from rectify.api.pagination import Page, SyncFilter, since
+from rectify.api.routers.fields import Id, Slug
+from rectify.api.routers.measures import get_milestone_for_user
+from rectify.audit.log import history
+from rectify.audit.models import ActivityLog
+from rectify.feedback.models import FeedbackItem
+from rectify.ledger.models import Problem, ProgressReport
+from rectify.orgs.choices import Role
+from rectify.orgs.scoping import (
+    access,
+    get_campaign_for_user,
+    get_evidence_for_user,
+    get_measure_for_user,
+    scope_campaigns,
+    scope_feedback,
+    scope_problems,
+)
+
+router = Router(tags=["activity"])
+
+# The API's name for each kind of object whose log can be read (model name → type).
+TYPE_OF_MODEL = {
+    "problem": "problem",
+    "measure": "measure",
+    "feedbackitem": "feedback",
+    "campaign": "campaign",
+    "milestone": "milestone",
+    "progressreport": "progress",
+    "evidence": "evidence",
+}
+ObjectType = Literal[
+    "problem", "measure", "feedback", "campaign", "milestone", "progress", "evidence"
+]
+
+# Who may read everything that happened in a campaign: these roles, not limited to a unit.
+CAMPAIGN_LOG_ROLES = (Role.OFFICE, Role.LEADER, Role.SUPERVISOR, Role.VIEWER)
+
+
+class ActivityOut(Schema):
+    id: int
+    at: dt.datetime
+    campaign_id: int | None
+    actor: str | None = Field(description="Username; null for the system")
+    action: str = Field(description="e.g. problem.create, measure.request_closure")
+    target_type: str
+    target_id: int
+    target_repr: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    reason: str
+
+    @staticmethod
+    def resolve_actor(obj) -> str | None:
+        return obj.actor.username if obj.actor_id else None
+
+    @staticmethod
+    def resolve_target_type(obj) -> str:
+        model = ContentType.objects.get_for_id(obj.target_type_id).model
+        return TYPE_OF_MODEL.get(model, model)
+
+
+class ActivityQuery(SyncFilter):
+    type: ObjectType
+    id: Id
+
+
+def visible_object(user, kind: str, pk: int):
+    """The object if this user may see it; else Http404."""
+    if kind == "measure":
+        return get_measure_for_user(user, pk)
+    if kind == "milestone":
+        return get_milestone_for_user(user, pk)
+    if kind == "evidence":
+        return get_evidence_for_user(user, pk)
+    if kind == "progress":
+        report = ProgressReport.objects.filter(pk=pk).first()
+        if report is not None:
+            get_measure_for_user(user, report.measure_id)
+            return report
+    elif kind == "campaign":
+        campaign = scope_campaigns(user).filter(pk=pk).first()
+        if campaign is not None:
+            return campaign
+    elif kind == "problem":
+        problem = Problem.objects.select_related("campaign").filter(pk=pk).first()
+        if problem is not None and scope_problems(user, problem.campaign).filter(pk=pk).exists():
+            return problem
+    elif kind == "feedback":
+        item = FeedbackItem.objects.select_related("campaign").filter(pk=pk).first()
+        if item is not None and scope_feedback(user, item.campaign).filter(pk=pk).exists():
+            return item
+    raise Http404(kind)
+
+
+@router.get(
+    "/activity",
+    response={200: list[ActivityOut], **ERRORS},
+    summary="The activity log of one object you may see, newest first",
+)
+@paginate(Page)
+def object_activity(request, filters: Query[ActivityQuery]):
+    target = visible_object(request.user, filters.type, filters.id)
+    return since(history(target), filters, "at")
+
+
+@router.get(
+    "/campaigns/{slug}/activity",
+    response={200: list[ActivityOut], **ERRORS},
+    summary="Everything logged in a campaign, newest first (campaign-wide readers only)",
+)
+@paginate(Page)
+def campaign_activity(request, slug: Slug, filters: Query[SyncFilter]):
+    campaign = get_campaign_for_user(request.user, slug)
+    if access(request.user, campaign).paths(*CAMPAIGN_LOG_ROLES) is not None:
+        raise PermissionDenied
+    return since(ActivityLog.objects.filter(campaign=campaign), filters, "at").select_related(
+        "actor"
+    )
