@@ -50,6 +50,8 @@ def _status_of(exc: DomainError) -> int:
         return 403
     if isinstance(exc, TransitionRefused):
         return 403 if exc.code == "wrong_role" else 409
+    if exc.code == "idempotency_key_reused":
+        return 422  # the Idempotency-Key draft: the same key with a different payload
     return 400
 
 

@@ -9,6 +9,7 @@ from rectify.orgs.scoping import (
     READ_ALL_ROLES,
     access,
     get_campaign_for_user,
+    scope_indicators,
     scope_measures,
     scope_problems,
 )
@@ -24,7 +25,7 @@ def campaign_home(request, slug):
     campaign = get_campaign_for_user(request.user, slug)
     context = {
         "campaign": campaign,
-        "indicators": campaign.indicators.select_related("program"),
+        "indicators": scope_indicators(request.user, campaign).select_related("program"),
     }
     if access(request.user, campaign).has(*READ_ALL_ROLES):
         context["figures"] = derived.campaign_figures(campaign)

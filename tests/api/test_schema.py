@@ -35,6 +35,21 @@ from rectify.wsgi import application  # noqa: E402  (Django is set up by pytest-
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Django closes "old" connections when a request ends; the test client turns that off, but
+    schemathesis calls the WSGI application directly, and on PostgreSQL closing the connection
+    ends the test's transaction. Turn it off here too."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def office_headers(world, settings):
     settings.API_RATE_LIMIT = "100000/min"

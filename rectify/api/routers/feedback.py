@@ -193,14 +193,11 @@ def create_feedback(
 
     submission = {"campaign": slug, **data}
     try:
-        try:
-            status, body, _replayed = idempotency.run(request, submission, produce)
-        except services.DuplicateExternalId:
-            # A concurrent twin with the same Idempotency-Key may have taken the external id:
-            # then this answers what the twin answered; otherwise the conflict stands.
-            status, body, _replayed = idempotency.run(request, submission, produce)
-    except idempotency.KeyReused as exc:
-        status, body = 422, error_body(exc.code, exc.template, exc.params)
+        status, body, _replayed = idempotency.run(request, submission, produce)
+    except services.DuplicateExternalId:
+        # A concurrent twin with the same Idempotency-Key may have taken the external id:
+        # then this answers what the twin answered; otherwise the conflict stands.
+        status, body, _replayed = idempotency.run(request, submission, produce)
     # The body is already the JSON of FeedbackOut (a replay is the stored JSON): send it as is.
     from rectify.api.api import api
 
