@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("rectify.reports.urls")),
     path("", include("rectify.ledger.urls")),
     path("", include("rectify.api.urls")),
+    path("", include("rectify.feedback.public_urls")),
 ]
