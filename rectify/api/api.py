@@ -67,6 +67,7 @@ def _register():
     api.add_router("/", "rectify.api.routers.problems.router")
     api.add_router("/", "rectify.api.routers.measures.router")
     api.add_router("/", "rectify.api.routers.activity.router")
+    api.add_router("/", "rectify.api.routers.public.router")
 
 
 _register()
