@@ -172,6 +172,53 @@ class ResearchActivity(models.Model):
         return self.title
 
 
+def attachment_path(instance: "ActivityAttachment", filename: str) -> str:
+    """Content-addressed: the file lives under its sha256, so it is never silently replaced."""
+    return f"activities/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class ActivityAttachment(models.Model):
+    """A file recorded with a research activity, e.g. its minutes (会议纪要); stored under its
+    sha256, so the same content is stored once and a stored file never changes."""
+
+    activity = models.ForeignKey(
+        ResearchActivity,
+        verbose_name=_("research activity"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True, editable=False)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("activity attachment")
+        verbose_name_plural = _("activity attachments")
+        ordering = ["activity", "-uploaded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "sha256"],
+                name="%(app_label)s_%(class)s_unique_activity_sha256",
+                violation_error_message=_("This file is already attached to this activity."),
+            )
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+
 class Program(models.Model):
     """A thematic rectification program (专项整治) grouping problems and measures."""
 

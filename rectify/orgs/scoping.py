@@ -314,3 +314,94 @@ def scope_org_units(user) -> QuerySet[OrgUnit]:
     user reads all of it. What a unit's people may do is decided per campaign, above."""
     active = getattr(user, "is_authenticated", False) and user.is_active
     return OrgUnit.objects.all() if active else OrgUnit.objects.none()
+
+
+# --- work groups and research activities: who may set up and record --------------------------
+
+
+def can_manage_work_groups(user, campaign: Campaign) -> bool:
+    """Setting up work groups (name, leader, members, assignments) is the office's."""
+    return access(user, campaign).is_office
+
+
+def get_work_group_for_user(user, pk: int, *, write: bool = False) -> WorkGroup:
+    """The work group if the user reads its campaign (else 404); with write, also set it up
+    (else 403)."""
+    group = WorkGroup.objects.select_related("campaign", "leader").filter(pk=pk).first()
+    if group is None or not scope_work_groups(user, group.campaign).filter(pk=pk).exists():
+        raise Http404("work group")
+    if write and not can_manage_work_groups(user, group.campaign):
+        raise PermissionDenied
+    return group
+
+
+def recording_groups(user, campaign: Campaign) -> QuerySet[WorkGroup]:
+    """The work groups the user records activities and feedback for: every group of the campaign
+    for the office, their own groups for a work-group member, none for anyone else."""
+    acc = access(user, campaign)
+    qs = WorkGroup.objects.filter(campaign=campaign)
+    if acc.is_office:
+        return qs
+    if acc.has(Role.GROUP):
+        return qs.filter(members=user)
+    return qs.none()
+
+
+def can_record_activity(user, campaign: Campaign, *, work_group=None, region=None, unit=None):
+    """May the user record (or change an activity into) one held by `work_group` in `region` at
+    `unit`? The office: any. A work-group member: only for one of their own groups, in a region
+    assigned to that group (or none), at a unit within that group's assigned units (or none)."""
+    acc = access(user, campaign)
+    if acc.is_office:
+        return True
+    if not acc.has(Role.GROUP) or work_group is None or work_group.campaign_id != campaign.pk:
+        return False
+    if not recording_groups(user, campaign).filter(pk=work_group.pk).exists():
+        return False
+    if region is not None and not work_group.regions.filter(pk=region.pk).exists():
+        return False
+    return unit is None or any(unit.is_within(u) for u in work_group.org_units.all())
+
+
+def can_change_activity(user, activity: ResearchActivity) -> bool:
+    """The office; a work-group member for the activities of their own groups (they also enter
+    its feedback and attach its minutes)."""
+    acc = access(user, activity.campaign)
+    if acc.is_office:
+        return True
+    return (
+        activity.work_group_id is not None
+        and recording_groups(user, activity.campaign).filter(pk=activity.work_group_id).exists()
+    )
+
+
+def get_activity_for_user(user, pk: int, *, write: bool = False) -> ResearchActivity:
+    """The activity if scope_activities lets the user see it (else 404); with write, also change
+    it (else 403)."""
+    activity = (
+        ResearchActivity.objects.select_related("campaign", "work_group", "region", "org_unit")
+        .filter(pk=pk)
+        .first()
+    )
+    if activity is None or not scope_activities(user, activity.campaign).filter(pk=pk).exists():
+        raise Http404("activity")
+    if write and not can_change_activity(user, activity):
+        raise PermissionDenied
+    return activity
+
+
+def get_activity_attachment_for_user(user, pk: int):
+    """An activity's attachment (minutes …) if the user may see the activity, else 404."""
+    from rectify.campaigns.models import ActivityAttachment
+
+    attachment = (
+        ActivityAttachment.objects.select_related("activity__campaign").filter(pk=pk).first()
+    )
+    if (
+        attachment is None
+        or not scope_activities(user, attachment.activity.campaign)
+        .filter(pk=attachment.activity_id)
+        .exists()
+    ):
+        raise Http404("attachment")
+    return attachment

@@ -1,0 +1,1 @@
+from tests.campaigns.scene import scene, today  # noqa: F401  (fixtures)
