@@ -1,6 +1,7 @@
 """Raw feedback: one thing someone said, stored exactly as received; and spreadsheet imports."""
 
 import datetime as dt
+import functools
 import hashlib
 from pathlib import Path
 
@@ -162,15 +163,18 @@ def fingerprint(text_key: str, received, submitter: str) -> str:
     if received is None:
         day = ""
     elif isinstance(received, dt.datetime):
-        day = (
-            timezone.localtime(received).date().isoformat()
-            if timezone.is_aware(received)
-            else received.date().isoformat()
-        )
+        if timezone.is_aware(received):  # the office's day, whatever zone a request is in
+            received = received.astimezone(timezone.get_default_timezone())
+        day = received.date().isoformat()
     else:
         day = received.isoformat()
-    raw = f"{text_key}|{day}|{comparable(submitter or '')}"
+    raw = f"{text_key}|{day}|{_comparable_name(submitter or '')}"
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=4096)
+def _comparable_name(name: str) -> str:
+    return comparable(name)
 
 
 def import_file_path(batch: "ImportBatch", filename: str) -> str:

@@ -272,3 +272,73 @@ def xls_file(path: Path, rows=None, *, hidden_sheet: bool = True) -> Path:
         h.visibility = 1
     book.save(str(path))
     return path
+
+
+# --- another process on the test database (CLI and kill tests) -----------------------------
+
+
+class OtherProcessDB:
+    """Lets a subprocess (the `rectify` CLI) work on the test database.
+
+    PostgreSQL: the subprocess connects to the test database itself (the test must be
+    transactional so its rows are committed). SQLite: the test database lives in memory, so
+    it is copied to a file with SQLite's backup API and the subprocess works on the copy;
+    `count()` then reads the copy.
+    """
+
+    def __init__(self, tmp_path: Path):
+        from django.db import connection
+
+        self.vendor = connection.vendor
+        self.tmp_path = tmp_path
+        settings_dict = connection.settings_dict
+        if self.vendor == "sqlite":
+            import sqlite3
+
+            self.file = tmp_path / "other-process.sqlite3"
+            connection.ensure_connection()
+            target = sqlite3.connect(self.file)
+            connection.connection.backup(target)
+            target.close()
+            self.url = f"sqlite:///{self.file}"
+        else:
+            user = settings_dict.get("USER") or ""
+            password = settings_dict.get("PASSWORD") or ""
+            auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+            host = settings_dict.get("HOST") or "127.0.0.1"
+            port = settings_dict.get("PORT") or 5432
+            self.url = f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+
+    def env(self) -> dict:
+        import os
+
+        env = dict(os.environ)
+        env["DATABASE_URL"] = self.url
+        env["MEDIA_ROOT"] = str(self.tmp_path / "media")
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def query(self, sql: str, params=()):
+        """One row of a query, on the database the subprocess used."""
+        if self.vendor == "sqlite":
+            import sqlite3
+
+            con = sqlite3.connect(self.file, timeout=20)
+            try:
+                return con.execute(sql, params).fetchone()
+            finally:
+                con.close()
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(sql.replace("?", "%s"), params)
+            return cursor.fetchone()
+
+    def count_items(self) -> int:
+        return self.query("SELECT COUNT(*) FROM feedback_feedbackitem")[0]
+
+    def batch_state(self) -> tuple[str, int] | None:
+        row = self.query(
+            "SELECT status, rows_done FROM feedback_importbatch ORDER BY id DESC LIMIT 1"
+        )
+        return tuple(row) if row else None

@@ -337,6 +337,9 @@ class RowParser:
         raw = as_string(cell).strip()
         if not raw:
             return None
+        return self.lookups.cached("kind", raw, self._find_kind)
+
+    def _find_kind(self, raw: str) -> str:
         found = self.lookups.kinds.get(_key(raw))
         if found is None:
             raise CellProblem("kind_unknown", value=_clip(raw))
@@ -346,6 +349,9 @@ class RowParser:
         raw = as_string(cell).strip()
         if not raw:
             return None
+        return self.lookups.cached("channel", raw, self._find_channel)
+
+    def _find_channel(self, raw: str) -> str:
         found = self.lookups.channels.get(_key(raw))
         if found is None:
             choices = "、".join(str(label) for _v, label in Channel.choices)

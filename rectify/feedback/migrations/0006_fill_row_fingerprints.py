@@ -26,7 +26,9 @@ def _comparable(text):
 
 
 def _fingerprint(text_key, received, submitter):
-    day = timezone.localtime(received).date().isoformat() if received else ""
+    day = (
+        received.astimezone(timezone.get_default_timezone()).date().isoformat() if received else ""
+    )
     raw = f"{text_key}|{day}|{_comparable(submitter or '')}"
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
