@@ -19,7 +19,7 @@ class PublicFeedbackForm(forms.Form):
     stripped); only its length is checked, on the text without surrounding whitespace."""
 
     kind = forms.ChoiceField(
-        label=_("This is a"),
+        label=_("Type of submission"),
         choices=FeedbackKind.choices,
         initial=FeedbackKind.PROBLEM,
         widget=forms.RadioSelect,
