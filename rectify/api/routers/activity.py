@@ -20,16 +20,15 @@ from rectify.api.routers.fields import Id, Slug
 from rectify.api.routers.measures import get_milestone_for_user
 from rectify.audit.log import history
 from rectify.audit.models import ActivityLog
-from rectify.feedback.models import FeedbackItem
 from rectify.ledger.models import Problem, ProgressReport
 from rectify.orgs.choices import Role
 from rectify.orgs.scoping import (
     access,
     get_campaign_for_user,
     get_evidence_for_user,
+    get_feedback_for_user,
     get_measure_for_user,
     scope_campaigns,
-    scope_feedback,
     scope_problems,
 )
 
@@ -103,9 +102,7 @@ def visible_object(user, kind: str, pk: int):
         if problem is not None and scope_problems(user, problem.campaign).filter(pk=pk).exists():
             return problem
     elif kind == "feedback":
-        item = FeedbackItem.objects.select_related("campaign").filter(pk=pk).first()
-        if item is not None and scope_feedback(user, item.campaign).filter(pk=pk).exists():
-            return item
+        return get_feedback_for_user(user, pk)
     raise Http404(kind)
 
 

@@ -25,7 +25,6 @@ from rectify.ledger import derived, services, states
 from rectify.ledger.choices import DueStatus, MeasureMode, MeasureState
 from rectify.ledger.forms import MeasureForm, TransitionForm, editable_fields
 from rectify.ledger.models import Evidence, Measure, Milestone, ProgressReport
-from rectify.orgs.models import OrgUnit
 from rectify.orgs.scoping import (
     can_change_measure,
     get_campaign_for_user,
@@ -33,6 +32,7 @@ from rectify.orgs.scoping import (
     get_measure_for_user,
     get_problem_for_user,
     scope_measures,
+    scope_org_units,
 )
 
 router = Router(tags=["measures"])
@@ -220,7 +220,7 @@ def list_measures(request, slug: Slug, filters: Query[MeasureQuery]):
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.unit is not None:
-        unit = OrgUnit.objects.filter(pk=filters.unit).first()
+        unit = scope_org_units(request.user).filter(pk=filters.unit).first()
         if unit is None:
             raise DjangoValidationError({"unit": [_("No such unit.")]})
         qs = qs.filter(responsible_unit__path__startswith=unit.path)

@@ -22,13 +22,14 @@ from rectify.ledger import derived, services
 from rectify.ledger.choices import Difficulty, Nature, ProblemState, Source
 from rectify.ledger.filters import ProblemFilter, ProblemFilterForm
 from rectify.ledger.models import Category, Problem, ProblemList
-from rectify.orgs.models import OrgUnit, Region
 from rectify.orgs.scoping import (
     get_campaign_for_user,
     get_problem_for_user,
     scope_feedback,
     scope_measures,
+    scope_org_units,
     scope_problems,
+    scope_regions,
 )
 
 router = Router(tags=["problems"])
@@ -288,8 +289,8 @@ def _bind(request, campaign, sent: dict) -> dict:
     lookups = {
         "category_id": Category.objects.filter(campaign=campaign),
         "list_ids": ProblemList.objects.filter(campaign=campaign),
-        "lead_unit_id": OrgUnit.objects.subtree(campaign.org_unit),
-        "region_id": Region.objects.all(),
+        "lead_unit_id": scope_org_units(request.user).subtree(campaign.org_unit),
+        "region_id": scope_regions(request.user),
         "feedback_item_ids": scope_feedback(request.user, campaign),
     }
     bound = {}
