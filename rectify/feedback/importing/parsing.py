@@ -1,8 +1,9 @@
 """From cells to feedback values: one parser per field, each refusing a bad cell with a code.
 
 Rules (docs/data-formats.md has the user's version):
-- Every value loses its leading and trailing whitespace (spaces, tabs, newlines, U+3000,
-  U+00A0): that is cell padding. Inside the text nothing changes: tabs, newlines and
+- Values lose their leading and trailing whitespace (spaces, tabs, newlines, U+3000,
+  U+00A0): that is cell padding. The text keeps a paragraph indent of full-width spaces at
+  its start (see trim_text); inside it nothing changes: tabs, newlines (also \r\n) and
   full-width characters are kept as received.
 - Identifiers, codes, dates and kinds are read after width folding (１２３ → 123).
 - Dates: Excel dates and date serials, 2019-07-28, 2019/7/28, 2019.7.28, 2019年7月28日, 20190728,
@@ -60,6 +61,17 @@ def as_string(cell) -> str:
     if isinstance(cell, dt.datetime):
         return cell.isoformat(sep=" ")
     return str(cell)
+
+
+_LEADING_BLANK_LINES = re.compile(r"^\s*\n")
+
+
+def trim_text(value: str) -> str:
+    """The text without its cell padding: trailing whitespace, leading blank lines, and spaces
+    or tabs before the first character. A paragraph indent of full-width spaces (U+3000) is
+    the author's and stays; so does everything inside."""
+    value = _LEADING_BLANK_LINES.sub("", value.rstrip(), count=1)
+    return value.lstrip(" \t\u00a0")
 
 
 def _clip(value: str, n: int = 60) -> str:
@@ -306,7 +318,7 @@ class RowParser:
     # One method per field: cell → value, or CellProblem.
 
     def _text(self, cell) -> str:
-        value = as_string(cell).strip()
+        value = trim_text(as_string(cell))
         if not value:
             raise CellProblem("required")
         return _limited(value, TEXT_MAX_LENGTH)
