@@ -310,8 +310,10 @@ def reopen(measure, *, actor, reason: str, **kw):
 
 
 @transaction.atomic
-def mark_phase_complete(measure: Measure, *, actor, reason: str = "") -> Measure:
-    locked = _lock(measure, None)
+def mark_phase_complete(
+    measure: Measure, *, actor, reason: str = "", expected_version: int | None = None
+) -> Measure:
+    locked = _lock(measure, expected_version)
     states.can_mark_phase_complete(locked, actor)
     if locked.phase_complete:
         return locked

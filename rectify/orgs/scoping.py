@@ -19,7 +19,7 @@ from django.http import Http404
 
 from rectify.campaigns.models import Campaign, Indicator, Program, ResearchActivity, WorkGroup
 from rectify.feedback.models import FeedbackItem
-from rectify.ledger.models import Evidence, Measure, Problem
+from rectify.ledger.models import Evidence, Measure, Milestone, Problem, ProgressReport
 from rectify.orgs.choices import Role
 from rectify.orgs.models import Membership, OrgUnit, Region
 from rectify.supervision.models import SupervisionAction
@@ -405,3 +405,31 @@ def get_activity_attachment_for_user(user, pk: int):
     ):
         raise Http404("attachment")
     return attachment
+
+
+# --- milestones, progress reports, the campaign log --------------------------------------------
+
+
+def get_milestone_for_user(user, pk: int):
+    """The milestone if the user may see its measure (else 404)."""
+    milestone = Milestone.objects.filter(pk=pk).first()
+    if milestone is None:
+        raise Http404("milestone")
+    milestone.measure = get_measure_for_user(user, milestone.measure_id)
+    return milestone
+
+
+def get_progress_report_for_user(user, pk: int):
+    """The progress report if the user may see its measure (else 404)."""
+    report = ProgressReport.objects.filter(pk=pk).first()
+    if report is None:
+        raise Http404("progress")
+    report.measure = get_measure_for_user(user, report.measure_id)
+    return report
+
+
+def can_read_campaign_log(user, campaign: Campaign) -> bool:
+    """The whole log names every unit's work and raw feedback: campaign-wide readers only."""
+    return (
+        access(user, campaign).paths(Role.OFFICE, Role.LEADER, Role.SUPERVISOR, Role.VIEWER) is None
+    )

@@ -17,17 +17,17 @@ from pydantic import Field
 from rectify.api.errors import ERRORS
 from rectify.api.pagination import Page, SyncFilter, since
 from rectify.api.routers.fields import Id, Slug
-from rectify.api.routers.measures import get_milestone_for_user
 from rectify.audit.log import history
 from rectify.audit.models import ActivityLog
-from rectify.ledger.models import Problem, ProgressReport
-from rectify.orgs.choices import Role
+from rectify.ledger.models import Problem
 from rectify.orgs.scoping import (
-    access,
+    can_read_campaign_log,
     get_campaign_for_user,
     get_evidence_for_user,
     get_feedback_for_user,
     get_measure_for_user,
+    get_milestone_for_user,
+    get_progress_report_for_user,
     scope_campaigns,
     scope_problems,
 )
@@ -49,7 +49,6 @@ ObjectType = Literal[
 ]
 
 # Who may read everything that happened in a campaign: these roles, not limited to a unit.
-CAMPAIGN_LOG_ROLES = (Role.OFFICE, Role.LEADER, Role.SUPERVISOR, Role.VIEWER)
 
 
 class ActivityOut(Schema):
@@ -89,11 +88,8 @@ def visible_object(user, kind: str, pk: int):
     if kind == "evidence":
         return get_evidence_for_user(user, pk)
     if kind == "progress":
-        report = ProgressReport.objects.filter(pk=pk).first()
-        if report is not None:
-            get_measure_for_user(user, report.measure_id)
-            return report
-    elif kind == "campaign":
+        return get_progress_report_for_user(user, pk)
+    if kind == "campaign":
         campaign = scope_campaigns(user).filter(pk=pk).first()
         if campaign is not None:
             return campaign
@@ -125,7 +121,7 @@ def object_activity(request, filters: Query[ActivityQuery]):
 @paginate(Page)
 def campaign_activity(request, slug: Slug, filters: Query[SyncFilter]):
     campaign = get_campaign_for_user(request.user, slug)
-    if access(request.user, campaign).paths(*CAMPAIGN_LOG_ROLES) is not None:
+    if not can_read_campaign_log(request.user, campaign):
         raise PermissionDenied
     return since(ActivityLog.objects.filter(campaign=campaign), filters, "at").select_related(
         "actor"

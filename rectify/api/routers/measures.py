@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Body, File, Form, Query, Router, Schema
@@ -30,6 +30,7 @@ from rectify.orgs.scoping import (
     get_campaign_for_user,
     get_evidence_for_user,
     get_measure_for_user,
+    get_milestone_for_user,
     get_problem_for_user,
     scope_measures,
     scope_org_units,
@@ -381,6 +382,7 @@ class PhaseCompleteIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     reason: Storable = ""
+    version: Number | None = None
 
 
 @router.post(
@@ -395,7 +397,10 @@ def measure_phase_complete(request, id: Id, payload: PhaseCompleteIn = Body(None
     if not form.is_valid():
         raise invalid(form)
     return services.mark_phase_complete(
-        measure, actor=request.user, reason=form.cleaned_data["reason"]
+        measure,
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+        expected_version=payload.version,
     )
 
 
@@ -446,15 +451,6 @@ def complete_milestone(request, id: Id, payload: MilestoneDoneIn = Body(None)): 
     milestone = get_milestone_for_user(request.user, id)
     done_on = (payload.done_on if payload else None) or timezone.localdate()
     return services.complete_milestone(milestone, actor=request.user, done_on=done_on)
-
-
-def get_milestone_for_user(user, pk: int) -> Milestone:
-    """The milestone if the user may see its measure (else 404)."""
-    milestone = Milestone.objects.filter(pk=pk).first()
-    if milestone is None:
-        raise Http404("milestone")
-    milestone.measure = get_measure_for_user(user, milestone.measure_id)
-    return milestone
 
 
 # --- progress reports ------------------------------------------------------------------------
