@@ -7,6 +7,7 @@ submitter may see live in public.py (the API calls the same functions).
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -22,6 +23,8 @@ from rectify.orgs.scoping import get_campaign_for_user
 
 # A form post of 5,000 characters percent-encoded is at most ~60 KB (4-byte characters).
 MAX_BODY_BYTES = 96 * 1024
+FRESH_SALT = "rectify.feedback.public.fresh-receipt"
+FRESH_SECONDS = 3600
 
 
 def _closed(request):
@@ -45,6 +48,21 @@ def _too_large(request) -> bool:
         return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES
     except ValueError:
         return True
+
+
+def _fresh_token(code: str) -> str:
+    """Signs "this code was just handed out", so the receipt is shown (with its "keep this
+    code" banner) even when the address has used up its lookups, and only then."""
+    return signing.dumps(code, salt=FRESH_SALT)
+
+
+def _is_fresh(token: str | None, code: str | None) -> bool:
+    if not token or not code:
+        return False
+    try:
+        return signing.loads(token, salt=FRESH_SALT, max_age=FRESH_SECONDS) == code
+    except signing.BadSignature:
+        return False
 
 
 def _private(response):
@@ -89,7 +107,7 @@ def _submission_page(request, slug):
             except public.PublicPageClosed:
                 return _closed(request)
             url = reverse("public-status", args=[campaign.slug, item.receipt_code])
-            return redirect(f"{url}?{urlencode({'new': 1})}")
+            return redirect(f"{url}?{urlencode({'new': _fresh_token(item.receipt_code)})}")
         status = 400
     else:
         form = PublicFeedbackForm()
@@ -131,10 +149,12 @@ def public_status(request, slug, code):
         campaign = public.get_followable_campaign(slug)
     except public.PublicPageClosed:
         return _closed(request)
-    try:
-        public.throttle_lookup(public.client_address(request))
-    except public.RateLimited as exc:
-        return _limited(request, campaign, exc)
+    fresh = _is_fresh(request.GET.get("new"), public.normalise_code(code))
+    if not fresh:
+        try:
+            public.throttle_lookup(public.client_address(request))
+        except public.RateLimited as exc:
+            return _limited(request, campaign, exc)
     found = public.public_status(campaign, code)
     if found is None:
         form = ReceiptLookupForm(initial={"code": code[:40]})
@@ -147,7 +167,7 @@ def public_status(request, slug, code):
     context = {
         "campaign": campaign,
         "status": found,
-        "new": request.GET.get("new") == "1",
+        "new": fresh,
         "lookup_url": request.build_absolute_uri(reverse("public-lookup", args=[campaign.slug])),
     }
     return _private(render(request, "feedback/public_status.html", context))

@@ -310,6 +310,24 @@ def test_lookups_are_rate_limited_per_address(client, opened, mine, settings):
     assert status_page(client, mine).status_code == 200  # another address
 
 
+@pytest.mark.django_db
+def test_a_fresh_receipt_is_shown_even_when_lookups_are_used_up(client, opened, settings):
+    """Behind a busy shared address the submitter must still see the code once; a forged or
+    reused marker does not lift the limit."""
+    settings.PUBLIC_RATE_LIMITS = {"lookup_per_address": "1/10m"}
+    client.get("/p/world/status/ABCD2345XY/")
+    response = client.post("/p/world/", {"kind": "problem", "text": MINE})
+    fresh = client.get(response["Location"])
+    assert fresh.status_code == 200
+    assert 'data-testid="submitted"' in fresh.content.decode()
+    item = FeedbackItem.objects.get(channel=Channel.PUBLIC_PAGE)
+    forged = client.get(f"/p/world/status/{item.receipt_code}/?new=1")
+    assert forged.status_code == 429
+    other = client.post("/p/world/", {"kind": "problem", "text": THEIRS})
+    token = other["Location"].split("?new=")[1]
+    assert client.get(f"/p/world/status/{item.receipt_code}/?new={token}").status_code == 429
+
+
 # --- hostile text ----------------------------------------------------------------------------
 
 
