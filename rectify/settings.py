@@ -156,7 +156,17 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "rectify_cache",
+        # The default 300 entries: a flood from many addresses would cull rate-limit counters.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
+}
+# Reverse proxies in front of the app; X-Forwarded-For is trusted only with this above 0.
+NINJA_NUM_PROXIES = env_int("NUM_PROXIES", 0)
+# Public page limits, "count/period" (s, m, h, d); see rectify/feedback/public.py.
+PUBLIC_RATE_LIMITS = {
+    "submit_per_address": os.getenv("PUBLIC_SUBMIT_RATE_PER_ADDRESS", "10/10m"),
+    "submit_per_campaign": os.getenv("PUBLIC_SUBMIT_RATE_PER_CAMPAIGN", "300/h"),
+    "lookup_per_address": os.getenv("PUBLIC_LOOKUP_RATE_PER_ADDRESS", "30/10m"),
 }
 
 # Background work (imports of large files): a queue in the same database; run `rectify db_worker`.
