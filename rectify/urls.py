@@ -14,5 +14,7 @@ urlpatterns = [
     path("", include("rectify.reports.urls")),
     path("", include("rectify.ledger.urls")),
     path("", include("rectify.api.urls")),
+    path("", include("rectify.campaigns.urls")),
+    path("", include("rectify.feedback.urls")),
     path("", include("rectify.feedback.public_urls")),
 ]
