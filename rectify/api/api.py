@@ -68,6 +68,7 @@ def _register():
     api.add_router("/", "rectify.api.routers.measures.router")
     api.add_router("/", "rectify.api.routers.activity.router")
     api.add_router("/", "rectify.api.routers.public.router")
+    api.add_router("/", "rectify.api.routers.workgroups.router")
 
 
 _register()

@@ -1,29 +1,26 @@
-"""Campaigns, their derived headline figures, and what they organise: work groups, research
-activities, programs and indicators."""
+"""Campaigns, their derived headline figures, and what they organise: programs and indicators
+(work groups and research activities: routers/workgroups.py)."""
 
 import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Prefetch
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from rectify.api.errors import ERRORS
 from rectify.api.pagination import Page
-from rectify.api.routers.fields import Id, Moment, Slug
-from rectify.campaigns.choices import ActivityKind
+from rectify.api.routers.fields import Slug
 from rectify.ledger import derived
 from rectify.orgs.scoping import (
     access,
     get_campaign_for_reader,
     get_campaign_for_user,
-    scope_activities,
     scope_campaigns,
     scope_indicators,
     scope_measures,
     scope_problems,
     scope_programs,
-    scope_work_groups,
 )
 
 router = Router(tags=["campaigns"])
@@ -93,7 +90,7 @@ def campaign_figures(request, slug: Slug):
     return derived.campaign_figures(get_campaign_for_reader(request.user, slug))
 
 
-# --- work groups -----------------------------------------------------------------------------
+# --- people, regions and units as other answers name them ----------------------------------
 
 
 class PersonOut(Schema):
@@ -117,75 +114,8 @@ class UnitRef(Schema):
     name: str
 
 
-class WorkGroupOut(Schema):
-    id: int
-    name: str
-    leader: PersonOut | None
-    members: list[PersonOut]
-    regions: list[RegionRef] = Field(description="assigned regions")
-    org_units: list[UnitRef] = Field(description="assigned units")
-
-
-@router.get(
-    "/campaigns/{slug}/work-groups",
-    response={200: list[WorkGroupOut], **ERRORS},
-    summary="Work groups (campaign-wide readers)",
-)
-@paginate(Page)
-def list_work_groups(request, slug: Slug):
-    campaign = get_campaign_for_reader(request.user, slug)
-    return (
-        scope_work_groups(request.user, campaign)
-        .select_related("leader")
-        .prefetch_related("members", "regions", "org_units")
-        .order_by("id")
-    )
-
-
-# --- research activities ---------------------------------------------------------------------
-
-
-class ActivityOut(Schema):
-    id: int
-    kind: str
-    title: str
-    held_on: dt.date
-    place: str
-    region_id: int | None
-    org_unit_id: int | None
-    work_group_id: int | None
-    participant_count: int
-    notes: str
-    created_at: dt.datetime
-
-
-class ActivityFilter(Schema):
-    kind: ActivityKind | None = None
-    region: Id | None = Field(None, description="region id")
-    work_group: Id | None = Field(None, description="work group id")
-    created_since: Moment | None = Field(
-        None, description="only activities recorded after this time (ISO 8601, with time zone)"
-    )
-
-
-@router.get(
-    "/campaigns/{slug}/activities",
-    response={200: list[ActivityOut], **ERRORS},
-    summary="Research activities (as scoped for feedback)",
-)
-@paginate(Page)
-def list_activities(request, slug: Slug, filters: Query[ActivityFilter]):
-    campaign = get_campaign_for_reader(request.user, slug)
-    qs = scope_activities(request.user, campaign)
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
-    if filters.region:
-        qs = qs.filter(region_id=filters.region)
-    if filters.work_group:
-        qs = qs.filter(work_group_id=filters.work_group)
-    if filters.created_since:
-        qs = qs.filter(created_at__gt=filters.created_since)
-    return qs.order_by("-held_on", "-id")
+# The work groups' and research activities' own endpoints (lists, writes, attachments) are in
+# routers/workgroups.py: one router per path, so that GET and POST of a path are both served.
 
 
 # --- programs and indicators -----------------------------------------------------------------
