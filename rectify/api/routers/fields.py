@@ -59,3 +59,6 @@ def Text(max_length: int):
 Moment = Annotated[AwareDatetime, AfterValidator(in_range)]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]  # a database id (64-bit)
 Slug = Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]+$", max_length=50)]  # a campaign's slug
+Number = Annotated[int, Field(ge=1, le=2**31 - 1)]  # a problem number or a version (32-bit)
+# Text the forms and services validate further; here only what the database could not store.
+Storable = Annotated[str, AfterValidator(storable)]

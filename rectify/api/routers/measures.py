@@ -19,7 +19,7 @@ from pydantic import AfterValidator, ConfigDict, Field
 
 from rectify.api.errors import ERRORS, ErrorOut, error_body
 from rectify.api.pagination import Page, SyncFilter, since
-from rectify.api.routers.fields import Id, Line, Slug, Text, not_blank, storable
+from rectify.api.routers.fields import Id, Line, Number, Slug, Storable, Text, not_blank, storable
 from rectify.core.errors import TransitionRefused
 from rectify.ledger import derived, services, states
 from rectify.ledger.choices import DueStatus, MeasureMode, MeasureState
@@ -40,12 +40,6 @@ router = Router(tags=["measures"])
 
 # Evidence files larger than this are refused (413) before anything is stored.
 EVIDENCE_MAX_BYTES = 50 * 1024 * 1024
-
-
-# Text the forms and services validate further; here only what the database could not store.
-Storable = Annotated[str, AfterValidator(storable)]
-# A problem number or a version (32-bit columns on PostgreSQL).
-Number = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 def invalid(form, names: dict[str, str] | None = None) -> DjangoValidationError:

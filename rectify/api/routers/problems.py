@@ -16,8 +16,8 @@ from pydantic import AfterValidator, ConfigDict, Field
 
 from rectify.api.errors import ERRORS
 from rectify.api.pagination import Page, SyncFilter, since
-from rectify.api.routers.fields import Id, Line, Slug, Text, storable
-from rectify.api.routers.measures import MeasureOut, Number, invalid
+from rectify.api.routers.fields import Id, Line, Number, Slug, Text, storable
+from rectify.api.routers.measures import MeasureOut, invalid
 from rectify.ledger import derived, services
 from rectify.ledger.choices import Difficulty, Nature, ProblemState, Source
 from rectify.ledger.filters import ProblemFilter, ProblemFilterForm
