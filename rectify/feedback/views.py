@@ -203,6 +203,7 @@ def feedback_entry(request, slug):
                 return _entry_page(request, campaign, activity, header, _rows(raw, new_defaults))
             raw += [{**new_defaults, "text": line} for line in lines]
         if action != "save":
+            raw = raw or [new_defaults]  # always a row to type into
             kept = {k: v for k, v in data.items() if not k.startswith("rows-") and k != "paste"}
             header = EntryForm(initial=kept, groups=groups, activity=activity, is_office=is_office)
             return _entry_page(request, campaign, activity, header, _rows(raw, new_defaults))

@@ -147,6 +147,12 @@ def test_split_shows_the_pasted_lines_as_rows_without_saving(client, scene):
     assert not texts(response, "row-error")
 
 
+def test_splitting_nothing_leaves_one_row_to_type_into(client, scene):
+    client.force_login(scene.group)
+    response = post_rows(client, scene, [{"text": ""}, {"text": ""}], action="split")
+    assert row_values(response, "text") == [""]
+
+
 def test_add_row_without_javascript(client, scene):
     client.force_login(scene.group)
     response = post_rows(client, scene, [{"text": "一"}], action="add_row")
