@@ -13,6 +13,7 @@ Rules (docs/data-formats.md has the user's version):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 
@@ -22,7 +23,9 @@ from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, FeedbackItem
 from rectify.textsim.normalise import comparable, fold_width
 
-SHORT_MAX_LENGTH = 100
+SUBMITTER_MAX_LENGTH = FeedbackItem._meta.get_field("submitter_name").max_length
+CONTACT_MAX_LENGTH = FeedbackItem._meta.get_field("submitter_contact").max_length
+EXTERNAL_ID_MAX_LENGTH = FeedbackItem._meta.get_field("external_id").max_length
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # noqa: DTZ001 (naive: the zone is added after)
 EARLIEST_YEAR = 1950
 
@@ -111,7 +114,8 @@ def parse_datetime(cell, *, now: dt.datetime | None = None) -> dt.datetime | Non
         shown = cell.strip()
         if not shown:
             return None
-        value = _parse_text_date(fold_width(shown).strip(), tz, shown)
+        text = shown if shown.isascii() else fold_width(shown).strip()
+        value = _parse_text_date(text, tz, shown)
     elif cell is None:
         return None
     else:  # a time without a date, a duration
@@ -135,6 +139,10 @@ def _serial(serial: float, tz) -> dt.datetime:
 
 
 def _parse_text_date(text: str, tz, shown: str) -> dt.datetime:
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":  # ISO 8601: the fast common case
+        with contextlib.suppress(ValueError):
+            value = dt.datetime.fromisoformat(text)
+            return value if value.tzinfo is not None else value.replace(tzinfo=tz)
     m = _DATE.match(text)
     try:
         if m:
@@ -248,6 +256,10 @@ class Lookups:
                         self._units.setdefault(k, []).append(u.pk)
         return self._units
 
+    def preload(self) -> None:
+        """Load every table now (before a COPY, during which no other query may run)."""
+        _ = self.regions, self.categories, self.units
+
     def cached(self, kind: str, raw: str, fn):
         key = (kind, raw)
         hit = self._cache.get(key)
@@ -326,21 +338,19 @@ class RowParser:
     def _title(self, cell) -> str:
         return _limited(as_string(cell).strip(), TITLE_MAX_LENGTH)
 
-    def _short(self, cell, field_name: str) -> str:
-        limit = FeedbackItem._meta.get_field(field_name).max_length
-        return _limited(as_string(cell).strip(), limit)
-
     def _submitter(self, cell) -> str:
-        return self._short(cell, "submitter_name")
+        return _limited(as_string(cell).strip(), SUBMITTER_MAX_LENGTH)
 
     def _contact(self, cell) -> str:
-        return self._short(cell, "submitter_contact")
+        return _limited(as_string(cell).strip(), CONTACT_MAX_LENGTH)
 
     def _external_id(self, cell) -> str:
         value = as_string(cell).strip()
         if not value:
             return ""
-        return _limited(fold_width(value).strip(), SHORT_MAX_LENGTH)
+        if not value.isascii():
+            value = fold_width(value).strip()
+        return _limited(value, EXTERNAL_ID_MAX_LENGTH)
 
     def _received_at(self, cell):
         return parse_datetime(cell, now=self.now)

@@ -7,10 +7,10 @@
   dates, merged cells are known. Text in xlsx follows the format: the `_xHHHH_` escapes
   (`_x000D_` is a carriage return) are decoded by the reader, so text arrives as the author typed
   it.
-- CSV: strict UTF-8 first (with or without BOM), then GB18030 (a superset of GBK and GB2312),
-  with charset-normalizer as the arbiter when neither decodes the whole file or when the bytes
-  look like Big5; the separator (, ; tab |) is the one that splits the first lines into the
-  most consistent number of columns.
+- CSV: a BOM decides (UTF-8, UTF-16); else strict UTF-8 over the whole file, then strict
+  GB18030 (a superset of GBK and GB2312), and charset-normalizer as the arbiter only when
+  neither decodes every byte (Big5, Shift-JIS …). The separator (, ; tab |) is the one that
+  splits the first lines into the most consistent number of columns.
 - The header: leading blank rows are skipped, as are up to three title rows (one filled cell in a
   wider sheet, e.g. “2019年意见汇总表” merged across the top). Merged header cells that span
   columns or reach into the next row make a two-row header (“提交人 / 联系方式”).
@@ -418,11 +418,9 @@ def detect_encoding(path: Path, file_name: str) -> str:
         return "utf-16"
     if _decodes(path, "utf-8"):
         return "utf-8"
-    guess = _normalizer_guess(path)
-    if guess and guess.startswith(("big5", "cp950")) and _decodes(path, guess):
-        return guess
     if _decodes(path, "gb18030"):
         return "gb18030"
+    guess = _normalizer_guess(path)
     if guess and _decodes(path, guess):
         return guess
     raise ImportFileError("file_encoding", file=file_name)
@@ -501,7 +499,7 @@ def _csv_rows(path: Path, book: Workbook):
             n = 0
             try:
                 for n, cells in enumerate(reader, start=1):  # noqa: B007 (n used in except)
-                    yield n, 0, [csv_cell(c) if c else c for c in cells]
+                    yield n, 0, [csv_cell(c) if c and c[0] in "='" else c for c in cells]
             except csv.Error as exc:
                 raise ImportFileError(
                     "file_csv_broken", file=book.file_name, row=n + 1, reason=str(exc)
@@ -696,7 +694,7 @@ class Sheet:
                     cells[i + shift] if 0 <= i + shift < len(cells) else "" for i in range(width)
                 ]
             else:
-                row = list(cells)
+                row = cells  # a fresh list from the reader: ours to change
             if upcoming is not None or active:
                 r0 = rownum - 1
                 while upcoming is not None and upcoming[0][0] <= r0:

@@ -380,10 +380,42 @@ def create_batch(
     yet. `columns` override the named `mapping`; with neither, the remembered mapping for the
     file's headers or the suggestion from them is used. Raises ImportFileError for a file that
     cannot be read and ImportRefused for choices that cannot work."""
+    batch, _sheet = _create(
+        campaign,
+        source,
+        actor=actor,
+        filename=filename,
+        sheet=sheet,
+        columns=columns,
+        mapping=mapping,
+        defaults=defaults,
+        header_rows=header_rows,
+        mode=mode,
+    )
+    return batch
+
+
+def _create(
+    campaign,
+    source,
+    *,
+    actor,
+    filename=None,
+    sheet=None,
+    columns=None,
+    mapping=None,
+    defaults=None,
+    header_rows=None,
+    mode=ImportBatch.Mode.GOOD_ROWS,
+    keep_open=False,
+) -> tuple[ImportBatch, Sheet | None]:
+    """create_batch; with keep_open, also the opened sheet (its rows unread; the caller closes
+    its workbook)."""
     _require_importer(actor, campaign)
     if isinstance(mapping, str):
         mapping = get_mapping(campaign, mapping)
-    with read(source, filename=filename) as wb:
+    wb = read(source, filename=filename)
+    try:
         sh = wb.sheet(sheet, header_rows=header_rows)
         if mapping is not None:
             cols = {**mapping.columns, **(columns or {})}
@@ -419,7 +451,13 @@ def create_batch(
             with open(wb.path, "rb") as f:
                 batch.file.save(wb.file_name, File(f), save=False)
         batch.save()
-    return batch
+    except BaseException:
+        wb.close()
+        raise
+    if keep_open:
+        return batch, sh
+    wb.close()
+    return batch, None
 
 
 def _hash(path: Path) -> tuple[str, int]:
@@ -448,31 +486,67 @@ def validate(batch: ImportBatch, *, progress: Progress | None = None) -> Report:
     return _execute(batch, mode=None, validate_only=True, progress=progress)
 
 
-def run(batch: ImportBatch, *, mode: str | None = None, progress: Progress | None = None):
+def run(
+    batch: ImportBatch,
+    *,
+    mode: str | None = None,
+    progress: Progress | None = None,
+    sheet: Sheet | None = None,
+):
     """Import the batch: check every row, then save the good new rows in one transaction.
 
     mode good_rows imports the good rows and refuses the bad ones; all_or_nothing imports
     nothing when any row is refused (status rejected; run it again with good_rows to import
-    the good ones). Returns the Report; the batch holds the same figures. Must not be called
-    inside a transaction (it commits progress as it goes)."""
-    return _execute(batch, mode=mode or batch.mode, validate_only=False, progress=progress)
+    the good ones). `sheet`: the one prepare() opened, to spare a second read. Returns the
+    Report; the batch holds the same figures. Must not be called inside a transaction (it
+    commits progress as it goes)."""
+    return _execute(
+        batch, mode=mode or batch.mode, validate_only=False, progress=progress, opened=sheet
+    )
 
 
-def _execute(batch, *, mode, validate_only, progress) -> Report:
-    _claim(batch, mode)
+def prepare(campaign: Campaign, source, *, actor, **choices) -> tuple[ImportBatch, Sheet]:
+    """create_batch, also returning the opened sheet, so that `run(batch, sheet=sheet)` in the
+    same process reads the file once (the CLI's way; a page creates the batch in the request
+    and the worker reads the stored file). Close `sheet.workbook` if you do not run it."""
+    return _create(campaign, source, actor=actor, keep_open=True, **choices)
+
+
+def _execute(batch, *, mode, validate_only, progress, opened: Sheet | None = None) -> Report:
     try:
-        with _local_file(batch) as path, read(path, filename=batch.file_name) as wb:
-            sheet = wb.sheet(batch.sheet or None, header_rows=batch.header_rows)
+        _claim(batch, mode)
+    except BaseException:
+        if opened is not None:
+            opened.workbook.close()
+        raise
+    try:
+        with contextlib.ExitStack() as stack:
+            if opened is not None:
+                stack.callback(opened.workbook.close)
+                sheet = opened
+            else:
+                path = stack.enter_context(_local_file(batch))
+                wb = stack.enter_context(read(path, filename=batch.file_name))
+                sheet = wb.sheet(batch.sheet or None, header_rows=batch.header_rows)
             p = plan(batch.campaign, sheet, batch.columns, batch.defaults)
             notes = list(sheet.notes)
             if p.unmapped:
                 notes.append(Note("note_unmapped", {"columns": [str(c) for c in p.unmapped]}))
             batch.notes = [n.as_json() for n in notes]
-            with tempfile.TemporaryFile(prefix="rectify-import-") as spill:
-                checked = _check(batch, sheet, p, spill, progress)
-                if validate_only:
-                    _finish(batch, checked, ImportBatch.Status.VALIDATED)
-                elif checked.refused and batch.mode == ImportBatch.Mode.ALL_OR_NOTHING:
+            if validate_only:
+                checked = _check(batch, sheet, p, sink=None, report=_committed(batch, progress))
+                _finish(batch, checked, ImportBatch.Status.VALIDATED)
+            elif connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+                if _stream(batch, sheet, p, progress):
+                    _remember(batch, sheet)
+            else:
+                spill = stack.enter_context(tempfile.TemporaryFile(prefix="rectify-import-"))
+
+                def sink(chunk):
+                    pickle.dump(chunk, spill, protocol=pickle.HIGHEST_PROTOCOL)
+
+                checked = _check(batch, sheet, p, sink=sink, report=_committed(batch, progress))
+                if checked.refused and batch.mode == ImportBatch.Mode.ALL_OR_NOTHING:
                     _finish(batch, checked, ImportBatch.Status.REJECTED)
                 else:
                     spill.seek(0)
@@ -557,11 +631,12 @@ def _existing_keys(campaign_id: int) -> tuple[dict[str, int], dict[str, int]]:
     return ext, fps
 
 
-def _check(batch, sheet: Sheet, p: Plan, spill, progress: Progress | None) -> Checked:
-    """Read and check every row; spill the good new ones; commit progress as it goes."""
+def _check(batch, sheet: Sheet, p: Plan, *, sink, report, keys=None, lookups=None) -> Checked:
+    """Read and check every row, handing the good new ones to `sink` in chunks and reporting
+    progress to `report(done, total)` as it goes."""
     out = Checked()
-    parser = RowParser(Lookups(batch.campaign), p.positions, p.defaults)
-    existing_ext, existing_fp = _existing_keys(batch.campaign_id)
+    parser = RowParser(lookups or Lookups(batch.campaign), p.positions, p.defaults)
+    existing_ext, existing_fp = keys or _existing_keys(batch.campaign_id)
     seen_ext: dict[str, int] = {}
     seen_fp: dict[str, int] = {}
     chunk: list[tuple] = []
@@ -601,19 +676,29 @@ def _check(batch, sheet: Sheet, p: Plan, spill, progress: Progress | None) -> Ch
                     seen_ext[ext] = rownum
                 seen_fp.setdefault(fp, rownum)
                 out.good += 1
-                chunk.append((rownum, values, text_key, fp))
-                if len(chunk) >= CHUNK:
-                    pickle.dump(chunk, spill, protocol=pickle.HIGHEST_PROTOCOL)
-                    chunk = []
+                if sink is not None:
+                    chunk.append((rownum, values, text_key, fp))
+                    if len(chunk) >= CHUNK:
+                        sink(chunk)
+                        chunk = []
         if time.monotonic() - last >= PROGRESS_EVERY:
             last = time.monotonic()
             total = max(total, out.read)
-            _progress(batch, ImportBatch.Status.VALIDATING, out.read, total, progress)
+            report(out.read, total)
     if chunk:
-        pickle.dump(chunk, spill, protocol=pickle.HIGHEST_PROTOCOL)
+        sink(chunk)
     batch.rows_total = out.read
-    _progress(batch, ImportBatch.Status.VALIDATING, out.read, out.read, progress)
+    report(out.read, out.read)
     return out
+
+
+def _committed(batch, callback: Progress | None):
+    """Progress of the check pass, committed on the batch row at once."""
+
+    def report(done: int, total: int) -> None:
+        _progress(batch, ImportBatch.Status.VALIDATING, done, total, callback)
+
+    return report
 
 
 def _progress(batch, phase: str, done: int, total: int, callback: Progress | None) -> None:
@@ -685,16 +770,16 @@ class _SideChannel:
                 self.conn = type(main)(dict(main.settings_dict), alias="import-progress")
         self.last = time.monotonic()
 
-    def update(self, done: int) -> None:
-        if self.conn is None or time.monotonic() - self.last < PROGRESS_EVERY:
+    def update(self, done: int, total: int | None = None) -> None:
+        if self.conn is None or (time.monotonic() - self.last < PROGRESS_EVERY and done != total):
             return
         self.last = time.monotonic()
         try:
             with self.conn.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {ImportBatch._meta.db_table} SET rows_done = %s, heartbeat_at = %s "
-                    "WHERE id = %s",
-                    [done, timezone.now(), self.batch_pk],
+                    f"UPDATE {ImportBatch._meta.db_table} SET rows_done = %s, "
+                    "rows_total = GREATEST(rows_total, %s), heartbeat_at = %s WHERE id = %s",
+                    [done, total or 0, timezone.now(), self.batch_pk],
                 )
         except Exception:  # progress is a courtesy; the import goes on without it
             log.warning("import progress could not be recorded", exc_info=True)
@@ -708,59 +793,217 @@ class _SideChannel:
 
 
 class _ItemInserter:
-    """Inserts feedback items with one prepared INSERT run by executemany.
+    """Inserts feedback items in bulk: COPY on PostgreSQL, one prepared INSERT run by
+    executemany elsewhere.
 
-    The ORM's bulk_create compiles SQL per object (and SQLite caps it at 999 parameters, ~45
-    rows a statement); for 100k rows that costs more than the database does. This writes
-    every concrete column: the values given, each other field's default, and datetimes
-    adapted by the backend as the ORM would. What save() derives (text_key, row_fingerprint)
-    the importer has already computed.
+    The ORM's bulk_create compiles SQL per object (and on SQLite caps a statement at 999
+    parameters, ~45 rows); for 100k rows that costs more than the database does. This writes
+    every concrete column: the `given` ones per row, each other field's default (auto_now
+    fields: now), datetimes adapted by the backend as the ORM would. What save() derives
+    (text_key, row_fingerprint) the importer has already computed.
     """
 
-    def __init__(self):
+    def __init__(self, given: tuple[str, ...]):
         self.conn = connections[DEFAULT_DB_ALIAS]
+        adapt = self.conn.ops.adapt_datetimefield_value
         self.fields = [f for f in FeedbackItem._meta.concrete_fields if not f.primary_key]
+        names = [f.attname for f in self.fields]
         quote = self.conn.ops.quote_name
-        self.sql = "INSERT INTO {} ({}) VALUES ({})".format(
-            quote(FeedbackItem._meta.db_table),
-            ", ".join(quote(f.column) for f in self.fields),
-            ", ".join(["%s"] * len(self.fields)),
-        )
+        table = quote(FeedbackItem._meta.db_table)
+        cols = ", ".join(quote(f.column) for f in self.fields)
+        self.sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(names))})"
+        self.copy_sql = f"COPY {table} ({cols}) FROM STDIN"
         now = timezone.now()
-        self.defaults = {}
+        self.template: list = []
         for f in self.fields:
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                self.defaults[f.attname] = now
-            elif f.has_default() and not callable(f.default):
-                self.defaults[f.attname] = f.get_default()
-            elif f.null:
-                self.defaults[f.attname] = None
-        self.adapt = {
-            f.attname: self.conn.ops.adapt_datetimefield_value
-            for f in self.fields
-            if isinstance(f, models.DateTimeField)
-        }
+                value = now
+            elif f.has_default() and callable(f.default) and f.attname not in given:
+                value = f.get_default()
+            else:
+                value = f.get_default() if f.attname not in given else None
+            if isinstance(f, models.DateTimeField) and value is not None:
+                value = adapt(value)
+            self.template.append(value)
+        self.given = [names.index(name) for name in given]
+        by_name = {f.attname: f for f in self.fields}
+        self.dates = [
+            i for i, name in enumerate(given) if isinstance(by_name[name], models.DateTimeField)
+        ]
+        self.adapt = adapt
 
-    def insert(self, values: list[dict]) -> None:
-        if not values:
-            return
-        rows = []
-        fields, defaults, adapt = self.fields, self.defaults, self.adapt
+    def rows(self, values: list[tuple]) -> list[list]:
+        """Full rows (every column, adapted) from tuples of the `given` columns."""
+        out = []
+        template, given, dates, adapt = self.template, self.given, self.dates, self.adapt
         for v in values:
-            row = []
-            for f in fields:
-                name = f.attname
-                value = v[name] if name in v else defaults[name]
-                if name in adapt and value is not None:
-                    value = adapt[name](value)
-                row.append(value)
-            rows.append(row)
+            if dates:
+                v = list(v)
+                for i in dates:
+                    if v[i] is not None:
+                        v[i] = adapt(v[i])
+            row = template.copy()
+            for i, value in zip(given, v, strict=True):
+                row[i] = value
+            out.append(row)
+        return out
+
+    def insert_rows(self, rows: list[list]) -> None:
+        """The bare bulk insert of full rows (also the benchmark's floor)."""
+        if not rows:
+            return
         with self.conn.cursor() as cursor:
-            cursor.executemany(self.sql, rows)
+            if self.conn.vendor == "postgresql":
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(self.sql, rows)
+
+    def insert(self, values: list[tuple]) -> None:
+        self.insert_rows(self.rows(values))
+
+    @contextlib.contextmanager
+    def copy(self):
+        """PostgreSQL: one COPY open for the whole import; yields write(rows)."""
+        with self.conn.cursor() as cursor, cursor.cursor.copy(self.copy_sql) as copy:
+
+            def write(rows: list[list]) -> None:
+                for row in rows:
+                    copy.write_row(row)
+
+            yield write
+
+
+INSERTED = (
+    "campaign_id",
+    "kind",
+    "title",
+    "text",
+    "channel",
+    "region_id",
+    "org_unit_id",
+    "category_id",
+    "submitter_name",
+    "submitter_contact",
+    "received_at",
+    "external_id",
+    "text_key",
+    "row_fingerprint",
+    "import_batch_id",
+    "import_row",
+    "created_by_id",
+)
+
+
+def _item_values(batch, received_default, rownum, v, text_key, fp) -> tuple:
+    """A checked row as the INSERTED columns."""
+    return (
+        batch.campaign_id,
+        v["kind"],
+        v.get("title", ""),
+        v["text"],
+        v["channel"],
+        v.get("region"),
+        v.get("org_unit"),
+        v.get("category"),
+        v.get("submitter", ""),
+        v.get("contact", ""),
+        v.get("received_at") or received_default,
+        v.get("external_id", ""),
+        text_key,
+        fp,
+        batch.pk,
+        rownum,
+        batch.created_by_id,
+    )
+
+
+class _Rejected(Exception):
+    def __init__(self, checked):
+        self.checked = checked
+
+
+def _stream(batch, sheet: Sheet, p: Plan, progress: Progress | None) -> bool:
+    """PostgreSQL: check and COPY in one pass, inside one transaction. The server stores rows
+    while this process reads and checks the next ones, so the two costs overlap instead of
+    adding up; progress goes through the second connection (row locks do not block it).
+    Returns whether the rows were saved (False: all-or-nothing with bad rows, rolled back)."""
+    now = timezone.now()
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.SAVING, rows_done=0, heartbeat_at=now
+    )
+    batch.status = ImportBatch.Status.SAVING
+    lookups = Lookups(batch.campaign)
+    lookups.preload()  # no query may run on this connection while COPY is open
+    received_default = batch.created_at or now
+    side = _SideChannel(batch.pk)
+
+    def report(done: int, total: int) -> None:
+        side.update(done, total)
+        if progress:
+            progress(ImportBatch.Status.SAVING, done, total)
+
+    try:
+        with transaction.atomic():
+            _lock_campaign(batch)
+            keys = _existing_keys(batch.campaign_id)
+            inserter = _ItemInserter(INSERTED)
+            with inserter.copy() as write:
+
+                def sink(chunk):
+                    write(inserter.rows([_item_values(batch, received_default, *c) for c in chunk]))
+
+                checked = _check(
+                    batch, sheet, p, sink=sink, report=report, keys=keys, lookups=lookups
+                )
+            if checked.refused and batch.mode == ImportBatch.Mode.ALL_OR_NOTHING:
+                raise _Rejected(checked)
+            batch.rows_done = checked.good
+            _store_counts(batch, checked, ImportBatch.Status.DONE, checked.good)
+            _log_import(batch, checked, checked.good)
+    except _Rejected as rejected:
+        _finish(batch, rejected.checked, ImportBatch.Status.REJECTED)
+        return False
+    finally:
+        side.close()
+    return True
+
+
+def _lock_campaign(batch) -> None:
+    """One import at a time per campaign (rows another import saved meanwhile count as already
+    present)."""
+    list(
+        Campaign.objects.select_for_update(no_key=True)
+        .filter(pk=batch.campaign_id)
+        .values_list("pk")
+    )
+
+
+def _log_import(batch, checked: Checked, imported: int) -> None:
+    record(
+        batch,
+        "feedback.import",
+        actor=batch.created_by,
+        campaign=batch.campaign,
+        after={
+            "file": batch.file_name,
+            "sha256": batch.sha256,
+            "sheet": batch.sheet,
+            "read": checked.read,
+            "imported": imported,
+            "already_present": checked.present,
+            "refused": checked.refused,
+        },
+    )
 
 
 def _save(batch, spill, checked: Checked, progress: Progress | None) -> None:
-    """Insert the spilled rows, the counts and the log entry in one transaction."""
+    """The second pass (SQLite and other engines): insert the spilled rows, the counts and the
+    log entry in one transaction. The check pass ran outside it, so the write lock is held
+    only this long, and its progress was committed for other processes to read; during this
+    transaction no other connection can write on SQLite, so only the caller's callback hears
+    of its progress."""
     to_save = checked.good
     now = timezone.now()
     ImportBatch.objects.filter(pk=batch.pk).update(
@@ -775,87 +1018,41 @@ def _save(batch, spill, checked: Checked, progress: Progress | None) -> None:
     batch.status, batch.rows_done, batch.rows_total = ImportBatch.Status.SAVING, 0, to_save
     if progress:
         progress(ImportBatch.Status.SAVING, 0, to_save)
-    actor_id = batch.created_by_id
-    side = _SideChannel(batch.pk)
-    try:
-        with transaction.atomic():
-            # One import at a time per campaign; rows another import saved meanwhile count as
-            # already present.
-            list(
-                Campaign.objects.select_for_update(no_key=True)
-                .filter(pk=batch.campaign_id)
-                .values_list("pk")
-            )
-            existing_ext, existing_fp = _existing_keys(batch.campaign_id)
-            inserter = _ItemInserter()
-            imported = 0
-            received_default = batch.created_at or now
-            while True:
-                try:
-                    rows = pickle.load(spill)
-                except EOFError:
-                    break
-                values = []
-                for rownum, v, text_key, fp in rows:
-                    ext = v.get("external_id", "")
-                    if (ext and ext in existing_ext) or (not ext and fp in existing_fp):
-                        checked.present += 1
-                        if len(checked.duplicates) < MAX_STORED:
-                            item = existing_ext.get(ext) if ext else existing_fp.get(fp)
-                            by = "by_external_id" if ext else "by_fingerprint"
-                            checked.duplicates.append(
-                                Duplicate(
-                                    rownum,
-                                    "duplicate_in_campaign",
-                                    {"item": item, "by": {"code": by}},
-                                ).as_json()
-                            )
-                        continue
-                    values.append(
-                        {
-                            "campaign_id": batch.campaign_id,
-                            "kind": v["kind"],
-                            "title": v.get("title", ""),
-                            "text": v["text"],
-                            "channel": v["channel"],
-                            "region_id": v.get("region"),
-                            "org_unit_id": v.get("org_unit"),
-                            "category_id": v.get("category"),
-                            "submitter_name": v.get("submitter", ""),
-                            "submitter_contact": v.get("contact", ""),
-                            "received_at": v.get("received_at") or received_default,
-                            "external_id": ext,
-                            "text_key": text_key,
-                            "row_fingerprint": fp,
-                            "import_batch_id": batch.pk,
-                            "import_row": rownum,
-                            "created_by_id": actor_id,
-                        }
-                    )
-                inserter.insert(values)
-                imported += len(values)
-                side.update(imported)
-                if progress:
-                    progress(ImportBatch.Status.SAVING, imported, to_save)
-            batch.rows_done = imported
-            _store_counts(batch, checked, ImportBatch.Status.DONE, imported)
-            record(
-                batch,
-                "feedback.import",
-                actor=batch.created_by,
-                campaign=batch.campaign,
-                after={
-                    "file": batch.file_name,
-                    "sha256": batch.sha256,
-                    "sheet": batch.sheet,
-                    "read": checked.read,
-                    "imported": imported,
-                    "already_present": checked.present,
-                    "refused": checked.refused,
-                },
-            )
-    finally:
-        side.close()
+    with transaction.atomic():
+        _lock_campaign(batch)
+        existing_ext, existing_fp = _existing_keys(batch.campaign_id)
+        inserter = _ItemInserter(INSERTED)
+        imported = 0
+        received_default = batch.created_at or now
+        while True:
+            try:
+                rows = pickle.load(spill)
+            except EOFError:
+                break
+            values = []
+            for rownum, v, text_key, fp in rows:
+                ext = v.get("external_id", "")
+                if (ext and ext in existing_ext) or (not ext and fp in existing_fp):
+                    checked.present += 1
+                    if len(checked.duplicates) < MAX_STORED:
+                        item = existing_ext.get(ext) if ext else existing_fp.get(fp)
+                        by = "by_external_id" if ext else "by_fingerprint"
+                        checked.duplicates.append(
+                            Duplicate(
+                                rownum,
+                                "duplicate_in_campaign",
+                                {"item": item, "by": {"code": by}},
+                            ).as_json()
+                        )
+                    continue
+                values.append(_item_values(batch, received_default, rownum, v, text_key, fp))
+            inserter.insert(values)
+            imported += len(values)
+            if progress:
+                progress(ImportBatch.Status.SAVING, imported, to_save)
+        batch.rows_done = imported
+        _store_counts(batch, checked, ImportBatch.Status.DONE, imported)
+        _log_import(batch, checked, imported)
 
 
 def _remember(batch: ImportBatch, sheet: Sheet) -> None:

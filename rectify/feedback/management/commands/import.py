@@ -89,35 +89,36 @@ class Command(BaseCommand):
         mode = (
             ImportBatch.Mode.GOOD_ROWS if opts["skip_bad_rows"] else ImportBatch.Mode.ALL_OR_NOTHING
         )
-        batch = importing.create_batch(
-            campaign,
-            opts["file"],
-            actor=actor,
-            sheet=opts["sheet"],
-            columns=columns or None,
-            mapping=opts["mapping"],
-            defaults=defaults,
-            header_rows=opts["header_rows"],
-            mode=mode,
-        )
+        choices = {
+            "sheet": opts["sheet"],
+            "columns": columns or None,
+            "mapping": opts["mapping"],
+            "defaults": defaults,
+            "header_rows": opts["header_rows"],
+            "mode": mode,
+        }
+        batch, sheet = importing.prepare(campaign, opts["file"], actor=actor, **choices)
         self._print_columns(batch)
         if opts["save_mapping"]:
-            with importing.read(opts["file"]) as wb:
-                headers = importing.service.sheet_headers(wb.sheet(batch.sheet))
-            importing.save_mapping(
-                campaign,
-                opts["save_mapping"],
-                columns=batch.columns,
-                headers=headers,
-                defaults=batch.defaults,
-                actor=actor,
-            )
+            try:
+                importing.save_mapping(
+                    campaign,
+                    opts["save_mapping"],
+                    columns=batch.columns,
+                    headers=importing.service.sheet_headers(sheet),
+                    defaults=batch.defaults,
+                    actor=actor,
+                )
+            except BaseException:
+                sheet.workbook.close()
+                raise
         bar = ProgressBar(self.stderr) if self.stderr.isatty() else None
         callback = bar.update if bar else None
         if opts["dry_run"]:
+            sheet.workbook.close()
             report = importing.validate(batch, progress=callback)
         else:
-            report = importing.run(batch, progress=callback)
+            report = importing.run(batch, progress=callback, sheet=sheet)
         if bar:
             bar.close()
         for text in report.note_messages():
