@@ -1,7 +1,14 @@
 from django.contrib import admin
 
-from rectify.audit.admin import LoggedModelAdmin
-from rectify.campaigns.models import Campaign, Indicator, Program, ResearchActivity, WorkGroup
+from rectify.audit.admin import LoggedModelAdmin, ReadOnlyAdmin
+from rectify.campaigns.models import (
+    ActivityAttachment,
+    Campaign,
+    Indicator,
+    Program,
+    ResearchActivity,
+    WorkGroup,
+)
 
 
 @admin.register(Campaign)
@@ -39,3 +46,11 @@ class ProgramAdmin(LoggedModelAdmin):
 class IndicatorAdmin(LoggedModelAdmin):
     list_display = ("name", "value", "unit", "as_of", "campaign")
     list_filter = ("campaign",)
+
+
+@admin.register(ActivityAttachment)
+class ActivityAttachmentAdmin(ReadOnlyAdmin):
+    """Files are attached through the activity's page or the API (content-addressed)."""
+
+    list_display = ("original_name", "activity", "size", "sha256", "uploaded_at")
+    search_fields = ("original_name", "sha256")

@@ -5,8 +5,6 @@ activity log in one transaction. Input is validated at the edge (forms, schemas)
 only domain errors.
 """
 
-import hashlib
-
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -14,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify.audit.log import record, snapshot
 from rectify.campaigns.models import ActivityAttachment, ResearchActivity, WorkGroup
+from rectify.core import files
 from rectify.core.errors import ConflictError, DomainError, PermissionRefused
 from rectify.orgs.scoping import (
     access,
@@ -256,13 +255,7 @@ def add_attachment(
             code="too_large",
             params={"limit": max_attachment_bytes() // (1024 * 1024)},
         )
-    digest = hashlib.sha256()
-    size = 0
-    for chunk in upload.chunks():
-        digest.update(chunk)
-        size += len(chunk)
-    sha = digest.hexdigest()
-    upload.seek(0)
+    sha, size = files.sha256_of(upload)
     twin = ActivityAttachment.objects.filter(activity=activity, sha256=sha).first()
     if twin is not None:
         raise DuplicateAttachment(
@@ -278,11 +271,7 @@ def add_attachment(
         description=description,
         uploaded_by=actor if actor.is_authenticated else None,
     )
-    existing = ActivityAttachment.objects.filter(sha256=sha).first()
-    if existing is not None and existing.file.storage.exists(existing.file.name):
-        attachment.file.name = existing.file.name
-    else:
-        attachment.file.save(name, upload, save=False)
+    files.store(attachment, upload, name)
     try:
         with transaction.atomic():
             attachment.save()

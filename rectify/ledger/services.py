@@ -6,7 +6,6 @@ Input is validated at the edge (forms, schemas); these raise only domain errors.
 """
 
 import datetime as dt
-import hashlib
 
 from django.core.files.base import File
 from django.db import transaction
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify.audit.log import record, snapshot
 from rectify.campaigns.models import Campaign
+from rectify.core import files
 from rectify.core.errors import ConflictError, PermissionRefused
 from rectify.ledger import states
 from rectify.ledger.choices import MeasureState, VerificationDecision
@@ -404,13 +404,7 @@ def add_evidence(
     measure = _locked_for_writer(actor, measure)
     if report is not None and report.measure_id != measure.pk:
         raise PermissionRefused(_("That progress report belongs to another measure."))
-    digest = hashlib.sha256()
-    size = 0
-    for chunk in upload.chunks():
-        digest.update(chunk)
-        size += len(chunk)
-    sha = digest.hexdigest()
-    upload.seek(0)
+    sha, size = files.sha256_of(upload)
     evidence = Evidence(
         measure=measure,
         report=report,
@@ -421,11 +415,7 @@ def add_evidence(
         description=description,
         uploaded_by=actor if actor.is_authenticated else None,
     )
-    existing = Evidence.objects.filter(sha256=sha).first()
-    if existing is not None and existing.file.storage.exists(existing.file.name):
-        evidence.file.name = existing.file.name
-    else:
-        evidence.file.save(name, upload, save=False)
+    files.store(evidence, upload, name)
     evidence.save()
     record(
         evidence,

@@ -62,3 +62,21 @@ Slug = Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]+$", max_length=50)]  # a ca
 Number = Annotated[int, Field(ge=1, le=2**31 - 1)]  # a problem number or a version (32-bit)
 # Text the forms and services validate further; here only what the database could not store.
 Storable = Annotated[str, AfterValidator(storable)]
+
+
+def printable(value: str) -> str:
+    """A client-sent file name or type without control characters (NUL cannot be stored)."""
+    return "".join(ch for ch in value if ch.isprintable())
+
+
+# The OpenAPI description of a download answered with a file.
+FILE_DOWNLOAD = {
+    "responses": {
+        200: {
+            "description": "The file, as an attachment",
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    }
+}

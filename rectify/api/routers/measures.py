@@ -19,7 +19,18 @@ from pydantic import AfterValidator, ConfigDict, Field
 
 from rectify.api.errors import ERRORS, ErrorOut, error_body
 from rectify.api.pagination import Page, SyncFilter, since
-from rectify.api.routers.fields import Id, Line, Number, Slug, Storable, Text, not_blank, storable
+from rectify.api.routers.fields import (
+    FILE_DOWNLOAD,
+    Id,
+    Line,
+    Number,
+    Slug,
+    Storable,
+    Text,
+    not_blank,
+    printable,
+    storable,
+)
 from rectify.core.errors import TransitionRefused
 from rectify.ledger import derived, services, states
 from rectify.ledger.choices import DueStatus, MeasureMode, MeasureState
@@ -530,33 +541,19 @@ def upload_evidence(
         measure,
         actor=request.user,
         upload=file,
-        name=_printable(file.name or "") or "upload",
+        name=printable(file.name or "") or "upload",
         report=progress,
         description=description,
-        content_type=_printable(file.content_type or ""),
+        content_type=printable(file.content_type or ""),
     )
     return 201, evidence
-
-
-def _printable(value: str) -> str:
-    """A client-sent name or type without control characters (NUL cannot be stored)."""
-    return "".join(ch for ch in value if ch.isprintable())
 
 
 @router.get(
     "/evidence/{id}/download",
     response={**ERRORS},
     summary="Download an evidence file",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The file, as an attachment",
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
-            }
-        }
-    },
+    openapi_extra=FILE_DOWNLOAD,
 )
 def download_evidence(request, id: Id):
     evidence = get_evidence_for_user(request.user, id)

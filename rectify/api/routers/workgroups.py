@@ -25,7 +25,7 @@ from rectify.api.errors import ERRORS, ErrorOut, error_body
 from rectify.api.pagination import Page
 from rectify.api.routers.campaigns import PersonOut, RegionRef, UnitRef
 from rectify.api.routers.feedback import FeedbackOut
-from rectify.api.routers.fields import Id, Line, Moment, Slug, Text
+from rectify.api.routers.fields import FILE_DOWNLOAD, Id, Line, Moment, Slug, Text, printable
 from rectify.campaigns import services
 from rectify.campaigns.choices import ActivityKind
 from rectify.campaigns.forms import (
@@ -411,32 +411,18 @@ def upload_attachment(
         activity,
         actor=request.user,
         upload=file,
-        name=_printable(file.name or "") or "upload",
+        name=printable(file.name or "") or "upload",
         description=form.cleaned_data["description"],
-        content_type=_printable(file.content_type or ""),
+        content_type=printable(file.content_type or ""),
     )
     return Status(201, attachment)
-
-
-def _printable(value: str) -> str:
-    """A client-sent name or type without control characters (NUL cannot be stored)."""
-    return "".join(ch for ch in value if ch.isprintable())
 
 
 @router.get(
     "/activity-attachments/{id}/download",
     response={**ERRORS},
     summary="Download a file attached to a research activity",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The file, as an attachment",
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
-            }
-        }
-    },
+    openapi_extra=FILE_DOWNLOAD,
 )
 def download_attachment(request, id: Id):
     attachment: ActivityAttachment = get_activity_attachment_for_user(request.user, id)
