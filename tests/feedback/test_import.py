@@ -541,3 +541,45 @@ def test_the_real_495_messages(world):
     assert items(world).filter(text__contains="\r\n").count() == 30
     _b, again = run_file(world, REAL_FILE, actor=world.office)
     assert again.summary == "read 495, imported 0, already present 495, refused 0"
+
+
+@pytest.mark.django_db
+def test_an_upload_becomes_a_batch_and_the_worker_validates_it(
+    world, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    """The page's way: an uploaded file, checked in the background, then imported."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    data = messy.messy_xlsx(tmp_path / "x.xlsx").read_bytes()
+    upload = SimpleUploadedFile("上传的表.xlsx", data)
+    batch = importing.create_batch(
+        world.campaign, upload, actor=world.office, filename=upload.name, defaults={"kind": "问题"}
+    )
+    assert batch.file_name == "上传的表.xlsx" and batch.file.read() == data
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.enqueue(batch, validate_only=True)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.VALIDATED
+    assert (batch.rows_read, batch.rows_refused) == (8, 3)
+    assert not items(world).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.enqueue(batch, mode=ImportBatch.Mode.GOOD_ROWS)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DONE and items(world).count() == 5
+
+
+@pytest.mark.django_db
+def test_large_files_compute_duplicate_keys_in_a_helper_process(world, tmp_path, monkeypatch):
+    """The helper process gives the same keys, duplicates and items as the inline path."""
+    from rectify.feedback.importing import service
+
+    rows = messy.feedback_rows(4500)
+    rows += [list(r) for r in rows[:700]]  # duplicates across chunk boundaries
+    path = messy.write_csv(tmp_path / "big.csv", rows, encoding="gbk")
+    monkeypatch.setattr(service, "PARALLEL_FROM_ROWS", 1)
+    _b, report = run_file(world, path)
+    assert report.summary == "read 5200, imported 4500, already present 700, refused 0"
+    assert report.duplicates[0].params["row"] == 2
+    item = items(world).get(external_id=rows[0][0])
+    assert item.text_key == importing.service.dedup_key(item.text)

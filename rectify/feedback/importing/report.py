@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rectify.feedback.importing.messages import render
@@ -115,7 +115,7 @@ class Report:
     def problem_lines(self) -> list[str]:
         """One line per refused cell: file, sheet, row, column and reason."""
         return [
-            _g("%(file)s, sheet %(sheet)s, row %(row)s, column %(column)s: %(reason)s")
+            gettext("%(file)s, sheet %(sheet)s, row %(row)s, column %(column)s: %(reason)s")
             % {
                 "file": self.file_name,
                 "sheet": self.sheet,
@@ -150,7 +150,7 @@ def write_xlsx(report: Report, file) -> None:
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         top = book.add_format({"valign": "top"})
 
-        sheet = book.add_worksheet(_g("Refused rows")[:31])
+        sheet = book.add_worksheet(gettext("Refused rows")[:31])
         widths = (24, 14, 8, 8, 16, 12, 60, 40)
         for col, width in enumerate(widths):
             sheet.set_column(col, col, width, wrap if col >= 6 else top)
@@ -169,32 +169,32 @@ def write_xlsx(report: Report, file) -> None:
             sheet.write_string(
                 len(report.problems) + 1,
                 0,
-                _g("… and %(n)s more problems (the first %(shown)s are listed).")
+                gettext("… and %(n)s more problems (the first %(shown)s are listed).")
                 % {"n": report.problem_count - len(report.problems), "shown": len(report.problems)},
             )
 
-        dup = book.add_worksheet(_g("Already present")[:31])
+        dup = book.add_worksheet(gettext("Already present")[:31])
         dup.set_column(0, 0, 8)
         dup.set_column(1, 1, 70)
-        dup.write_row(0, 0, [_g("Row"), _g("Reason")], bold)
+        dup.write_row(0, 0, [gettext("Row"), gettext("Reason")], bold)
         for r, d in enumerate(report.duplicates, start=1):
             dup.write_number(r, 0, d.row)
             dup.write_string(r, 1, d.message)
 
-        summary = book.add_worksheet(_g("Summary")[:31])
+        summary = book.add_worksheet(gettext("Summary")[:31])
         summary.set_column(0, 0, 20)
         summary.set_column(1, 1, 80)
         lines = [
-            (_g("File"), report.file_name),
-            (_g("Sheet"), report.sheet),
-            (_g("Rows read"), report.read),
-            (_g("Imported"), report.imported),
-            (_g("Already present"), report.present),
-            (_g("Refused"), report.refused),
+            (gettext("File"), report.file_name),
+            (gettext("Sheet"), report.sheet),
+            (gettext("Rows read"), report.read),
+            (gettext("Imported"), report.imported),
+            (gettext("Already present"), report.present),
+            (gettext("Refused"), report.refused),
         ]
         if report.error:
-            lines.append((_g("Error"), report.error_message))
-        lines += [(_g("Note"), text) for text in report.note_messages()]
+            lines.append((gettext("Error"), report.error_message))
+        lines += [(gettext("Note"), text) for text in report.note_messages()]
         for r, (label, value) in enumerate(lines):
             summary.write_string(r, 0, label, bold)
             if isinstance(value, int):

@@ -67,6 +67,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in the phase)
 
 CHUNK = 2000  # rows per bulk insert
+PARALLEL_FROM_ROWS = 20_000  # files this large compute duplicate keys in a helper process
 PROGRESS_EVERY = 0.25  # seconds between committed progress updates
 STALE_AFTER = dt.timedelta(minutes=10)  # a running batch silent this long has died
 RUNNABLE = (
@@ -541,16 +542,26 @@ def _execute(batch, *, mode, validate_only, progress, opened: Sheet | None = Non
                     _remember(batch, sheet)
             else:
                 spill = stack.enter_context(tempfile.TemporaryFile(prefix="rectify-import-"))
+                inserter = _ItemInserter(INSERTED)
+                received_default = batch.created_at or timezone.now()
 
                 def sink(chunk):
-                    pickle.dump(chunk, spill, protocol=pickle.HIGHEST_PROTOCOL)
+                    # Rows leave the check pass ready to insert: the save pass, which holds
+                    # the write lock, only inserts.
+                    values = [_item_values(batch, received_default, *c) for c in chunk]
+                    rows = inserter.rows(values)
+                    spilled = [
+                        (c[0], v[11], c[3], row)
+                        for c, v, row in zip(chunk, values, rows, strict=True)
+                    ]
+                    pickle.dump(spilled, spill, protocol=pickle.HIGHEST_PROTOCOL)
 
                 checked = _check(batch, sheet, p, sink=sink, report=_committed(batch, progress))
                 if checked.refused and batch.mode == ImportBatch.Mode.ALL_OR_NOTHING:
                     _finish(batch, checked, ImportBatch.Status.REJECTED)
                 else:
                     spill.seek(0)
-                    _save(batch, spill, checked, progress)
+                    _save(batch, spill, checked, progress, inserter)
                     _remember(batch, sheet)
     except FeedbackImportError as exc:
         _fail(batch, exc.as_json())
@@ -631,28 +642,54 @@ def _existing_keys(campaign_id: int) -> tuple[dict[str, int], dict[str, int]]:
     return ext, fps
 
 
+def _dedup_keys(texts: list[str]) -> list[str]:
+    return [dedup_key(t) for t in texts]
+
+
+class _KeyMaker:
+    """dedup_key for a chunk of texts: in a helper process when the file is large and the
+    machine has a second core, so the normalisation (the costliest step of the check, see
+    bench/README.md) runs while the next chunk is read and parsed; inline otherwise."""
+
+    def __init__(self, rows_expected: int):
+        self.pool = None
+        if rows_expected >= PARALLEL_FROM_ROWS and (os.cpu_count() or 1) > 1:
+            import multiprocessing
+
+            with contextlib.suppress(Exception):  # no fork (or no /dev/shm): inline
+                self.pool = multiprocessing.get_context("fork").Pool(1)
+
+    def submit(self, texts: list[str]):
+        if self.pool is None:
+            keys = _dedup_keys(texts)
+            return lambda: keys
+        pending = self.pool.apply_async(_dedup_keys, (texts,))
+        return pending.get
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
 def _check(batch, sheet: Sheet, p: Plan, *, sink, report, keys=None, lookups=None) -> Checked:
     """Read and check every row, handing the good new ones to `sink` in chunks and reporting
-    progress to `report(done, total)` as it goes."""
+    progress to `report(done, total)` as it goes.
+
+    Rows go in chunks: a chunk's duplicate keys are computed (see _KeyMaker) while the next
+    chunk is parsed; duplicates are then decided chunk by chunk in file order."""
     out = Checked()
     parser = RowParser(lookups or Lookups(batch.campaign), p.positions, p.defaults)
     existing_ext, existing_fp = keys or _existing_keys(batch.campaign_id)
     seen_ext: dict[str, int] = {}
     seen_fp: dict[str, int] = {}
-    chunk: list[tuple] = []
     total = batch.rows_total
     last = time.monotonic()
-    for rownum, cells in sheet.rows():
-        out.read += 1
-        values, problems = parser.parse(cells)
-        if problems:
-            out.refused += 1
-            out.problem_count += len(problems)
-            for x in problems:
-                if len(out.problems) < MAX_STORED:
-                    out.problems.append(_problem(rownum, p, *x).as_json())
-        else:
-            text_key = dedup_key(values["text"])
+
+    def decide(parsed: list[tuple[int, dict]], text_keys: list[str]) -> None:
+        chunk = []
+        for (rownum, values), text_key in zip(parsed, text_keys, strict=True):
             fp = fingerprint(text_key, values.get("received_at"), values.get("submitter", ""))
             ext = values.get("external_id", "")
             dup = None
@@ -671,22 +708,45 @@ def _check(batch, sheet: Sheet, p: Plan, *, sink, report, keys=None, lookups=Non
                     code, params, by = dup
                     params["by"] = {"code": by}
                     out.duplicates.append(Duplicate(rownum, code, params).as_json())
+                continue
+            if ext:
+                seen_ext[ext] = rownum
+            seen_fp.setdefault(fp, rownum)
+            out.good += 1
+            chunk.append((rownum, values, text_key, fp))
+        if chunk and sink is not None:
+            sink(chunk)
+
+    maker = _KeyMaker(total)
+    try:
+        waiting = None  # (parsed rows, their keys when ready)
+        parsed: list[tuple[int, dict]] = []
+        for rownum, cells in sheet.rows():
+            out.read += 1
+            values, problems = parser.parse(cells)
+            if problems:
+                out.refused += 1
+                out.problem_count += len(problems)
+                for x in problems:
+                    if len(out.problems) < MAX_STORED:
+                        out.problems.append(_problem(rownum, p, *x).as_json())
             else:
-                if ext:
-                    seen_ext[ext] = rownum
-                seen_fp.setdefault(fp, rownum)
-                out.good += 1
-                if sink is not None:
-                    chunk.append((rownum, values, text_key, fp))
-                    if len(chunk) >= CHUNK:
-                        sink(chunk)
-                        chunk = []
-        if time.monotonic() - last >= PROGRESS_EVERY:
-            last = time.monotonic()
-            total = max(total, out.read)
-            report(out.read, total)
-    if chunk:
-        sink(chunk)
+                parsed.append((rownum, values))
+                if len(parsed) >= CHUNK:
+                    submitted = (parsed, maker.submit([v["text"] for _r, v in parsed]))
+                    if waiting is not None:
+                        decide(waiting[0], waiting[1]())
+                    waiting, parsed = submitted, []
+            if time.monotonic() - last >= PROGRESS_EVERY:
+                last = time.monotonic()
+                total = max(total, out.read)
+                report(out.read, total)
+        if waiting is not None:
+            decide(waiting[0], waiting[1]())
+        if parsed:
+            decide(parsed, _dedup_keys([v["text"] for _r, v in parsed]))
+    finally:
+        maker.close()
     batch.rows_total = out.read
     report(out.read, out.read)
     return out
@@ -998,7 +1058,7 @@ def _log_import(batch, checked: Checked, imported: int) -> None:
     )
 
 
-def _save(batch, spill, checked: Checked, progress: Progress | None) -> None:
+def _save(batch, spill, checked: Checked, progress: Progress | None, inserter) -> None:
     """The second pass (SQLite and other engines): insert the spilled rows, the counts and the
     log entry in one transaction. The check pass ran outside it, so the write lock is held
     only this long, and its progress was committed for other processes to read; during this
@@ -1021,33 +1081,28 @@ def _save(batch, spill, checked: Checked, progress: Progress | None) -> None:
     with transaction.atomic():
         _lock_campaign(batch)
         existing_ext, existing_fp = _existing_keys(batch.campaign_id)
-        inserter = _ItemInserter(INSERTED)
         imported = 0
-        received_default = batch.created_at or now
         while True:
             try:
-                rows = pickle.load(spill)
+                spilled = pickle.load(spill)
             except EOFError:
                 break
-            values = []
-            for rownum, v, text_key, fp in rows:
-                ext = v.get("external_id", "")
+            rows = []
+            for rownum, ext, fp, row in spilled:
                 if (ext and ext in existing_ext) or (not ext and fp in existing_fp):
-                    checked.present += 1
+                    checked.present += 1  # saved by another import since the check
                     if len(checked.duplicates) < MAX_STORED:
                         item = existing_ext.get(ext) if ext else existing_fp.get(fp)
                         by = "by_external_id" if ext else "by_fingerprint"
                         checked.duplicates.append(
                             Duplicate(
-                                rownum,
-                                "duplicate_in_campaign",
-                                {"item": item, "by": {"code": by}},
+                                rownum, "duplicate_in_campaign", {"item": item, "by": {"code": by}}
                             ).as_json()
                         )
                     continue
-                values.append(_item_values(batch, received_default, rownum, v, text_key, fp))
-            inserter.insert(values)
-            imported += len(values)
+                rows.append(row)
+            inserter.insert_rows(rows)
+            imported += len(rows)
             if progress:
                 progress(ImportBatch.Status.SAVING, imported, to_save)
         batch.rows_done = imported
