@@ -33,7 +33,10 @@ class RectifyAPI(NinjaAPI):
         content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
         for operations in schema["paths"].values():
             for operation in operations.values():
-                responses = operation.setdefault("responses", {})
+                # Keys may be ints (ninja) or strings (openapi_extra): one string key each, or
+                # the JSON would repeat a key, which YAML readers (the docs page) refuse.
+                responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+                operation["responses"] = responses
                 for code, description in self.ERROR_CODES.items():
                     responses.setdefault(code, {"description": description, "content": content})
         return schema

@@ -23,6 +23,22 @@ def test_the_openapi_document_and_the_offline_docs_page_are_served(client):
 
 
 @pytest.mark.django_db
+def test_the_openapi_document_repeats_no_key(client):
+    """YAML readers (the docs page's Swagger UI) refuse a JSON object with a repeated key."""
+    import json
+
+    repeated = []
+
+    def check(pairs):
+        keys = [k for k, _ in pairs]
+        repeated.extend(k for k in set(keys) if keys.count(k) > 1)
+        return dict(pairs)
+
+    json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=check)
+    assert repeated == []
+
+
+@pytest.mark.django_db
 def test_a_token_acts_as_its_user(api, world):
     resp = api(world.office).get("/campaigns")
     assert resp.status_code == 200
