@@ -166,11 +166,13 @@ def child_import(path: Path) -> dict:
     )
     report = importing.run(batch, sheet=sheet)
     seconds = time.perf_counter() - started
+    helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "rows": report.imported,
         "refused": report.refused,
         "seconds": seconds,
         "peak_mb": peak_mb(),
+        "helper_mb": helper,
     }
 
 
@@ -278,7 +280,8 @@ def main() -> None:
 
         head = (
             "| database | file | floor: read | floor: insert | floor: read+insert | import | "
-            "import / floor | peak RSS: import (read, insert) | for reference: ORM bulk_create |"
+            "import / floor | peak RSS: import, its helper (read, insert) | "
+            "for reference: ORM bulk_create |"
         )
         print()
         print(head)
@@ -294,7 +297,8 @@ def main() -> None:
                 f"| {rate(n, floor_s)} rows/s ({floor_s:.1f} s) "
                 f"| {rate(n, imp['seconds'])} rows/s ({imp['seconds']:.1f} s){'' if ok else ' !'} "
                 f"| {floor_s / imp['seconds']:.2f} "
-                f"| {imp['peak_mb']:.0f} MB ({read['peak_mb']:.0f}, {insert['peak_mb']:.0f}) "
+                f"| {imp['peak_mb']:.0f} MB, helper {imp['helper_mb']:.0f} MB "
+                f"({read['peak_mb']:.0f}, {insert['peak_mb']:.0f}) "
                 f"| {rate(n, orm['seconds'])} rows/s ({orm['seconds']:.1f} s) |"
             )
         print(f"\nbest of {args.repeat} runs each (ORM: one run); peak RSS of the best run")

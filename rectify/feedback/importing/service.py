@@ -14,20 +14,25 @@ The flow (a page, the API, the CLI and the worker all follow it):
 
 How a batch is written (and why):
 
-1. Check pass: the rows are read once, parsed and checked; good new rows are spilled to a
-   temporary file. Progress (rows checked) is committed on the batch as it goes, so a page in
-   another process can show it — on SQLite too, where WAL lets readers see committed rows.
-2. Save pass: one transaction inserts every good new row (bulk, in chunks), updates the batch
-   and writes the activity log. A killed worker therefore leaves all of the batch or none of
-   it. On SQLite that transaction holds the only write lock, so no other connection could
-   record progress meanwhile (it would wait, then fail); the save pass reports its progress
-   through a second connection on PostgreSQL only, and on SQLite the page shows "saving".
-   Keeping the checks out of the transaction keeps the lock short.
+- SQLite: a check pass reads, parses and checks every row and spills the good new ones, ready
+  to insert, to a temporary file, committing progress on the batch as it goes (WAL lets a page
+  in another process read it). Then one transaction inserts them (executemany of one prepared
+  INSERT), updates the batch and writes the activity log. SQLite has one writer: while that
+  transaction runs no other connection can write, progress included, so the page shows
+  "saving" without a count; keeping the checks outside the transaction keeps that lock short.
+- PostgreSQL: one pass inside one transaction: rows are checked and streamed with COPY, so the
+  server stores a chunk while the next is checked; progress goes through a second connection
+  (row locks do not block it).
+- Either way a killed worker leaves all of the batch or none of it (tests/feedback/
+  test_import_kill.py kills one with SIGKILL on both engines). A batch left running is stale
+  after STALE_AFTER and can be run again; rows already saved count as already present.
+- For large files the duplicate keys (text normalisation, the costliest step) are computed in
+  a helper process while the next chunk is parsed.
 
 Activity log: one `feedback.import` entry per batch (file, sha256, sheet, counts), and each
 item links to its batch (`import_batch`, `import_row`); `feedback.import_undo` when undone.
-One entry per item would double the cost of a 100k-row import and say nothing more than the
-batch, its stored file and the links already say.
+One entry per item would add as many log rows as the import adds items and say nothing more
+than the batch, its stored file (under its sha256) and those links already say.
 """
 
 from __future__ import annotations
