@@ -53,7 +53,7 @@ def test_bad_rows_import_nothing_print_each_problem_and_exit_1(world, tmp_path):
     assert last_line(out) == "read 8, imported 0, already present 0, refused 3"
     problems = [line for line in out.splitlines() if "bureau.xlsx" in line]
     assert len(problems) == 3
-    assert any("汇总" in line and " 9" in line and "E（地区）" in line for line in problems)
+    assert any("汇总" in line and "第9行" in line and "E（地区）" in line for line in problems)
     assert not FeedbackItem.objects.exists()
 
 
