@@ -611,10 +611,12 @@ def _claim(batch: ImportBatch, mode: str | None) -> None:
 def _local_file(batch: ImportBatch):
     """A local path to the stored file (a temporary copy for remote storage)."""
     try:
-        yield Path(batch.file.path)
+        local = batch.file.path
+    except NotImplementedError:  # storage without local paths (S3 …)
+        local = None
+    if local:
+        yield Path(local)
         return
-    except NotImplementedError:
-        pass
     fd, tmp = tempfile.mkstemp(prefix="rectify-import-")
     try:
         with os.fdopen(fd, "wb") as out, batch.file.open("rb") as src:
@@ -1130,7 +1132,7 @@ def _remember(batch: ImportBatch, sheet: Sheet) -> None:
             columns=batch.columns,
             headers=headers,
             defaults=batch.defaults,
-            actor=None,
+            actor=batch.created_by,
         )
         if batch.column_mapping_id != saved.pk:
             batch.column_mapping = saved
