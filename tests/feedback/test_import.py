@@ -583,3 +583,19 @@ def test_large_files_compute_duplicate_keys_in_a_helper_process(world, tmp_path,
     assert report.duplicates[0].params["row"] == 2
     item = items(world).get(external_id=rows[0][0])
     assert item.text_key == importing.service.dedup_key(item.text)
+
+
+@pytest.mark.django_db
+def test_a_category_column_is_not_suggested_before_the_campaign_has_categories(world, tmp_path):
+    from rectify.ledger.models import Category
+
+    path = messy.write_csv(tmp_path / "c.csv", [["路灯不亮", "城乡建设"]], headers=["内容", "分类"])
+    batch = importing.create_batch(
+        world.campaign, path, actor=world.office, defaults={"kind": "问题"}
+    )
+    assert batch.columns == {"text": "内容"}
+    Category.objects.create(campaign=world.campaign, name="城乡建设")
+    batch = importing.create_batch(
+        world.campaign, path, actor=world.office, defaults={"kind": "问题"}
+    )
+    assert batch.columns == {"text": "内容", "category": "分类"}

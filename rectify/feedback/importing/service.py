@@ -185,7 +185,12 @@ def suggest(campaign: Campaign, sheet: Sheet) -> Suggestion:
     if mapping is not None:
         columns = {f: h for f, h in mapping.columns.items() if sheet.column(h) is not None}
         return Suggestion(columns, mapping, dict(mapping.defaults))
-    return Suggestion(fields_.suggest(sheet.columns))
+    columns = fields_.suggest(sheet.columns)
+    if "category" in columns and not campaign.categories.exists():
+        # A taxonomy the campaign has not set up would refuse every row: leave it unmapped
+        # (the preview lists it among the columns not imported).
+        del columns["category"]
+    return Suggestion(columns)
 
 
 # --- the plan: columns and defaults checked against the sheet -----------------------------
