@@ -102,12 +102,16 @@ MESSAGES = {
     "note_unmapped": _("Columns not imported: %(columns)s."),
 }
 
-DELIMITER_NAMES = {
-    ",": _("commas"),
-    ";": _("semicolons"),
-    "\t": _("tabs"),
-    "|": _("vertical bars"),
-}
+# CSV separators, named in note_csv (as {"code": …} parameters, rendered when shown).
+MESSAGES.update(
+    {
+        "sep_comma": _("commas"),
+        "sep_semicolon": _("semicolons"),
+        "sep_tab": _("tabs"),
+        "sep_bar": _("vertical bars"),
+    }
+)
+SEPARATOR_CODES = {",": "sep_comma", ";": "sep_semicolon", "\t": "sep_tab", "|": "sep_bar"}
 
 
 def render(code: str, params: dict | None = None) -> str:

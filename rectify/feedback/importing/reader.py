@@ -36,6 +36,7 @@ from pathlib import Path
 import python_calamine
 
 from rectify.feedback.importing.errors import ImportFileError, ImportRefused
+from rectify.feedback.importing.messages import SEPARATOR_CODES
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta
 
@@ -219,7 +220,10 @@ class Workbook:
             notes.append(
                 Note(
                     "note_csv",
-                    {"encoding": _encoding_name(self.encoding), "delimiter": self.delimiter},
+                    {
+                        "encoding": _encoding_name(self.encoding),
+                        "delimiter": {"code": SEPARATOR_CODES[self.delimiter]},
+                    },
                 )
             )
         if self.hidden_sheets and name not in self.hidden_sheets:
