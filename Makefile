@@ -40,5 +40,9 @@ messages: setup
 	cd rectify && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location
 	cd rectify && ../$(PY) ../manage.py compilemessages -l zh_Hans
 
+# Benchmarks print their figures (see bench/README.md); never part of the test suite.
+bench: setup
+	$(PY) bench/import_feedback.py
+
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

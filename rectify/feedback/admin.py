@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from rectify.audit.admin import LoggedModelAdmin
-from rectify.feedback.models import TRIAGE_FIELDS, FeedbackItem
+from rectify.audit.admin import LoggedModelAdmin, ReadOnlyAdmin
+from rectify.feedback.models import TRIAGE_FIELDS, ColumnMapping, FeedbackItem, ImportBatch
 
 
 @admin.register(FeedbackItem)
@@ -19,3 +19,28 @@ class FeedbackItemAdmin(LoggedModelAdmin):
         return [
             f.name for f in FeedbackItem._meta.fields if f.name not in TRIAGE_FIELDS and f.editable
         ]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdmin):
+    """Imports are written and undone only through rectify.feedback.importing."""
+
+    list_display = (
+        "file_name",
+        "campaign",
+        "status",
+        "rows_read",
+        "rows_imported",
+        "rows_present",
+        "rows_refused",
+        "created_by",
+        "created_at",
+    )
+    list_filter = ("campaign", "status")
+    search_fields = ("file_name", "sha256")
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(LoggedModelAdmin):
+    list_display = ("name", "campaign", "updated_at", "last_used_at")
+    list_filter = ("campaign",)
