@@ -39,3 +39,46 @@ def comparable(text: str) -> str:
 def dedup_key(text: str) -> str:
     """A short stable key of `comparable(text)`, to find identical items with one index lookup."""
     return hashlib.sha256(comparable(text).encode("utf-8")).hexdigest()[:32]
+
+
+# --- Comparison form for similarity (added for grouping) ---------------------------------
+
+# Chinese punctuation that NFKC leaves alone, mapped to one ASCII form each.
+_PUNCT = str.maketrans(
+    {
+        "。": ".",
+        "、": ",",
+        "，": ",",
+        "；": ";",
+        "：": ":",
+        "？": "?",
+        "！": "!",
+        "“": '"',
+        "”": '"',
+        "‘": "'",
+        "’": "'",
+        "《": "<",
+        "》": ">",
+        "【": "[",
+        "】": "]",
+        "〔": "[",
+        "〕": "]",
+        "…": ".",
+        "—": "-",
+        "－": "-",
+        "～": "~",
+        "·": " ",
+        "｀": "'",
+    }
+)
+_REPEATED_PUNCT = re.compile(r"([.,;:?!~\-])[.,;:?!~\-\s]*")
+
+
+def fold_punct(text: str) -> str:
+    """Chinese and repeated punctuation to one ASCII mark (，，， → ,)."""
+    return _REPEATED_PUNCT.sub(r"\1", text.translate(_PUNCT))
+
+
+def compare_form(text: str) -> str:
+    """The form in which texts are compared for similarity: `comparable`, punctuation folded."""
+    return squeeze_space(fold_punct(comparable(text)))
