@@ -433,3 +433,27 @@ def can_read_campaign_log(user, campaign: Campaign) -> bool:
     return (
         access(user, campaign).paths(Role.OFFICE, Role.LEADER, Role.SUPERVISOR, Role.VIEWER) is None
     )
+
+
+def scope_import_batches(user, campaign: Campaign):
+    """Spreadsheet imports: the office sees every batch of the campaign, a work-group member
+    the batches they started; nobody else any (the rows are raw feedback with contacts)."""
+    from rectify.feedback.models import ImportBatch
+
+    acc = access(user, campaign)
+    batches = ImportBatch.objects.filter(campaign=campaign)
+    if acc.is_office:
+        return batches
+    if acc.has(Role.GROUP):
+        return batches.filter(created_by=user)
+    return batches.none()
+
+
+def get_import_batch_for_user(user, pk: int):
+    """The batch if scope_import_batches lets the user see it, else 404."""
+    from rectify.feedback.models import ImportBatch
+
+    batch = ImportBatch.objects.select_related("campaign", "created_by").filter(pk=pk).first()
+    if batch is None or not scope_import_batches(user, batch.campaign).filter(pk=pk).exists():
+        raise Http404("import batch")
+    return batch
