@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "rectify.feedback",
     "rectify.ledger",
     "rectify.supervision",
+    "rectify.consolidation",
     "rectify.reports",
     "rectify.api",
 ]
@@ -171,6 +172,11 @@ PUBLIC_RATE_LIMITS = {
 
 # Background work (imports of large files): a queue in the same database; run `rectify db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Spreadsheet imports: the largest file accepted, and up to how many rows a page checks and
+# imports within the request (larger files go to the background worker, with a progress bar).
+IMPORT_MAX_BYTES = int(os.getenv("IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+IMPORT_INLINE_ROWS = int(os.getenv("IMPORT_INLINE_ROWS", "3000"))
 
 # The JSON API: requests per token (or signed-in user, or address) and period.
 API_RATE_LIMIT = os.getenv("API_RATE_LIMIT", "600/min")

@@ -457,3 +457,46 @@ def get_import_batch_for_user(user, pk: int):
     if batch is None or not scope_import_batches(user, batch.campaign).filter(pk=pk).exists():
         raise Http404("import batch")
     return batch
+
+
+# --- consolidation (归并): the office's board ---------------------------------------------------
+
+
+def get_campaign_for_consolidation(user, slug: str) -> Campaign:
+    """The campaign if the user is its office: 404 when they are not in it, 403 otherwise."""
+    campaign = get_campaign_for_user(user, slug)
+    if not access(user, campaign).is_office:
+        raise PermissionDenied
+    return campaign
+
+
+def _office_object(user, obj, campaign, name: str):
+    if obj is None or not scope_campaigns(user).filter(pk=campaign.pk).exists():
+        raise Http404(name)
+    if not access(user, campaign).is_office:
+        raise PermissionDenied
+    return obj
+
+
+def get_consolidation_run_for_user(user, pk: int):
+    """A regrouping: office only (404 outside the campaign, 403 for its other members)."""
+    from rectify.consolidation.models import Run
+
+    run = Run.objects.select_related("campaign").filter(pk=pk).first()
+    return _office_object(user, run, run.campaign if run else None, "run")
+
+
+def get_suggested_group_for_user(user, pk: int):
+    """A suggested group: office only (404 outside the campaign, 403 for its other members)."""
+    from rectify.consolidation.models import SuggestedGroup
+
+    group = SuggestedGroup.objects.select_related("run__campaign").filter(pk=pk).first()
+    return _office_object(user, group, group.run.campaign if group else None, "group")
+
+
+def get_merge_for_user(user, pk: int):
+    """A merge decision: office only (404 outside the campaign, 403 for its other members)."""
+    from rectify.consolidation.models import Merge
+
+    merge = Merge.objects.select_related("campaign", "problem").filter(pk=pk).first()
+    return _office_object(user, merge, merge.campaign if merge else None, "merge")
