@@ -72,6 +72,7 @@ def _register():
     api.add_router("/", "rectify.api.routers.activity.router")
     api.add_router("/", "rectify.api.routers.public.router")
     api.add_router("/", "rectify.api.routers.workgroups.router")
+    api.add_router("/", "rectify.api.routers.imports.router")
 
 
 _register()
