@@ -13,3 +13,7 @@ def main() -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["rectify", *sys.argv[1:]])
+
+
+if __name__ == "__main__":  # `python -m rectify.cli …`, as the demo starts its worker
+    main()

@@ -5,13 +5,16 @@ Thin views: every lookup goes through orgs/scoping.py, every write through feedb
 (feedback/entry.py creates many items in one transaction through it).
 """
 
+import tempfile
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import Http404, QueryDict
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -20,7 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 from rectify.campaigns.history import timeline
 from rectify.campaigns.views import is_htmx, status_of
 from rectify.core.errors import DomainError
-from rectify.feedback import entry, services
+from rectify.feedback import entry, exporting, services
 from rectify.feedback.filters import FeedbackFilter
 from rectify.feedback.forms import (
     MAX_ROWS,
@@ -29,6 +32,7 @@ from rectify.feedback.forms import (
     TriageForm,
     entry_defaults,
 )
+from rectify.feedback.importing import can_import
 from rectify.ledger.models import ProblemFeedback
 from rectify.orgs.scoping import (
     access,
@@ -74,10 +78,32 @@ def feedback_list(request, slug):
         "form": ff.form,
         "page": page,
         "can_enter": _may_enter(user, campaign),
+        "can_import": can_import(user, campaign),
     }
     if is_htmx(request):
         return render(request, "feedback/_feedback_rows.html", context)
     return render(request, "feedback/feedback_list.html", context)
+
+
+@login_required
+def feedback_export(request, slug):
+    """The list as filtered, as .xlsx or .csv in the standard layout (it imports back as is).
+    Contacts only for the office, as on the item page."""
+    user = request.user
+    campaign = get_campaign_for_reader(user, slug)
+    ff = FeedbackFilter(
+        request.GET,
+        campaign=campaign,
+        items=scope_feedback(user, campaign),
+        activities=scope_activities(user, campaign),
+        groups=scope_work_groups(user, campaign),
+    )
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
+    exporting.export(ff.qs, out, format=fmt, include_contact=access(user, campaign).is_office)
+    out.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(out, as_attachment=True, filename=f"{campaign.slug}-feedback-{stamp}.{fmt}")
 
 
 @login_required

@@ -3,7 +3,10 @@
 The demo logins share one well-known password, so serving refuses any address but loopback.
 """
 
+import atexit
 import ipaddress
+import subprocess
+import sys
 import time
 import unicodedata
 
@@ -133,6 +136,7 @@ class Command(BaseCommand):
                 "  " + pad(username, 18) + pad(label, 40) + (units.get(username) or "")
             )
         self.stdout.write("")
+        worker = self.start_worker()
         call_command(
             "runserver",
             f"{address}:{port}",
@@ -140,3 +144,14 @@ class Command(BaseCommand):
             use_threading=True,
             use_ipv6=ipv6,
         )
+        worker.terminate()
+
+    def start_worker(self) -> subprocess.Popen:
+        """The background worker (large imports, regrouping) beside the web server, stopped
+        with it; in production it is a service of its own (docs/deploy.md)."""
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "rectify.cli", "db_worker", "--no-reload", "--verbosity", "0"]
+        )
+        atexit.register(worker.terminate)
+        self.stdout.write(f"后台任务进程 / Background worker: pid {worker.pid}")
+        return worker
