@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("rectify.api.urls")),
     path("", include("rectify.campaigns.urls")),
     path("", include("rectify.feedback.urls")),
+    path("", include("rectify.consolidation.urls")),
     path("", include("rectify.feedback.public_urls")),
 ]
