@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from rectify.feedback import services
+from rectify.feedback import closeness, services
 from rectify.feedback.choices import Channel
 from rectify.feedback.models import FeedbackItem
 from rectify.textsim.normalise import dedup_key
@@ -47,5 +47,10 @@ def existing_duplicates(campaign, texts: Iterable[str]) -> dict[str, FeedbackIte
 @transaction.atomic
 def create_many(campaign, *, actor, rows: list[dict], **common) -> list[FeedbackItem]:
     """Create every row (kind, text, channel, region …, plus `common`: activity, work_group,
-    received_at …) through create_feedback, in one transaction: all or nothing."""
-    return [services.create_feedback(campaign, actor=actor, **common, **row) for row in rows]
+    received_at …) through create_feedback, in one transaction: all or nothing. The items are
+    then compared with the campaign's problems together (feedback/closeness.py)."""
+    items = [
+        services.create_feedback(campaign, actor=actor, flag=False, **common, **row) for row in rows
+    ]
+    closeness.flag_at_intake(items)
+    return items

@@ -110,6 +110,22 @@ class FeedbackItem(models.Model):
         related_name="items",
     )
     import_row = models.PositiveIntegerField(_("row in the imported file"), null=True, blank=True)
+    near_problem = models.ForeignKey(
+        "ledger.Problem",
+        verbose_name=_("close to problem"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="near_feedback",
+        editable=False,
+        help_text=_(
+            "At intake, the existing problem whose text this item is very close to (a flag for "
+            "the office, never merged by itself); see feedback/closeness.py."
+        ),
+    )
+    near_similarity = models.FloatField(
+        _("similarity to that problem"), null=True, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("entered by"),

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from rectify.audit.log import record, snapshot
 from rectify.campaigns.models import Campaign
 from rectify.core.errors import DomainError, PermissionRefused
+from rectify.feedback import closeness
 from rectify.feedback.choices import Channel
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger import derived
@@ -268,6 +269,8 @@ def submit_public(
             actor=None,
             after={**snapshot(item, LOGGED_AT_INTAKE), "source": address_tag(ip)},
         )
+        # For the office only: public_status() and the public API never read the flag.
+        closeness.flag_at_intake([item])
     return item
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify.audit.log import record, snapshot
 from rectify.core.errors import ConflictError, DomainError, PermissionRefused
+from rectify.feedback import closeness
 from rectify.feedback.models import TRIAGE_FIELDS, FeedbackItem
 from rectify.orgs.choices import Role
 from rectify.orgs.scoping import access, can_triage_feedback
@@ -80,8 +81,13 @@ def create_feedback(
     activity=None,
     work_group=None,
     external_id: str = "",
+    flag: bool = True,
 ) -> FeedbackItem:
-    """Record one item as received. A duplicate external id in the campaign is a conflict."""
+    """Record one item as received. A duplicate external id in the campaign is a conflict.
+
+    With `flag`, the item is compared with the campaign's problems (feedback/closeness.py);
+    callers creating many items pass False and flag them together afterwards.
+    """
     work_group = _work_group_for(actor, campaign, work_group, activity)
     if (
         external_id
@@ -109,6 +115,8 @@ def create_feedback(
         # Only the external id is unique among the fields set here: a concurrent twin won.
         raise _duplicate(external_id) from None
     record(item, "feedback.create", actor=actor, after=snapshot(item, LOGGED_AT_INTAKE))
+    if flag:
+        closeness.flag_at_intake([item])
     return item
 
 

@@ -8,7 +8,7 @@ Input is validated at the edge (forms, schemas); these raise only domain errors.
 import datetime as dt
 
 from django.core.files.base import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -21,11 +21,13 @@ from rectify.core.errors import ConflictError, PermissionRefused
 from rectify.ledger import states
 from rectify.ledger.choices import MeasureState, VerificationDecision
 from rectify.ledger.models import (
+    Category,
     Evidence,
     Measure,
     Milestone,
     Problem,
     ProblemFeedback,
+    ProblemList,
     ProgressReport,
     Verification,
 )
@@ -425,3 +427,177 @@ def add_evidence(
         after={"file": evidence.original_name, "sha256": sha, "size": size},
     )
     return evidence
+
+
+# --- classifying many problems at once ---------------------------------------------------------
+
+# The fields bulk classification may set (the list page's "classify selected" form).
+CLASSIFY_FIELDS = ("category", "nature", "difficulty", "is_prominent")
+
+
+@transaction.atomic
+def bulk_classify(
+    campaign, problems, *, actor, add_list=None, remove_list=None, **changes
+) -> list[Problem]:
+    """Set category / nature / difficulty / prominence and add to or remove from a list, for
+    many problems in one transaction. Each problem that changes gets a new version and one
+    activity-log entry ("problem.classify") holding all of its changes; unchanged ones none.
+
+    Returns the problems that changed.
+    """
+    _require_office(actor, campaign)
+    unknown = set(changes) - set(CLASSIFY_FIELDS)
+    if unknown:
+        raise ValueError(f"not classifiable: {sorted(unknown)}")
+    category = changes.get("category")
+    if category is not None and category.campaign_id != campaign.pk:
+        raise PermissionRefused(_("That category belongs to another campaign."))
+    _require_same_campaign(campaign, [pl for pl in (add_list, remove_list) if pl is not None])
+    pks = [p.pk for p in problems]
+    locked = list(
+        Problem.objects.select_for_update(no_key=True)
+        .filter(pk__in=pks)
+        .order_by("pk")  # the same lock order in every transaction: no deadlocks
+    )
+    if any(p.campaign_id != campaign.pk for p in locked):
+        raise PermissionRefused(_("That problem belongs to another campaign."))
+    on_lists: dict[int, set[int]] = {p.pk: set() for p in locked}
+    for problem_id, list_id in Problem.lists.through.objects.filter(
+        problem_id__in=on_lists
+    ).values_list("problem_id", "problemlist_id"):
+        on_lists[problem_id].add(list_id)
+    changed_problems = []
+    for problem in locked:
+        changed = [k for k, v in changes.items() if getattr(problem, k) != v]
+        old_lists = on_lists[problem.pk]
+        new_lists = set(old_lists)
+        if add_list is not None:
+            new_lists.add(add_list.pk)
+        if remove_list is not None:
+            new_lists.discard(remove_list.pk)
+        if not changed and new_lists == old_lists:
+            continue
+        before = snapshot(problem, changed)
+        for k in changed:
+            setattr(problem, k, changes[k])
+        problem.version += 1
+        problem.save(update_fields=[*changed, "version", "updated_at"])
+        after = snapshot(problem, changed)
+        if new_lists != old_lists:
+            if add_list is not None and add_list.pk not in old_lists:
+                problem.lists.add(add_list)
+            if remove_list is not None and remove_list.pk in old_lists:
+                problem.lists.remove(remove_list)
+            before["lists"] = sorted(old_lists)
+            after["lists"] = sorted(new_lists)
+        record(problem, "problem.classify", actor=actor, before=before, after=after)
+        changed_problems.append(problem)
+    return changed_problems
+
+
+# --- problem lists and the category tree ---------------------------------------------------------
+
+
+@transaction.atomic
+def create_problem_list(campaign, *, actor, name: str, description: str = "") -> ProblemList:
+    """A new named list (问题清单), placed after the campaign's others."""
+    _require_office(actor, campaign)
+    order = (ProblemList.objects.filter(campaign=campaign).aggregate(n=Max("order"))["n"] or 0) + 1
+    try:
+        with transaction.atomic():
+            problem_list = ProblemList.objects.create(
+                campaign=campaign, name=name, description=description, order=order
+            )
+    except IntegrityError:
+        raise ConflictError(_("A list with this name already exists.")) from None
+    record(
+        problem_list,
+        "problem_list.create",
+        actor=actor,
+        after=snapshot(problem_list, ["name", "description"]),
+    )
+    return problem_list
+
+
+@transaction.atomic
+def update_problem_list(problem_list: ProblemList, *, actor, **changes) -> ProblemList:
+    """Rename a list or change its description; the problems on it stay."""
+    _require_office(actor, problem_list.campaign)
+    unknown = set(changes) - {"name", "description"}
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    locked = ProblemList.objects.select_for_update().get(pk=problem_list.pk)
+    changed = [k for k, v in changes.items() if getattr(locked, k) != v]
+    if not changed:
+        return locked
+    before = snapshot(locked, changed)
+    for k in changed:
+        setattr(locked, k, changes[k])
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=changed)
+    except IntegrityError:
+        raise ConflictError(_("A list with this name already exists.")) from None
+    record(
+        locked, "problem_list.update", actor=actor, before=before, after=snapshot(locked, changed)
+    )
+    return locked
+
+
+@transaction.atomic
+def create_category(
+    campaign, *, actor, name: str, parent: Category | None = None, standard: str = ""
+) -> Category:
+    """A new node of the category tree (对照标准), after its siblings."""
+    _require_office(actor, campaign)
+    if parent is not None and parent.campaign_id != campaign.pk:
+        raise PermissionRefused(_("That category belongs to another campaign."))
+    siblings = Category.objects.filter(campaign=campaign, parent=parent)
+    # Checked here too: the database's unique constraint lets top-level names (parent NULL) repeat.
+    if siblings.filter(name=name).exists():
+        raise ConflictError(_("This category already exists here."))
+    order = (siblings.aggregate(n=Max("order"))["n"] or 0) + 1
+    try:
+        with transaction.atomic():
+            category = Category.objects.create(
+                campaign=campaign, parent=parent, name=name, standard=standard, order=order
+            )
+    except IntegrityError:
+        raise ConflictError(_("This category already exists here.")) from None
+    record(
+        category,
+        "category.create",
+        actor=actor,
+        after=snapshot(category, ["name", "parent", "standard"]),
+    )
+    return category
+
+
+@transaction.atomic
+def update_category(category: Category, *, actor, **changes) -> Category:
+    """Rename a category or change the standard it stands for; its problems keep it."""
+    _require_office(actor, category.campaign)
+    unknown = set(changes) - {"name", "standard"}
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    locked = Category.objects.select_for_update().get(pk=category.pk)
+    changed = [k for k, v in changes.items() if getattr(locked, k) != v]
+    if not changed:
+        return locked
+    if (
+        "name" in changed
+        and Category.objects.filter(
+            campaign=locked.campaign_id, parent=locked.parent_id, name=changes["name"]
+        ).exists()
+    ):
+        raise ConflictError(_("This category already exists here."))
+    before = snapshot(locked, changed)
+    for k in changed:
+        setattr(locked, k, changes[k])
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=changed)
+    except IntegrityError:
+        raise ConflictError(_("This category already exists here.")) from None
+    record(locked, "category.update", actor=actor, before=before, after=snapshot(locked, changed))
+    return locked

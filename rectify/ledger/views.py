@@ -7,28 +7,38 @@ every figure through ledger/derived.py.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Prefetch
-from django.http import FileResponse
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from rectify.audit.log import history
 from rectify.core.errors import ConflictError, DomainError, PermissionRefused
-from rectify.ledger import derived, services, states
+from rectify.ledger import derived, routing, services, states
 from rectify.ledger.choices import MeasureMode, MeasureState, Source
 from rectify.ledger.filters import ProblemFilter
-from rectify.ledger.forms import MeasureForm, TransitionForm
-from rectify.ledger.models import ProgressReport
+from rectify.ledger.forms import (
+    BulkClassifyForm,
+    CategoryForm,
+    MeasureForm,
+    ProblemForm,
+    ProblemListForm,
+    TransitionForm,
+    category_choices,
+)
+from rectify.ledger.models import Category, ProblemList, ProgressReport
 from rectify.orgs.models import OrgUnit
 from rectify.orgs.scoping import (
+    access,
     can_change_measure,
     get_campaign_for_user,
     get_evidence_for_user,
@@ -63,7 +73,27 @@ def problem_list(request, slug):
         measures=scope_measures(request.user, campaign),
     )
     page = Paginator(pf.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"campaign": campaign, "form": pf.form, "page": page}
+    is_office = access(request.user, campaign).is_office
+    bulk_form = None
+    if is_office and not is_htmx(request):
+        # The filter and the bulk form offer the same categories and lists: read them once.
+        categories = category_choices(campaign)
+        lists = list(
+            ProblemList.objects.filter(campaign=campaign)
+            .order_by("order", "id")
+            .values_list("pk", "name")
+        )
+        pf.form.fields["category"].choices = [("", pf.form.fields["category"].empty_label)]
+        pf.form.fields["category"].choices += categories
+        pf.form.fields["list"].choices = [("", pf.form.fields["list"].empty_label), *lists]
+        bulk_form = BulkClassifyForm(campaign=campaign, categories=categories, lists=lists)
+    context = {
+        "campaign": campaign,
+        "form": pf.form,
+        "page": page,
+        "is_office": is_office,
+        "bulk_form": bulk_form,
+    }
     if is_htmx(request):
         return render(request, "ledger/_problem_rows.html", context)
     return render(request, "ledger/problem_list.html", context)
@@ -88,6 +118,7 @@ def problem_detail(request, slug, number):
         .select_related("feedback_item__region", "merged_by")
         .order_by("merged_at", "pk")
     )
+    is_office = access(request.user, campaign).is_office
     context = {
         "campaign": campaign,
         "problem": problem,
@@ -95,8 +126,352 @@ def problem_detail(request, slug, number):
         "merges": merges,
         "measures": measures,
         "timeline": timeline([problem, *measures]),
+        "is_office": is_office,
+        # Suggestions only for the office (who decides), only for what the problem lacks.
+        "suggestions": routing.suggest_for(problem) if is_office and _lacks(problem) else None,
     }
     return render(request, "ledger/problem_detail.html", context)
+
+
+def _lacks(problem) -> bool:
+    return problem.category_id is None or problem.lead_unit_id is None
+
+
+def _office_campaign(user, slug):
+    """The campaign if the user is in it (else 404) and its office (else 403)."""
+    campaign = get_campaign_for_user(user, slug)
+    if not access(user, campaign).is_office:
+        raise PermissionDenied
+    return campaign
+
+
+def _apply_suggestion(data, form_data):
+    """The form's data with a suggested value put in, when the user clicked "apply"."""
+    field, _sep, value = (data.get("apply") or "").partition(":")
+    if field in routing.TARGETS and value.isdigit():
+        form_data[field] = value
+        return True
+    return False
+
+
+@login_required
+def problem_create(request, slug):
+    """A new problem (the office). "Suggest" and "apply" re-show the form without saving."""
+    campaign = _office_campaign(request.user, slug)
+    suggestions = None
+    status = 200
+    if request.method == "POST":
+        data = request.POST.copy()
+        action = data.get("action", "save")
+        applied = _apply_suggestion(request.POST, data)
+        form = ProblemForm(data, campaign=campaign)
+        if action == "suggest" or applied:
+            form.is_valid()
+            suggestions = _suggest_from(campaign, data)
+            form = ProblemForm(initial=_initial(form, data), campaign=campaign)
+        elif form.is_valid():
+            values = form.values()
+            try:
+                problem = services.create_problem(
+                    campaign,
+                    actor=request.user,
+                    title=values.pop("title"),
+                    source=values.pop("source"),
+                    **values,
+                )
+            except DomainError as e:
+                form.add_error(None, e.message)
+                status = 400
+            else:
+                messages.success(request, _("The problem was added to the ledger."))
+                return redirect("problem-detail", slug=campaign.slug, number=problem.number)
+        else:
+            status = 400
+    else:
+        form = ProblemForm(campaign=campaign)
+    context = {
+        "campaign": campaign,
+        "form": form,
+        "suggestions": suggestions,
+        "asked": request.POST.get("action") == "suggest",
+        "problem": None,
+    }
+    return render(request, "ledger/problem_form.html", context, status=status)
+
+
+@login_required
+def problem_edit(request, slug, number):
+    campaign = _office_campaign(request.user, slug)
+    problem = get_problem_for_user(request.user, campaign, number)
+    status = 200
+    current = None
+    suggestions = None
+    if request.method == "POST":
+        data = request.POST.copy()
+        action = data.get("action", "save")
+        applied = _apply_suggestion(request.POST, data)
+        form = ProblemForm(data, campaign=campaign, problem=problem)
+        if action == "suggest" or applied:
+            form.is_valid()
+            suggestions = _suggest_from(campaign, data)
+            form = ProblemForm(initial=_initial(form, data), campaign=campaign, problem=problem)
+        elif form.is_valid():
+            try:
+                services.update_problem(
+                    problem,
+                    actor=request.user,
+                    expected_version=form.cleaned_data["version"] or problem.version,
+                    **form.changes(),
+                )
+            except ConflictError as e:
+                form.add_error(None, e.message)
+                status = 409
+                current = problem  # as stored now, so the user sees what changed
+            except DomainError as e:
+                form.add_error(None, e.message)
+                status = 400
+            else:
+                messages.success(request, _("The problem was saved."))
+                return redirect("problem-detail", slug=campaign.slug, number=problem.number)
+        else:
+            status = 400
+    else:
+        form = ProblemForm(campaign=campaign, problem=problem)
+        if _lacks(problem):
+            suggestions = routing.suggest_for(problem)
+    context = {
+        "campaign": campaign,
+        "form": form,
+        "problem": problem,
+        "current": current,
+        "suggestions": suggestions,
+        "asked": request.POST.get("action") == "suggest",
+    }
+    return render(request, "ledger/problem_form.html", context, status=status)
+
+
+def _suggest_from(campaign, data):
+    return routing.suggest(
+        campaign, title=data.get("title", ""), description=data.get("description", "")
+    )
+
+
+def _initial(form, data) -> dict:
+    """What the user typed, as initial values of an unbound form (no errors shown yet)."""
+    initial = {}
+    for name in form.fields:
+        if name == "lists":
+            initial[name] = data.getlist(name)
+        elif name == "is_prominent":
+            initial[name] = name in data and data.get(name) not in ("", "false", "0")
+        else:
+            initial[name] = data.get(name, "")
+    return initial
+
+
+@login_required
+@require_POST
+def problem_apply_suggestion(request, slug, number):
+    """Apply one routing suggestion the office clicked on the problem page."""
+    campaign = _office_campaign(request.user, slug)
+    problem = get_problem_for_user(request.user, campaign, number)
+    field, value, version = (
+        request.POST.get("field"),
+        request.POST.get("value", ""),
+        request.POST.get("version", ""),
+    )
+    if field not in routing.TARGETS or not value.isdigit() or not version.isdigit():
+        messages.error(request, _("That suggestion could not be applied."))
+        return redirect("problem-detail", slug=campaign.slug, number=problem.number)
+    if field == "category":
+        target = Category.objects.filter(campaign=campaign, pk=value).first()
+    else:
+        target = OrgUnit.objects.subtree(campaign.org_unit).filter(pk=value).first()
+    if target is None:
+        raise Http404(field)
+    try:
+        services.update_problem(
+            problem, actor=request.user, expected_version=int(version), **{field: target}
+        )
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(
+            request,
+            _("“%(value)s” was set as the %(field)s.")
+            % {"value": target, "field": problem._meta.get_field(field).verbose_name},
+        )
+    return redirect("problem-detail", slug=campaign.slug, number=problem.number)
+
+
+@login_required
+@require_POST
+def problem_classify(request, slug):
+    """Classify the ticked problems of the list page at once (the office)."""
+    campaign = _office_campaign(request.user, slug)
+    form = BulkClassifyForm(request.POST, campaign=campaign)
+    back = reverse("problem-list", args=[campaign.slug])
+    query = request.POST.get("query", "")
+    if query and not query.startswith("?"):
+        query = ""
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back + query)
+    problems = scope_problems(request.user, campaign).filter(
+        pk__in=[p.pk for p in form.cleaned_data["problems"]]
+    )
+    try:
+        changed = services.bulk_classify(
+            campaign,
+            list(problems),
+            actor=request.user,
+            **form.changes(),
+            **form.list_changes(),
+        )
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        ticked = len(form.cleaned_data["problems"])
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d of %(ticked)d ticked problem was changed.",
+                "%(n)d of %(ticked)d ticked problems were changed.",
+                ticked,
+            )
+            % {"n": len(changed), "ticked": ticked},
+        )
+    return redirect(back + query)
+
+
+# --- problem lists and the category tree -------------------------------------------------------
+
+
+def _counts(user, campaign, field: str) -> dict[int, int]:
+    """How many problems the user may see per list / category."""
+    rows = (
+        scope_problems(user, campaign)
+        .filter(**{f"{field}__isnull": False})
+        .values(field)
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
+    )
+    return {row[field]: row["n"] for row in rows}
+
+
+@login_required
+def problem_lists(request, slug):
+    """The campaign's named lists (e.g. "1+3") with their counts; the office adds and renames."""
+    campaign = get_campaign_for_user(request.user, slug)
+    is_office = access(request.user, campaign).is_office
+    form = ProblemListForm(campaign=campaign) if is_office else None
+    status = 200
+    if request.method == "POST":
+        if not is_office:
+            raise PermissionDenied
+        form = ProblemListForm(request.POST, campaign=campaign)
+        if form.is_valid():
+            try:
+                services.create_problem_list(campaign, actor=request.user, **form.cleaned_data)
+            except DomainError as e:
+                form.add_error(None, e.message)
+                status = 400
+            else:
+                messages.success(request, _("The list was added."))
+                return redirect("problem-lists", slug=campaign.slug)
+        else:
+            status = 400
+    counts = _counts(request.user, campaign, "lists")
+    lists = list(ProblemList.objects.filter(campaign=campaign).order_by("order", "id"))
+    for pl in lists:
+        pl.count = counts.get(pl.pk, 0)
+        pl.form = ProblemListForm(campaign=campaign, instance=pl, prefix=f"l{pl.pk}")
+    context = {"campaign": campaign, "lists": lists, "form": form, "is_office": is_office}
+    return render(request, "ledger/problem_lists.html", context, status=status)
+
+
+@login_required
+@require_POST
+def problem_list_edit(request, slug, pk):
+    campaign = _office_campaign(request.user, slug)
+    problem_list = ProblemList.objects.filter(campaign=campaign, pk=pk).first()
+    if problem_list is None:
+        raise Http404("problem list")
+    form = ProblemListForm(
+        request.POST, campaign=campaign, instance=problem_list, prefix=f"l{problem_list.pk}"
+    )
+    if form.is_valid():
+        try:
+            services.update_problem_list(problem_list, actor=request.user, **form.cleaned_data)
+        except DomainError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, _("The list was saved."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("problem-lists", slug=campaign.slug)
+
+
+@login_required
+def categories(request, slug):
+    """The category tree (对照标准) with counts; the office adds and renames categories."""
+    campaign = get_campaign_for_user(request.user, slug)
+    is_office = access(request.user, campaign).is_office
+    form = CategoryForm(campaign=campaign) if is_office else None
+    status = 200
+    if request.method == "POST":
+        if not is_office:
+            raise PermissionDenied
+        form = CategoryForm(request.POST, campaign=campaign)
+        if form.is_valid():
+            try:
+                services.create_category(campaign, actor=request.user, **form.cleaned_data)
+            except DomainError as e:
+                form.add_error(None, e.message)
+                status = 400
+            else:
+                messages.success(request, _("The category was added."))
+                return redirect("categories", slug=campaign.slug)
+        else:
+            status = 400
+    counts = _counts(request.user, campaign, "category")
+    nodes = {c.pk: c for c in Category.objects.filter(campaign=campaign)}
+    tree = []
+    for pk, label in category_choices(campaign):
+        node = nodes[pk]
+        node.depth = len(label) - len(label.lstrip("　"))
+        node.count = counts.get(pk, 0)
+        if is_office:
+            node.form = CategoryForm(campaign=campaign, instance=node, prefix=f"c{pk}")
+        tree.append(node)
+    context = {"campaign": campaign, "tree": tree, "form": form, "is_office": is_office}
+    return render(request, "ledger/categories.html", context, status=status)
+
+
+@login_required
+@require_POST
+def category_edit(request, slug, pk):
+    campaign = _office_campaign(request.user, slug)
+    category = Category.objects.filter(campaign=campaign, pk=pk).first()
+    if category is None:
+        raise Http404("category")
+    form = CategoryForm(request.POST, campaign=campaign, instance=category, prefix=f"c{pk}")
+    if form.is_valid():
+        try:
+            services.update_category(category, actor=request.user, **form.cleaned_data)
+        except DomainError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, _("The category was saved."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("categories", slug=campaign.slug)
 
 
 # --- measures --------------------------------------------------------------------------------
@@ -205,6 +580,7 @@ ACTION_LABELS = {
     "problem.update": gettext_lazy("edited the problem"),
     "problem.lists": gettext_lazy("changed the problem's lists"),
     "problem.merge": gettext_lazy("merged feedback items into the problem"),
+    "problem.classify": gettext_lazy("classified the problem (several at once)"),
     "measure.create": gettext_lazy("created the measure"),
     "measure.update": gettext_lazy("edited the measure"),
     "measure.phase_complete": gettext_lazy("marked the phase complete"),
@@ -229,10 +605,19 @@ def timeline(objects) -> list[dict]:
         if isinstance(side.get(name), int)
     }
     units = dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
-    return [_describe(e, units) for e in entries]
+    # Categories and lists are logged by id: show their names (as they are called now).
+    category_ids = {side.get("category") for e in entries for side in (e.before, e.after)} - {None}
+    list_ids = {
+        pk for e in entries for side in (e.before, e.after) for pk in side.get("lists") or ()
+    }
+    names = {
+        "category": dict(Category.objects.filter(pk__in=category_ids).values_list("pk", "name")),
+        "lists": dict(ProblemList.objects.filter(pk__in=list_ids).values_list("pk", "name")),
+    }
+    return [_describe(e, units, names) for e in entries]
 
 
-def _describe(entry, units) -> dict:
+def _describe(entry, units, names) -> dict:
     model = ContentType.objects.get_for_id(entry.target_type_id).model_class()
     changes = []
     for name in dict.fromkeys([*entry.before, *entry.after]):
@@ -247,8 +632,8 @@ def _describe(entry, units) -> dict:
             {
                 "field": field.verbose_name if field is not None else name,
                 "had_before": had_before,
-                "before": _show(field, name, entry.before.get(name), units),
-                "after": _show(field, name, entry.after.get(name), units),
+                "before": _show(field, name, entry.before.get(name), units, names),
+                "after": _show(field, name, entry.after.get(name), units, names),
             }
         )
     action = entry.action
@@ -266,9 +651,13 @@ def _describe(entry, units) -> dict:
     }
 
 
-def _show(field, name, value, units):
+def _show(field, name, value, units, names):
     if value is None or value == "":
         return "—"
+    if name == "category" and isinstance(value, int):
+        return names["category"].get(value, value)
+    if name == "lists" and isinstance(value, list):
+        return "、".join(str(names["lists"].get(v, v)) for v in value) or "—"
     if isinstance(field, models.DateField) and isinstance(value, str):
         day = parse_date(value[:10])
         return date_format(day) if day else value

@@ -18,7 +18,7 @@ from rectify.api import idempotency
 from rectify.api.errors import ERRORS, error_body
 from rectify.api.pagination import Page, SyncFilter, since
 from rectify.api.routers.fields import Id, Line, Moment, Slug, Text
-from rectify.feedback import services
+from rectify.feedback import closeness, services
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import TEXT_MAX_LENGTH
 from rectify.ledger.models import Category
@@ -93,12 +93,38 @@ class MergedInto(Schema):
     merged_at: dt.datetime
 
 
+class NearProblem(Schema):
+    """An existing problem the item was found very close to at intake (a flag, not a merge)."""
+
+    number: int
+    title: str
+    similarity: float = Field(description="0..1; at or above the near-duplicate threshold")
+
+
+class FeedbackCreatedOut(FeedbackOut):
+    near_problem: NearProblem | None = Field(
+        description="the existing problem this item is very close to, if you may see it"
+    )
+
+    @staticmethod
+    def resolve_near_problem(obj) -> dict | None:
+        return getattr(obj, "near", None)
+
+
 class FeedbackDetailOut(FeedbackOut):
     problems: list[MergedInto] = Field(description="the problems it was merged into (yours)")
+    near_problem: NearProblem | None = Field(
+        description="while not merged: the existing problem it was found very close to at "
+        "intake, if you may see it"
+    )
 
     @staticmethod
     def resolve_problems(obj) -> list[dict]:
         return obj.merged_into
+
+    @staticmethod
+    def resolve_near_problem(obj) -> dict | None:
+        return getattr(obj, "near", None)
 
 
 class FeedbackFilter(SyncFilter):
@@ -132,7 +158,15 @@ def _related(found: dict, errors: dict, field: str, qs, pk, message) -> None:
     found[field.removesuffix("_id")] = obj
 
 
+def _near(user, item) -> dict | None:
+    problem = closeness.visible_flag(user, item)
+    if problem is None:
+        return None
+    return {"number": problem.number, "title": problem.title, "similarity": item.near_similarity}
+
+
 def _detail(user, item):
+    item.near = _near(user, item)
     visible = scope_problems(user, item.campaign)
     item.merged_into = [
         {"number": m.problem.number, "title": m.problem.title, "merged_at": m.merged_at}
@@ -145,11 +179,13 @@ def _detail(user, item):
 
 @router.post(
     "/campaigns/{slug}/feedback",
-    response={201: FeedbackOut, **ERRORS},
+    response={201: FeedbackCreatedOut, **ERRORS},
     summary="Record a feedback item (office and work-group members)",
     description=(
         "Send an `Idempotency-Key` header (any unique string up to 200 characters) so that a "
-        "retried submission creates nothing twice and gets the first answer again."
+        "retried submission creates nothing twice and gets the first answer again. "
+        "`near_problem` names an existing problem the text is very close to (a flag for the "
+        "office; nothing is merged)."
     ),
 )
 def create_feedback(
@@ -188,8 +224,10 @@ def create_feedback(
         fields = {k: v for k, v in data.items() if not k.endswith("_id") or k == "external_id"}
         item = services.create_feedback(campaign, actor=user, **fields, **found)
         item.refresh_from_db()  # the times as stored (UTC), as every later answer gives them
+        item.near = _near(user, item)
         # JSON as the API writes it (times to the millisecond), so a replay reads the same.
-        return 201, json.loads(json.dumps(FeedbackOut.from_orm(item), cls=NinjaJSONEncoder))
+        body = FeedbackCreatedOut.from_orm(item)
+        return 201, json.loads(json.dumps(body, cls=NinjaJSONEncoder))
 
     submission = {"campaign": slug, **data}
     try:

@@ -8,7 +8,9 @@ scoped querysets, so a query string answers the same problems here and on the pa
 import datetime as dt
 from typing import Annotated, Literal
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
@@ -18,11 +20,12 @@ from rectify.api.errors import ERRORS
 from rectify.api.pagination import Page, SyncFilter, since
 from rectify.api.routers.fields import Id, Line, Number, Slug, Text, storable
 from rectify.api.routers.measures import MeasureOut, invalid
-from rectify.ledger import derived, services
+from rectify.ledger import derived, routing, services
 from rectify.ledger.choices import Difficulty, Nature, ProblemState, Source
 from rectify.ledger.filters import ProblemFilter, ProblemFilterForm
 from rectify.ledger.models import Category, Problem, ProblemList
 from rectify.orgs.scoping import (
+    access,
     get_campaign_for_user,
     get_problem_for_user,
     scope_feedback,
@@ -345,3 +348,245 @@ def update_problem(request, slug: Slug, number: Number, payload: ProblemPatch):
     version = sent.pop("version")
     changes = _bind(request, campaign, sent)
     return services.update_problem(problem, actor=request.user, expected_version=version, **changes)
+
+
+# --- problem lists and categories: writes (campaign office) ----------------------------------
+
+
+def _office(user, slug):
+    campaign = get_campaign_for_user(user, slug)
+    if not access(user, campaign).is_office:
+        raise PermissionDenied
+    return campaign
+
+
+class ProblemListIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text(ProblemList._meta.get_field("name").max_length)
+    description: Annotated[str, AfterValidator(storable)] = ""
+
+
+class ProblemListPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text(ProblemList._meta.get_field("name").max_length) | None = None
+    description: Annotated[str, AfterValidator(storable)] | None = None
+
+
+class CategoryIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text(Category._meta.get_field("name").max_length)
+    parent_id: Id | None = Field(None, description="Parent category id; null = top level")
+    standard: Annotated[str, AfterValidator(storable)] = ""
+
+
+class CategoryPatch(Schema):
+    """Rename or restate a category (it does not move)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text(Category._meta.get_field("name").max_length) | None = None
+    standard: Annotated[str, AfterValidator(storable)] | None = None
+
+
+def _not_null(sent: dict) -> dict:
+    nulls = [name for name, value in sent.items() if value is None]
+    if nulls:
+        raise DjangoValidationError({name: [_("This field cannot be null.")] for name in nulls})
+    return sent
+
+
+@router.post(
+    "/campaigns/{slug}/problem-lists",
+    response={201: ProblemListOut, **ERRORS},
+    summary="Add a problem list (campaign office); a repeated name is 409",
+)
+def create_problem_list(request, slug: Slug, payload: ProblemListIn):
+    campaign = _office(request.user, slug)
+    return 201, services.create_problem_list(
+        campaign,
+        actor=request.user,
+        name=payload.name.strip(),
+        description=payload.description,
+    )
+
+
+@router.patch(
+    "/campaigns/{slug}/problem-lists/{id}",
+    response={200: ProblemListOut, **ERRORS},
+    summary="Rename a problem list or change its description (campaign office)",
+)
+def update_problem_list(request, slug: Slug, id: Id, payload: ProblemListPatch):
+    campaign = _office(request.user, slug)
+    problem_list = ProblemList.objects.filter(campaign=campaign, pk=id).first()
+    if problem_list is None:
+        raise Http404("problem list")
+    sent = _not_null(payload.dict(exclude_unset=True))
+    if "name" in sent:
+        sent["name"] = sent["name"].strip()
+    return services.update_problem_list(problem_list, actor=request.user, **sent)
+
+
+@router.post(
+    "/campaigns/{slug}/categories",
+    response={201: CategoryOut, **ERRORS},
+    summary="Add a category under a parent or at the top (campaign office); a repeated name "
+    "under the same parent is 409",
+)
+def create_category(request, slug: Slug, payload: CategoryIn):
+    campaign = _office(request.user, slug)
+    parent = None
+    if payload.parent_id is not None:
+        parent = Category.objects.filter(campaign=campaign, pk=payload.parent_id).first()
+        if parent is None:
+            raise DjangoValidationError({"parent_id": [_("Unknown id in this campaign.")]})
+    return 201, services.create_category(
+        campaign,
+        actor=request.user,
+        name=payload.name.strip(),
+        parent=parent,
+        standard=payload.standard,
+    )
+
+
+@router.patch(
+    "/campaigns/{slug}/categories/{id}",
+    response={200: CategoryOut, **ERRORS},
+    summary="Rename a category or change its standard (campaign office)",
+)
+def update_category(request, slug: Slug, id: Id, payload: CategoryPatch):
+    campaign = _office(request.user, slug)
+    category = Category.objects.filter(campaign=campaign, pk=id).first()
+    if category is None:
+        raise Http404("category")
+    sent = _not_null(payload.dict(exclude_unset=True))
+    if "name" in sent:
+        sent["name"] = sent["name"].strip()
+    return services.update_category(category, actor=request.user, **sent)
+
+
+# --- bulk classification ---------------------------------------------------------------------
+
+
+class ClassifyIn(Schema):
+    """What to set on every problem named; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    numbers: list[Number] = Field(min_length=1, max_length=1000, description="Problem numbers")
+    category_id: Id | None = Field(None, description="Category id (of this campaign)")
+    nature: Nature | None = None
+    difficulty: Difficulty | None = None
+    is_prominent: bool | None = None
+    add_list_id: Id | None = Field(None, description="Add each to this list")
+    remove_list_id: Id | None = Field(None, description="Remove each from this list")
+
+
+class ClassifyOut(Schema):
+    changed: list[int] = Field(description="Numbers of the problems that changed (new version)")
+
+
+@router.post(
+    "/campaigns/{slug}/bulk-classify",
+    response={200: ClassifyOut, **ERRORS},
+    summary="Classify many problems at once (campaign office): one transaction, one "
+    "activity-log entry per changed problem",
+)
+def classify_problems(request, slug: Slug, payload: ClassifyIn):
+    campaign = _office(request.user, slug)
+    sent = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    numbers = set(sent.pop("numbers"))
+    problems = list(scope_problems(request.user, campaign).filter(number__in=numbers))
+    errors: dict[str, list] = {}
+    if len(problems) != len(numbers):
+        errors["numbers"] = [_("Unknown problem number in this campaign.")]
+    changes, lists = {}, {}
+    if "category_id" in sent:
+        changes["category"] = Category.objects.filter(
+            campaign=campaign, pk=sent["category_id"]
+        ).first()
+        if changes["category"] is None:
+            errors["category_id"] = [_("Unknown id in this campaign.")]
+    for name in ("nature", "difficulty", "is_prominent"):
+        if name in sent:
+            changes[name] = sent[name]
+    for name in ("add_list_id", "remove_list_id"):
+        if name in sent:
+            lists[name.removesuffix("_id")] = ProblemList.objects.filter(
+                campaign=campaign, pk=sent[name]
+            ).first()
+            if lists[name.removesuffix("_id")] is None:
+                errors[name] = [_("Unknown id in this campaign.")]
+    if not errors and not changes and not lists:
+        errors["-"] = [_("Choose what to set for the ticked problems.")]
+    if "add_list_id" in sent and sent.get("add_list_id") == sent.get("remove_list_id"):
+        errors["remove_list_id"] = [_("Adding to and removing from the same list cancel out.")]
+    if errors:
+        raise DjangoValidationError(errors)
+    changed = services.bulk_classify(campaign, problems, actor=request.user, **changes, **lists)
+    return {"changed": sorted(p.number for p in changed)}
+
+
+# --- routing suggestions ---------------------------------------------------------------------
+
+
+class SuggestedOut(Schema):
+    id: int
+    name: str
+    confidence: float = Field(description="0..1")
+
+
+class SuggestionsOut(Schema):
+    """Suggestions only: nothing is applied (PATCH the problem to apply one)."""
+
+    category: SuggestedOut | None = Field(description="null: none confident enough, or not asked")
+    lead_unit: SuggestedOut | None
+    enough_data: dict[str, bool] = Field(
+        description="Per target (category, lead_unit): whether the campaign had enough "
+        "classified problems to learn from"
+    )
+
+
+def _suggestions_out(found: routing.Suggestions) -> dict:
+    def one(s):
+        if s is None:
+            return None
+        return {"id": s.value.pk, "name": s.value.name, "confidence": round(s.confidence, 4)}
+
+    return {
+        "category": one(found.category),
+        "lead_unit": one(found.lead_unit),
+        "enough_data": found.trained,
+    }
+
+
+@router.get(
+    "/campaigns/{slug}/problems/{number}/suggestions",
+    response={200: SuggestionsOut, **ERRORS},
+    summary="Routing suggestions for a problem without category or lead unit (campaign office)",
+    description="Learnt from the campaign's problems whose category / lead unit people set. "
+    "Only what the problem lacks is suggested; nothing is applied.",
+)
+def problem_suggestions(request, slug: Slug, number: Number):
+    campaign = _office(request.user, slug)
+    problem = get_problem_for_user(request.user, campaign, number)
+    return _suggestions_out(routing.suggest_for(problem))
+
+
+class SuggestQuery(Schema):
+    title: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(storable)]
+    description: Annotated[str, Field(max_length=5000), AfterValidator(storable)] = ""
+
+
+@router.get(
+    "/campaigns/{slug}/routing-suggestions",
+    response={200: SuggestionsOut, **ERRORS},
+    summary="Routing suggestions for the text of a problem not yet created (campaign office)",
+)
+def text_suggestions(request, slug: Slug, query: Query[SuggestQuery]):
+    campaign = _office(request.user, slug)
+    return _suggestions_out(
+        routing.suggest(campaign, title=query.title, description=query.description)
+    )
