@@ -34,7 +34,7 @@ from pydantic import ConfigDict
 from rectify.api import idempotency
 from rectify.api.errors import ERRORS, ErrorOut, error_body
 from rectify.api.pagination import Page
-from rectify.api.routers.fields import Id, Line, Slug, printable
+from rectify.api.routers.fields import Id, Line, Slug, printable, storable
 from rectify.feedback import importing
 from rectify.feedback.importing import service
 from rectify.feedback.importing.fields import BY_NAME
@@ -349,10 +349,18 @@ def _object(raw: str, name: str) -> dict[str, str]:
     except ValueError:
         value = None
     if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        isinstance(k, str) and isinstance(v, str) and _storable(k) and _storable(v)
+        for k, v in value.items()
     ):
         raise ValidationError({name: [_('Send a JSON object of strings, e.g. {"text": "内容"}.')]})
     return value
+
+
+def _storable(text: str) -> bool:
+    try:
+        return storable(text) == text
+    except ValueError:
+        return False
 
 
 def _choices(campaign, columns: str, mapping: str, kind: str, channel: str, region: str):
@@ -473,7 +481,7 @@ def preview_upload(
     file: File[UploadedFile],
     sheet: Line(100) = Form("", description="default: the first visible sheet"),  # noqa: B008
     header_rows: int | None = Form(None, ge=1, le=2, description="default: detected"),  # noqa: B008
-    columns: Line(10_000) = Form(""),  # noqa: B008
+    columns: Line(10_000) = Form("", description='JSON, e.g. {"text": "内容"}'),  # noqa: B008
     mapping: Line(100) = Form("", description="a remembered mapping's name"),  # noqa: B008
     kind: Line(50) = Form(""),  # noqa: B008
     channel: Line(50) = Form(""),  # noqa: B008
@@ -519,7 +527,7 @@ def create_import(
     file: File[UploadedFile],
     sheet: Line(100) = Form("", description="default: the first visible sheet"),  # noqa: B008
     header_rows: int | None = Form(None, ge=1, le=2, description="default: detected"),  # noqa: B008
-    columns: Line(10_000) = Form(""),  # noqa: B008
+    columns: Line(10_000) = Form("", description='JSON, e.g. {"text": "内容"}'),  # noqa: B008
     mapping: Line(100) = Form("", description="a remembered mapping's name"),  # noqa: B008
     kind: Line(50) = Form(""),  # noqa: B008
     channel: Line(50) = Form(""),  # noqa: B008
