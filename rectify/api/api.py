@@ -73,6 +73,7 @@ def _register():
     api.add_router("/", "rectify.api.routers.public.router")
     api.add_router("/", "rectify.api.routers.workgroups.router")
     api.add_router("/", "rectify.api.routers.imports.router")
+    api.add_router("/", "rectify.api.routers.consolidation.router")
 
 
 _register()

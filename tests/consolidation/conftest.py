@@ -26,8 +26,7 @@ def add_items(campaign, texts, **fields):
     ]
 
 
-@pytest.fixture
-def board(world):
+def make_board(world):
     """The world's campaign with planted feedback, grouped once (inline)."""
     c = world.campaign
     world.oil = add_items(c, OIL)
@@ -36,6 +35,11 @@ def board(world):
     world.loners = add_items(c, LONERS)
     world.run = services.start_regroup(c, actor=world.office)
     return world
+
+
+@pytest.fixture
+def board(world):
+    return make_board(world)
 
 
 def group_of(run, item):
