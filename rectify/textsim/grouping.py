@@ -1,7 +1,13 @@
-"""Grouping texts into near-duplicate groups and looser topic groups that do not chain."""
+"""Grouping texts into near-duplicate groups and looser topic groups that do not chain.
+
+Steps: comparison form (normalise.compare_form) → sparse vectors (vectors.vectorise) → pairs
+at or above the threshold without all-pairs work (neighbours.similar_pairs) → connected
+components of that graph → average-link inside each component, cut at the threshold, so a
+group's members are on average that close to each other (A~B and B~C do not make A~C).
+"""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
@@ -12,45 +18,127 @@ from scipy.spatial.distance import squareform
 from rectify.textsim.keyterms import key_terms
 from rectify.textsim.neighbours import query_pairs, similar_pairs
 from rectify.textsim.normalise import compare_form
-from rectify.textsim.vectors import vectorise
+from rectify.textsim.vectors import Vectors, entities, vectorise
 
+# Chosen on the public paraphrase sets and planted groups (docs/textsim.md, bench/README.md).
 DEFAULT_THRESHOLDS: dict[str, float] = {"duplicate": 0.6, "topic": 0.4}
+LINKAGE_LIMIT = 3000  # larger components are first split around their best-connected items
+KEY_TERM_SAMPLE = 12  # members read for a group's key terms
 
 
 @dataclass
 class Group:
-    members: list[int]
+    members: list[int]  # indices into the input, representative first
     representative: int
     key_terms: list[str]
-    similarity: list[float]
-    subgroups: list["Group"] = field(default_factory=list)
+    similarity: list[float]  # per member, to the representative, 0..1
+    subgroups: list["Group"] = field(default_factory=list)  # topic level: its duplicate groups
 
 
-def _average_link(sim: np.ndarray, thresholds: list[float]) -> list[np.ndarray]:
-    """Cluster labels of a dense similarity matrix, one array per threshold: average-link,
-    cut where the mean similarity between two clusters falls below the threshold (so no
-    chaining). Cuts of one dendrogram nest: a higher threshold splits a lower one's groups."""
-    m = sim.shape[0]
-    if m == 1:
-        return [np.ones(1, dtype=int) for _ in thresholds]
+def _cuts(sim: np.ndarray, thresholds: list[float]) -> list[np.ndarray]:
+    """Average-link labels of a dense similarity matrix, one array per threshold. Cuts of one
+    dendrogram nest: a higher threshold only splits a lower one's groups."""
     dist = 1.0 - np.clip(sim, 0.0, 1.0)
     np.fill_diagonal(dist, 0.0)
     z = linkage(squareform(dist, checks=False), method="average")
-    return [fcluster(z, t=1.0 - t + 1e-9, criterion="distance") for t in thresholds]
+    return [fcluster(z, t=1.0 - t + 1e-6, criterion="distance") for t in thresholds]
 
 
-def _make_group(members: np.ndarray, x: sparse.csr_matrix, texts: list[str]) -> Group:
-    sub = x[members]
-    sim = (sub @ sub.T).toarray()
-    rep_pos = int(np.argmax(sim.sum(axis=1)))
-    order = np.argsort(-sim[rep_pos], kind="stable")
-    order = [rep_pos] + [i for i in order if i != rep_pos]
-    return Group(
-        members=[int(members[i]) for i in order],
-        representative=int(members[rep_pos]),
-        key_terms=key_terms([texts[int(i)] for i in members]),
-        similarity=[1.0] + [float(min(1.0, sim[rep_pos, i])) for i in order[1:]],
-    )
+def _stars(graph: sparse.csr_matrix) -> list[np.ndarray]:
+    """Split a very large component without a dense matrix: repeatedly take the item with the
+    most unassigned neighbours and give it those neighbours (each within threshold of it)."""
+    free = np.ones(graph.shape[0], dtype=bool)
+    degree = np.diff(graph.indptr)
+    parts = []
+    for centre in np.argsort(-degree, kind="stable"):
+        if not free[centre]:
+            continue
+        near = graph.indices[graph.indptr[centre] : graph.indptr[centre + 1]]
+        part = np.concatenate([[centre], near[free[near]]])
+        free[part] = False
+        parts.append(part)
+    return parts
+
+
+def _clusters(pairs: sparse.coo_matrix, n: int, cuts: list[float]) -> list[tuple]:
+    """(members, local similarity matrix or None, finer parts) per group at cuts[0]; the finer
+    parts are its groups at cuts[-1]. Similarities come from the pair graph: a pair that is not
+    in it counts as 0, which only makes average-link more careful."""
+    _, component = connected_components(pairs, directed=False)
+    sizes = np.bincount(component, minlength=1)
+    order = np.argsort(component, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    edge_comp = component[pairs.row]
+    edge_order = np.argsort(edge_comp, kind="stable")
+    er, ec, ev = pairs.row[edge_order], pairs.col[edge_order], pairs.data[edge_order]
+    edge_starts = np.searchsorted(edge_comp[edge_order], np.arange(len(sizes) + 1))
+    local = np.empty(n, dtype=np.int64)
+    out = []
+    for k, size in enumerate(sizes):
+        comp = order[starts[k] : starts[k + 1]]
+        if size == 1:
+            out.append((comp, None, [comp]))
+            continue
+        local[comp] = np.arange(size)
+        lo, hi = edge_starts[k], edge_starts[k + 1]
+        r, c, v = local[er[lo:hi]], local[ec[lo:hi]], ev[lo:hi]
+        if size > LINKAGE_LIMIT:
+            for part in _stars(sparse.csr_matrix((v, (r, c)), shape=(size, size))):
+                out.append((comp[part], None, [comp[part]]))
+            continue
+        sim = np.zeros((size, size), dtype=np.float32)
+        sim[r, c] = v
+        np.fill_diagonal(sim, 1.0)
+        labels = _cuts(sim, cuts)
+        for label in np.unique(labels[0]):
+            inside = labels[0] == label
+            parts = [comp[inside & (labels[-1] == s)] for s in np.unique(labels[-1][inside])]
+            idx = np.flatnonzero(inside)
+            out.append((comp[inside], sim[np.ix_(idx, idx)], parts))
+    return out
+
+
+def _to_representative(full: sparse.csr_matrix, reps: np.ndarray, members: np.ndarray):
+    """Exact similarity of each member to its representative, in chunks."""
+    out = np.empty(len(reps), dtype=np.float32)
+    step = 100_000
+    for start in range(0, len(reps), step):
+        r, m = reps[start : start + step], members[start : start + step]
+        out[start : start + len(r)] = np.asarray(full[r].multiply(full[m]).sum(axis=1)).ravel()
+    return np.clip(out, 0.0, 1.0)
+
+
+def _describe(found: list[tuple], vectors: Vectors, forms: list[str]) -> list[Group]:
+    """Groups with their representative (the member most similar to the others), members
+    ordered by similarity to it, and key terms. `found`: (members, local similarity or None)."""
+    chosen = []
+    for members, sim in found:
+        if sim is None or len(members) < 3:
+            chosen.append(int(members[0]))
+        else:
+            chosen.append(int(members[int(np.argmax(sim.sum(axis=1)))]))
+    flat_members = np.concatenate([m for m, _ in found])
+    flat_reps = np.repeat(chosen, [len(m) for m, _ in found])
+    others = np.flatnonzero(flat_members != flat_reps)
+    to_rep = np.ones(len(flat_members), dtype=np.float32)
+    to_rep[others] = _to_representative(vectors.full, flat_reps[others], flat_members[others])
+    groups, pos = [], 0
+    for (members, _), rep in zip(found, chosen, strict=True):
+        here = to_rep[pos : pos + len(members)]
+        pos += len(members)
+        order = np.argsort(-(here + (members == rep)), kind="stable")
+        ids = [int(i) for i in members[order]]
+        sample = [forms[i] for i in ids[:KEY_TERM_SAMPLE]]
+        places = [e for form in sample for e in entities(form)]
+        groups.append(
+            Group(
+                members=ids,
+                representative=rep,
+                key_terms=key_terms(sample, vectors.bigram_df, len(forms), places),
+                similarity=[1.0] + [float(x) for x in here[order][1:]],
+            )
+        )
+    return groups
 
 
 def group_texts(
@@ -60,35 +148,33 @@ def group_texts(
     threshold: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Group]:
-    """Every input index appears in exactly one group (singletons included), largest first."""
+    """Every input index appears in exactly one group (singletons included), largest first.
+
+    level="duplicate": the same problem said again. level="topic": the same place or object,
+    looser; each topic group carries its duplicate groups as `subgroups`."""
     if level not in DEFAULT_THRESHOLDS:
-        raise ValueError(f"level must be one of {sorted(DEFAULT_THRESHOLDS)}")
+        raise ValueError(f"level must be one of {sorted(DEFAULT_THRESHOLDS)}, not {level!r}")
     if threshold is None:
         threshold = DEFAULT_THRESHOLDS[level]
-    n = len(texts)
-    if n == 0:
+    if not texts:
         return []
-    x = vectorise([compare_form(t) for t in texts])
-    pairs = similar_pairs(x, threshold, progress)
-    _, component = connected_components(pairs, directed=False)
+    forms = [compare_form(t) for t in texts]
+    vectors = vectorise(forms)
+    pairs = similar_pairs(vectors, threshold, progress)
     cuts = [threshold]
     if level == "topic":
         cuts.append(max(threshold, DEFAULT_THRESHOLDS["duplicate"]))
-    groups: list[Group] = []
-    order = np.argsort(component, kind="stable")
-    for comp in np.split(order, np.cumsum(np.bincount(component))[:-1]):
-        sub = x[comp]
-        labels = _average_link((sub @ sub.T).toarray(), cuts)
-        for label in np.unique(labels[0]):
-            inside = labels[0] == label
-            group = _make_group(comp[inside], x, texts)
-            if level == "topic":
-                subs = [
-                    _make_group(comp[inside & (labels[1] == s)], x, texts)
-                    for s in np.unique(labels[1][inside])
-                ]
+    found = _clusters(pairs, len(texts), cuts)
+    groups = _describe([(m, s) for m, s, _ in found], vectors, forms)
+    if level == "topic":
+        for group, (_, _, parts) in zip(groups, found, strict=True):
+            if len(parts) == 1:
+                group.subgroups = [replace(group, subgroups=[])]
+            else:
+                subs = _describe([(p, None) for p in parts], vectors, forms)
                 group.subgroups = _largest_first(subs)
-            groups.append(group)
+    if progress:
+        progress(len(texts), len(texts))
     return _largest_first(groups)
 
 
@@ -99,10 +185,12 @@ def _largest_first(groups: list[Group]) -> list[Group]:
 def nearest(
     candidates: list[str], queries: list[str], *, threshold: float | None = None, k: int = 1
 ) -> list[list[tuple[int, float]]]:
-    """For each query, up to k (candidate index, similarity) at or above threshold, best first."""
+    """For each query, up to k (candidate index, similarity) at or above threshold (default:
+    the duplicate threshold), best first. Used at intake to flag a new item that is very
+    close to an existing problem."""
     if threshold is None:
         threshold = DEFAULT_THRESHOLDS["duplicate"]
     if not candidates or not queries:
         return [[] for _ in queries]
-    x = vectorise([compare_form(t) for t in candidates + queries])
-    return query_pairs(x[: len(candidates)], x[len(candidates) :], threshold, k)
+    full = vectorise([compare_form(t) for t in candidates + queries]).full
+    return query_pairs(full[: len(candidates)], full[len(candidates) :], threshold, k)

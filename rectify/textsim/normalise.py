@@ -79,6 +79,36 @@ def fold_punct(text: str) -> str:
     return _REPEATED_PUNCT.sub(r"\1", text.translate(_PUNCT))
 
 
+_T2S = None
+
+# Greetings, thanks and sign-offs that say nothing about the problem. Only the comparison form
+# drops them; the original text is kept as it was.
+_BOILERPLATE = re.compile(
+    r"尊敬的[^,.!?;:]{0,12}?(?:领导|同志|书记|主任|局长|市长|县长|区长|负责人)们?(?:您|你)?好?"
+    r"|(?:各位)?领导(?:们)?(?:您|你)好|(?:您|你)们?好"
+    r"|(?:非常|十分)?(?:感谢|谢谢)(?:您|你|领导|各位领导|政府)?(?:们)?(?:的)?(?:关注|支持|帮助|回复)?"
+    r"|此致敬礼|此致|敬礼"
+)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional to simplified characters with OpenCC's own tables (t2s)."""
+    global _T2S
+    if _T2S is None:
+        import opencc
+
+        _T2S = opencc.OpenCC("t2s")
+    return _T2S.convert(text)
+
+
+def strip_boilerplate(text: str) -> str:
+    """Drop greetings, thanks and sign-offs (尊敬的领导您好, 您好, 谢谢, 此致敬礼)."""
+    return _BOILERPLATE.sub(" ", text)
+
+
 def compare_form(text: str) -> str:
-    """The form in which texts are compared for similarity: `comparable`, punctuation folded."""
-    return squeeze_space(fold_punct(comparable(text)))
+    """The form in which texts are compared for similarity: `comparable`, simplified
+    characters, boilerplate dropped, punctuation folded, whitespace squeezed."""
+    folded = fold_punct(to_simplified(comparable(text)))
+    stripped = squeeze_space(fold_punct(strip_boilerplate(folded))).strip(" .,;:!?~-")
+    return stripped or squeeze_space(folded)

@@ -1,0 +1,152 @@
+"""Grouping quality on public Chinese paraphrase sets: pair precision/recall/F1.
+
+    .venv/bin/python bench/quality_pairs.py [--data ../shared/data]
+
+For each set in DATA/paraphrase/ every sentence is put into one corpus and grouped with
+`group_texts` at the one default duplicate threshold; each labelled pair counts as a true
+positive when labelled 1 and grouped together, a false positive when labelled 0 and grouped
+together. Printed next to the baseline measured in the same run: plain character-TF-IDF
+cosine between the two sentences of a pair, at the threshold that maximises its pair-F1 on
+that very set (an optimistic baseline: it is tuned on the data it is scored on).
+"""
+
+import argparse
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rectify.textsim import DEFAULT_THRESHOLDS, group_texts  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+
+
+def read_lcqmc(path: Path) -> list[tuple[str, str, int]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return [(r["sentence1"], r["sentence2"], int(r["label"])) for r in csv.DictReader(f)]
+
+
+def read_bq(path: Path) -> list[tuple[str, str, int]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [(r[0], r[1], int(r[2])) for r in rows if len(r) == 3]
+
+
+def read_afqmc(path: Path) -> list[tuple[str, str, int]]:
+    with path.open(encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    return [(r["sentence1"], r["sentence2"], int(r["label"])) for r in rows]
+
+
+SETS = {
+    "LCQMC dev": ("lcqmc_dev.csv", read_lcqmc),
+    "BQ dev": ("bq_dev.tsv", read_bq),
+    "AFQMC dev": ("afqmc_dev.json", read_afqmc),
+}
+
+
+def pair_scores(labels: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    tp = int(np.sum(predicted & (labels == 1)))
+    fp = int(np.sum(predicted & (labels == 0)))
+    fn = int(np.sum(~predicted & (labels == 1)))
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def corpus_of(pairs: list[tuple[str, str, int]]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The distinct sentences of a set, and each pair as two indices into them."""
+    index: dict[str, int] = {}
+    for a, b, _ in pairs:
+        index.setdefault(a, len(index))
+        index.setdefault(b, len(index))
+    ab = np.array([(index[a], index[b]) for a, b, _ in pairs])
+    return list(index), ab, np.array([label for _, _, label in pairs])
+
+
+def baseline(texts: list[str], ab: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """Plain character-TF-IDF cosine of each pair at its best threshold on this set."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    x = TfidfVectorizer(analyzer="char").fit_transform(texts)
+    cos = np.asarray(x[ab[:, 0]].multiply(x[ab[:, 1]]).sum(axis=1)).ravel()
+    best = {"f1": -1.0}
+    for t in np.arange(0.05, 0.96, 0.01):
+        scores = pair_scores(labels, cos >= t)
+        if scores["f1"] > best["f1"]:
+            best = {**scores, "threshold": round(float(t), 2)}
+    return best
+
+
+def grouped(texts: list[str], ab: np.ndarray, labels: np.ndarray, threshold=None) -> dict:
+    start = time.perf_counter()
+    groups = group_texts(texts, threshold=threshold)
+    seconds = time.perf_counter() - start
+    group_of = np.empty(len(texts), dtype=np.int64)
+    for number, group in enumerate(groups):
+        group_of[group.members] = number
+    same = group_of[ab[:, 0]] == group_of[ab[:, 1]]
+    return {**pair_scores(labels, same), "seconds": seconds}
+
+
+def evaluate_pairs(data_dir: Path) -> list[dict]:
+    """One row per paraphrase set found in data_dir/paraphrase/: sizes, textsim's pair scores
+    at the default duplicate threshold, and the baseline's best. [] when the folder is absent."""
+    folder = Path(data_dir) / "paraphrase"
+    results = []
+    for name, (filename, reader) in SETS.items():
+        path = folder / filename
+        if not path.exists():
+            continue
+        pairs = reader(path)
+        texts, ab, labels = corpus_of(pairs)
+        results.append(
+            {
+                "set": name,
+                "pairs": len(pairs),
+                "positives": int(labels.sum()),
+                "sentences": len(texts),
+                "threshold": DEFAULT_THRESHOLDS["duplicate"],
+                "textsim": grouped(texts, ab, labels),
+                "baseline": baseline(texts, ab, labels),
+            }
+        )
+    return results
+
+
+def print_table(results: list[dict]) -> None:
+    print(
+        f"{'set':<10} {'pairs':>6} {'sent.':>6}  "
+        f"{'textsim P / R / F1 (t=' + str(DEFAULT_THRESHOLDS['duplicate']) + ')':<30} "
+        f"{'baseline P / R / F1 (best t)':<32} {'ΔF1':>6}"
+    )
+    for r in results:
+        ts, bl = r["textsim"], r["baseline"]
+        print(
+            f"{r['set']:<10} {r['pairs']:>6} {r['sentences']:>6}  "
+            f"{ts['precision']:.3f} / {ts['recall']:.3f} / {ts['f1']:.3f}{'':<9} "
+            f"{bl['precision']:.3f} / {bl['recall']:.3f} / {bl['f1']:.3f} (t={bl['threshold']:.2f})"
+            f"{'':<2} {ts['f1'] - bl['f1']:+.3f}"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    args = parser.parse_args()
+    if not (args.data / "paraphrase").is_dir():
+        print(f"skipped: no paraphrase data at {args.data / 'paraphrase'} (see bench/README.md)")
+        return 0
+    print_table(evaluate_pairs(args.data))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
