@@ -23,7 +23,7 @@ class Run(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Grouping")
-        DONE = "done", _("Done")
+        DONE = "done", _("Grouped")
         FAILED = "failed", _("Failed")
 
     campaign = models.ForeignKey(

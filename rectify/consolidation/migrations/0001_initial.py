@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                         choices=[
                             ("pending", "Waiting"),
                             ("running", "Grouping"),
-                            ("done", "Done"),
+                            ("done", "Grouped"),
                             ("failed", "Failed"),
                         ],
                         default="pending",
