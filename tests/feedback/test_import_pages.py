@@ -228,8 +228,16 @@ def test_large_files_go_to_the_worker_and_show_a_progress_bar(
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.VALIDATED and batch.rows_read == 5
 
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    office.post(reverse("import-run", args=[batch.pk]))
+    batch.refresh_from_db()
+    # Queued for the worker: the page shows the progress bar, not the choice again.
+    assert batch.status == ImportBatch.Status.PENDING
+    page = office.get(reverse("import-detail", args=[batch.pk]))
+    assert page.context["running"] and not page.context["may_import"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
-        office.post(reverse("import-run", args=[batch.pk]))
+        importing.enqueue(batch)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE and items(world).count() == 5
 

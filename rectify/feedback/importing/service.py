@@ -489,6 +489,11 @@ def enqueue(batch: ImportBatch, *, mode: str | None = None, validate_only: bool 
         batch.mode = mode
         batch.save(update_fields=["mode"])
     task = validate_batch if validate_only else import_batch
+    if batch.status in RUNNABLE:
+        # Queued: pages show a progress bar (not the last check's choices) until the worker
+        # claims it.
+        batch.status, batch.rows_done = ImportBatch.Status.PENDING, 0
+        ImportBatch.objects.filter(pk=batch.pk).update(status=batch.status, rows_done=0)
     transaction.on_commit(lambda: task.enqueue(batch.pk))
 
 
