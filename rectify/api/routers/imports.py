@@ -200,7 +200,15 @@ class ImportOut(Schema):
 
     @staticmethod
     def resolve_summary(obj) -> str:
-        return importing.batch_report(obj).summary
+        counts = importing.Report(
+            file_name=obj.file_name,
+            sheet=obj.sheet,
+            read=obj.rows_read,
+            imported=obj.rows_imported,
+            present=obj.rows_present,
+            refused=obj.rows_refused,
+        )
+        return counts.summary  # without the stored problems: lists need only the counts
 
     @staticmethod
     def resolve_error(obj) -> dict | None:
