@@ -196,7 +196,7 @@ def test_a_file_over_the_limit_is_refused_before_anything_is_stored(office, worl
 
 def test_hostile_cells_are_inert_in_the_preview_and_the_report(office, world, tmp_path):
     rows = messy.feedback_rows(2)
-    rows[0][1] = "<script>alert(1)</script>路灯不亮"
+    rows[0][3] = "<script>alert(1)</script>路灯不亮"
     upload(office, world, messy.plain_xlsx(tmp_path / "x.xlsx", rows))
     html = office.get(map_url(world)).content.decode()
     assert "<script>alert(1)</script>" not in html
@@ -298,3 +298,23 @@ def test_export_follows_the_filter_and_imports_back(office, world, tmp_path):
     confirm(office, world)
     batch = ImportBatch.objects.get()
     assert (batch.rows_read, batch.rows_present, batch.rows_refused) == (2, 2, 0)
+
+
+def test_an_imported_item_close_to_an_existing_problem_is_flagged(office, world, tmp_path):
+    from rectify.ledger.choices import Source
+
+    problem = ledger.create_problem(
+        world.campaign,
+        actor=world.office,
+        title="社区养老服务站长期无人值守",
+        description="甲市某区多个社区养老服务站长期无人值守，老人无处就餐",
+        source=Source.GRASSROOTS,
+    )
+    rows = messy.feedback_rows(2)
+    rows[0][3] = "甲市某区多个社区养老服务站长期无人值守，老人无处吃饭"
+    upload(office, world, messy.bom_csv(tmp_path / "a.csv", rows))
+    confirm(office, world)
+    office.post(reverse("import-run", args=[ImportBatch.objects.get().pk]))
+    flagged = items(world).get(text=rows[0][3])
+    assert flagged.near_problem == problem and flagged.near_similarity > 0.5
+    assert items(world).exclude(pk=flagged.pk).get().near_problem is None

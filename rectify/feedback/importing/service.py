@@ -516,9 +516,23 @@ def run(
     the good ones). `sheet`: the one prepare() opened, to spare a second read. Returns the
     Report; the batch holds the same figures. Must not be called inside a transaction (it
     commits progress as it goes)."""
-    return _execute(
+    report = _execute(
         batch, mode=mode or batch.mode, validate_only=False, progress=progress, opened=sheet
     )
+    if report.status == ImportBatch.Status.DONE and report.imported:
+        _flag_close_items(batch)
+    return report
+
+
+def _flag_close_items(batch: ImportBatch) -> None:
+    """Flag the new items very close to an existing problem (feedback/closeness.py). Advice
+    only: a failure is logged and leaves the import as it is."""
+    from rectify.feedback.closeness import flag_batch
+
+    try:
+        flag_batch(batch)
+    except Exception:
+        log.exception("intake flags failed for import batch %s", batch.pk)
 
 
 def prepare(campaign: Campaign, source, *, actor, **choices) -> tuple[ImportBatch, Sheet]:
