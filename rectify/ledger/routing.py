@@ -10,18 +10,20 @@ click (services.update_problem), so every decision stays a person's.
   with fewer than two labels). Then there is no suggestion at all.
 - Abstention: a prediction below the Classifier's DEFAULT_ABSTAIN confidence is no suggestion.
 - Cache: one trained model per (campaign, target) in this process, reused while the campaign's
-  labelled problems are unchanged (their count and latest updated_at), so a page view does not
-  retrain. Every edit of a problem moves updated_at, so a new decision is learnt on the next view.
+  labelled problems look unchanged (their count, latest updated_at, highest id and the sum of
+  their labels), so a page view does not retrain. Every edit of a problem moves updated_at, so
+  a new decision is learnt on the next view.
 """
 
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 
 from rectify.ledger.models import Category, Problem
 from rectify.orgs.models import OrgUnit
+from rectify.textsim.classify import Classifier
 
 # What a suggestion may be for: the Problem field, and where its values come from.
 TARGETS = ("category", "lead_unit")
@@ -62,7 +64,7 @@ def problem_text(title: str, description: str) -> str:
     return f"{title}\n{description}".strip()
 
 
-_models: OrderedDict[tuple[int, str], tuple] = OrderedDict()
+_models: OrderedDict[tuple[int, str], tuple[tuple, Classifier | None]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -70,13 +72,17 @@ def _labelled(campaign, target: str):
     return Problem.objects.filter(campaign=campaign, **{f"{target}__isnull": False})
 
 
-def classifier(campaign, target: str):
+def classifier(campaign, target: str) -> Classifier | None:
     """The campaign's model for `target`, trained on its labelled problems; None when there
     are too few of them (the Classifier's rule)."""
     if target not in TARGETS:
         raise ValueError(target)
     labelled = _labelled(campaign, target)
-    stamp = tuple(labelled.aggregate(n=Count("pk"), last=Max("updated_at")).values())
+    stamp = tuple(
+        labelled.aggregate(
+            n=Count("pk"), last=Max("updated_at"), top=Max("pk"), labels=Sum(f"{target}_id")
+        ).values()
+    )
     if stamp[0] < 2:
         return None  # fewer than two labels for certain: nothing to learn, nothing to train
     key = (campaign.pk, target)
@@ -85,8 +91,6 @@ def classifier(campaign, target: str):
         if cached is not None and cached[0] == stamp:
             _models.move_to_end(key)
             return cached[1]
-    from rectify.textsim.classify import Classifier  # TODO top-level once textsim has it
-
     rows = list(labelled.values_list("title", "description", f"{target}_id"))
     model = Classifier.train(
         [problem_text(title, description) for title, description, _label in rows],
