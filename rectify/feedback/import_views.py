@@ -298,6 +298,7 @@ def import_run(request, pk):
         mode = batch.mode
         validate_only = batch.status == ImportBatch.Status.VALIDATING
     try:
+        importing.require_runnable(batch)
         _start(batch, validate_only=validate_only, mode=mode)
     except DomainError as e:
         messages.error(request, e.message)

@@ -114,6 +114,9 @@ def test_the_whole_flow_with_a_messy_workbook(office, world, tmp_path):
     assert items(world).count() == 5
     done = office.get(reverse("import-detail", args=[batch.pk]))
     assert done.context["may_undo"] and 'data-testid="undo"' in done.content.decode()
+    again = office.post(reverse("import-run", args=[batch.pk]), follow=True)
+    assert "已导入" in again.content.decode()  # refused: the batch is imported already
+    assert items(world).count() == 5
 
     office.post(reverse("import-undo", args=[batch.pk]))
     batch.refresh_from_db()

@@ -698,8 +698,7 @@ def _runnable(user, id: int) -> ImportBatch:
     batch = get_import_batch_for_user(user, id)
     if not importing.can_import(user, batch.campaign):
         raise PermissionDenied
-    if batch.status not in service.RUNNABLE and not importing.progress(batch).stale:
-        raise importing.ImportRefused("batch_state", status=batch.get_status_display())
+    importing.require_runnable(batch)
     return batch
 
 

@@ -481,6 +481,13 @@ def _hash(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
+def require_runnable(batch: ImportBatch) -> None:
+    """ImportRefused unless the batch may be checked or imported now: waiting, checked, refused
+    as a whole, failed, or running in a worker that stopped reporting."""
+    if batch.status not in RUNNABLE and not progress(batch).stale:
+        raise ImportRefused("batch_state", status=batch.get_status_display())
+
+
 def enqueue(batch: ImportBatch, *, mode: str | None = None, validate_only: bool = False):
     """Run the batch in the background worker once the current transaction commits."""
     from rectify.feedback.tasks import import_batch, validate_batch
