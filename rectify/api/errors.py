@@ -73,7 +73,9 @@ def install(api) -> None:
         errors = []
         for e in exc.errors:
             loc = [
-                str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "payload")
+                str(p)
+                for p in e.get("loc", ())
+                if p not in ("body", "query", "path", "payload", "form", "file")
             ]
             errors.append({"field": ".".join(loc) or "-", "message": str(e.get("msg", ""))})
         body = error_body("invalid", _("The request is not valid: see the fields listed."))

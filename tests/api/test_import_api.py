@@ -157,7 +157,7 @@ def test_a_bad_file_is_refused_naming_it(upload, world, tmp_path, writer, name, 
         ({"mapping": "没有"}, "mapping_missing", "mapping"),
         ({"sheet": "第九页"}, "sheet_missing", "sheet"),
         ({"region": "火星"}, "default_invalid", "region"),
-        ({"mode": "sometimes"}, "invalid", "form.mode"),  # errors.py keeps "form."
+        ({"mode": "sometimes"}, "invalid", "mode"),
     ],
 )
 def test_choices_that_cannot_work_are_422_naming_the_input(
