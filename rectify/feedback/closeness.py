@@ -130,3 +130,22 @@ def visible_flag(user, item: FeedbackItem) -> Problem | None:
     if item.near_problem_id is None or item.merges.exists():
         return None
     return scope_problems(user, item.campaign).filter(pk=item.near_problem_id).first()
+
+
+def visible_flags(user, campaign, items) -> dict[int, Problem]:
+    """item id → the problem it is flagged close to, for the items (not merged) whose problem
+    `user` may see; one query. For pages listing many items (the entry form's result)."""
+    wanted = {i.pk: i.near_problem_id for i in items if i.near_problem_id is not None}
+    if not wanted:
+        return {}
+    merged = set(
+        ProblemFeedback.objects.filter(feedback_item__in=list(wanted)).values_list(
+            "feedback_item_id", flat=True
+        )
+    )
+    problems = scope_problems(user, campaign).in_bulk(set(wanted.values()))
+    return {
+        pk: problems[problem_id]
+        for pk, problem_id in wanted.items()
+        if pk not in merged and problem_id in problems
+    }

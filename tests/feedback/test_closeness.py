@@ -254,3 +254,20 @@ def test_a_campaign_without_problems_flags_nothing(world):
     assert closeness.closest(world.campaign, [CLOSE]) == [None]
     item.refresh_from_db()
     assert item.near_problem is None
+
+
+def test_visible_flags_names_only_problems_the_user_may_see(elderly):
+    w = elderly
+    items = [
+        services.create_feedback(
+            w.campaign, actor=w.office, kind="problem", text=t, channel=Channel.HOTLINE
+        )
+        for t in (CLOSE, FAR)
+    ]
+    for item in items:
+        item.refresh_from_db()
+    assert closeness.visible_flags(w.office, w.campaign, items) == {items[0].pk: w.elderly}
+    # liaison2 (bureau_b) sees only problems with bureau_b measures or lead: not this one.
+    assert closeness.visible_flags(w.liaison2, w.campaign, items) == {}
+    ledger.merge_feedback(w.elderly, [items[0]], actor=w.office)
+    assert closeness.visible_flags(w.office, w.campaign, items) == {}

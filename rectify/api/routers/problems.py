@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import AfterValidator, ConfigDict, Field
 
@@ -405,12 +405,10 @@ def _not_null(sent: dict) -> dict:
 )
 def create_problem_list(request, slug: Slug, payload: ProblemListIn):
     campaign = _office(request.user, slug)
-    return 201, services.create_problem_list(
-        campaign,
-        actor=request.user,
-        name=payload.name.strip(),
-        description=payload.description,
+    created = services.create_problem_list(
+        campaign, actor=request.user, name=payload.name.strip(), description=payload.description
     )
+    return Status(201, created)
 
 
 @router.patch(
@@ -442,13 +440,14 @@ def create_category(request, slug: Slug, payload: CategoryIn):
         parent = Category.objects.filter(campaign=campaign, pk=payload.parent_id).first()
         if parent is None:
             raise DjangoValidationError({"parent_id": [_("Unknown id in this campaign.")]})
-    return 201, services.create_category(
+    created = services.create_category(
         campaign,
         actor=request.user,
         name=payload.name.strip(),
         parent=parent,
         standard=payload.standard,
     )
+    return Status(201, created)
 
 
 @router.patch(
