@@ -7,7 +7,7 @@ group's members are on average that close to each other (A~B and B~C do not make
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -15,10 +15,10 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 
-from rectify.textsim.keyterms import key_terms
+from rectify.textsim.keyterms import KeyTerms
 from rectify.textsim.neighbours import query_pairs, similar_pairs
-from rectify.textsim.normalise import compare_form
-from rectify.textsim.vectors import Vectors, entities, vectorise
+from rectify.textsim.normalise import compare_forms
+from rectify.textsim.vectors import Vectors, vectorise
 
 # Chosen on the public paraphrase sets and planted groups (docs/textsim.md, bench/README.md).
 DEFAULT_THRESHOLDS: dict[str, float] = {"duplicate": 0.6, "topic": 0.4}
@@ -62,8 +62,8 @@ def _stars(graph: sparse.csr_matrix) -> list[np.ndarray]:
 
 def _clusters(pairs: sparse.coo_matrix, n: int, cuts: list[float]) -> list[tuple]:
     """(members, local similarity matrix or None, finer parts) per group at cuts[0]; the finer
-    parts are its groups at cuts[-1]. Similarities come from the pair graph: a pair that is not
-    in it counts as 0, which only makes average-link more careful."""
+    parts are its groups at cuts[-1] (one cut: itself). Similarities come from the pair
+    graph: a pair that is not in it counts as 0, which only makes average-link more careful."""
     _, component = connected_components(pairs, directed=False)
     sizes = np.bincount(component, minlength=1)
     order = np.argsort(component, kind="stable")
@@ -108,37 +108,73 @@ def _to_representative(full: sparse.csr_matrix, reps: np.ndarray, members: np.nd
     return np.clip(out, 0.0, 1.0)
 
 
-def _describe(found: list[tuple], vectors: Vectors, forms: list[str]) -> list[Group]:
-    """Groups with their representative (the member most similar to the others), members
-    ordered by similarity to it, and key terms. `found`: (members, local similarity or None)."""
+def _describe(
+    found: list[tuple], vectors: Vectors, terms: KeyTerms, level: str = "duplicate"
+) -> list[Group]:
+    """Groups with their representative, members ordered by similarity to it, and key terms.
+    `found`: (members, local similarity matrix or None, representative or None); without a
+    given representative it is the member most similar to the others (the first of a pair)."""
     chosen = []
-    for members, sim in found:
-        if sim is None or len(members) < 3:
+    for members, sim, rep in found:
+        if rep is not None:
+            chosen.append(int(rep))
+        elif sim is None or len(members) < 3:
             chosen.append(int(members[0]))
         else:
             chosen.append(int(members[int(np.argmax(sim.sum(axis=1)))]))
-    flat_members = np.concatenate([m for m, _ in found])
-    flat_reps = np.repeat(chosen, [len(m) for m, _ in found])
+    flat_members = np.concatenate([m for m, _, _ in found])
+    flat_reps = np.repeat(chosen, [len(m) for m, _, _ in found])
     others = np.flatnonzero(flat_members != flat_reps)
+    matrix = vectors.topic if level == "topic" else vectors.full
+    r, m = flat_reps[others], flat_members[others]
     to_rep = np.ones(len(flat_members), dtype=np.float32)
-    to_rep[others] = _to_representative(vectors.full, flat_reps[others], flat_members[others])
+    to_rep[others] = vectors.adjust(r, m, _to_representative(matrix, r, m))
     groups, pos = [], 0
-    for (members, _), rep in zip(found, chosen, strict=True):
+    for (members, _, _), rep in zip(found, chosen, strict=True):
         here = to_rep[pos : pos + len(members)]
         pos += len(members)
         order = np.argsort(-(here + (members == rep)), kind="stable")
         ids = [int(i) for i in members[order]]
-        sample = [forms[i] for i in ids[:KEY_TERM_SAMPLE]]
-        places = [e for form in sample for e in entities(form)]
         groups.append(
             Group(
                 members=ids,
                 representative=rep,
-                key_terms=key_terms(sample, vectors.bigram_df, len(forms), places),
+                key_terms=terms.of(ids[:KEY_TERM_SAMPLE]),
                 similarity=[1.0] + [float(x) for x in here[order][1:]],
             )
         )
     return groups
+
+
+def _topics(
+    vectors: Vectors, duplicates: list[Group], threshold: float, terms: KeyTerms, progress
+) -> list[Group]:
+    """Topic groups as unions of whole duplicate groups: average-link over the duplicate
+    groups, where two groups' similarity is the mean topic similarity of their members."""
+    unit = np.empty(vectors.full.shape[0], dtype=np.int64)
+    for number, group in enumerate(duplicates):
+        unit[group.members] = number
+    sizes = np.array([len(g.members) for g in duplicates], dtype=np.float64)
+    pairs = similar_pairs(vectors, threshold, progress, level="topic")
+    u, w = unit[pairs.row], unit[pairs.col]
+    apart = u != w
+    units = sparse.coo_matrix(
+        (pairs.data[apart].astype(np.float64), (u[apart], w[apart])),
+        shape=(len(duplicates), len(duplicates)),
+    ).tocsr()  # sums duplicates entries
+    units = units.tocoo()
+    units.data = units.data / (sizes[units.row] * sizes[units.col])
+    topics = []
+    for members, _, _ in _clusters(units, len(duplicates), [threshold]):
+        subgroups = _largest_first([duplicates[i] for i in members])
+        ids = np.concatenate([g.members for g in subgroups])
+        topics.append((ids, subgroups))
+    described = _describe(
+        [(ids, None, subs[0].representative) for ids, subs in topics], vectors, terms, "topic"
+    )
+    for group, (_, subs) in zip(described, topics, strict=True):
+        group.subgroups = subs
+    return described
 
 
 def group_texts(
@@ -151,28 +187,22 @@ def group_texts(
     """Every input index appears in exactly one group (singletons included), largest first.
 
     level="duplicate": the same problem said again. level="topic": the same place or object,
-    looser; each topic group carries its duplicate groups as `subgroups`."""
+    looser (places weigh more); each topic group is a union of whole duplicate groups and
+    carries them as `subgroups`."""
     if level not in DEFAULT_THRESHOLDS:
         raise ValueError(f"level must be one of {sorted(DEFAULT_THRESHOLDS)}, not {level!r}")
     if threshold is None:
         threshold = DEFAULT_THRESHOLDS[level]
     if not texts:
         return []
-    forms = [compare_form(t) for t in texts]
-    vectors = vectorise(forms)
-    pairs = similar_pairs(vectors, threshold, progress)
-    cuts = [threshold]
+    vectors = vectorise(compare_forms(texts))
+    terms = KeyTerms(vectors)
+    duplicate = DEFAULT_THRESHOLDS["duplicate"] if level == "topic" else threshold
+    pairs = similar_pairs(vectors, duplicate, progress)
+    found = _clusters(pairs, len(texts), [duplicate])
+    groups = _describe([(m, s, None) for m, s, _ in found], vectors, terms)
     if level == "topic":
-        cuts.append(max(threshold, DEFAULT_THRESHOLDS["duplicate"]))
-    found = _clusters(pairs, len(texts), cuts)
-    groups = _describe([(m, s) for m, s, _ in found], vectors, forms)
-    if level == "topic":
-        for group, (_, _, parts) in zip(groups, found, strict=True):
-            if len(parts) == 1:
-                group.subgroups = [replace(group, subgroups=[])]
-            else:
-                subs = _describe([(p, None) for p in parts], vectors, forms)
-                group.subgroups = _largest_first(subs)
+        groups = _topics(vectors, groups, threshold, terms, progress)
     if progress:
         progress(len(texts), len(texts))
     return _largest_first(groups)
@@ -192,5 +222,5 @@ def nearest(
         threshold = DEFAULT_THRESHOLDS["duplicate"]
     if not candidates or not queries:
         return [[] for _ in queries]
-    full = vectorise([compare_form(t) for t in candidates + queries]).full
-    return query_pairs(full[: len(candidates)], full[len(candidates) :], threshold, k)
+    vectors = vectorise(compare_forms(candidates + queries))
+    return query_pairs(vectors, len(candidates), threshold, k)

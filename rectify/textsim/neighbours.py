@@ -7,7 +7,7 @@ from rectify.textsim.vectors import Vectors
 
 BLOCK = 4000  # rows per sparse product: bounds memory whatever the number of texts
 CANDIDATES = 40  # per text, the best candidates (by probe score) that get an exact score
-PROBE_FLOOR = 0.05  # probe scores below this are not candidates
+PROBE_FLOOR = 0.1  # probe scores below this are not candidates
 
 
 def _top_per_row(block: sparse.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -16,58 +16,73 @@ def _top_per_row(block: sparse.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarr
     rows = np.repeat(np.arange(block.shape[0]), counts)
     if counts.max(initial=0) <= k:
         return rows, block.indices
-    # sort by (row, -value): then the first k of each row are its best
-    order = np.lexsort((-block.data, rows))
+    # one float key orders by row, then by value descending (values lie in 0..1)
+    order = np.argsort(rows * 2.0 + (1.0 - block.data))
     rank = np.arange(len(order)) - np.repeat(block.indptr[:-1], counts)
     keep = order[rank < k]
     return rows[keep], block.indices[keep]
 
 
-def similar_pairs(vectors: Vectors, threshold: float, progress=None) -> sparse.coo_matrix:
+def similar_pairs(
+    vectors: Vectors, threshold: float, progress=None, level: str = "duplicate"
+) -> sparse.coo_matrix:
     """Symmetric sparse matrix of similarity ≥ threshold between distinct texts.
 
     Candidates come from a sparse product of the probe vectors (each text's rarer bigrams and
-    its named places), block by block, best CANDIDATES per text; each candidate pair then gets
-    its exact similarity from the full vectors."""
-    probe, full = vectors.probe, vectors.full
+    its named places), block by block, best CANDIDATES per text; each candidate pair (once,
+    whichever side found it) then gets its exact similarity from the full vectors."""
+    probe = vectors.probe
+    full = vectors.topic if level == "topic" else vectors.full
     n = probe.shape[0]
     probe_t = probe.T.tocsr()
-    rows, cols, vals = [], [], []
+    keys = []
     for start in range(0, n, BLOCK):
         block = (probe[start : start + BLOCK] @ probe_t).tocsr()
         block.data[block.data < PROBE_FLOOR] = 0.0
         block.eliminate_zeros()
         r, c = _top_per_row(block, CANDIDATES)
         r = r + start
-        keep = r != c
-        r, c = r[keep], c[keep]
+        apart = r != c
+        low, high = np.minimum(r, c)[apart], np.maximum(r, c)[apart]
+        keys.append(low.astype(np.int64) * n + high)
+        if progress:
+            progress(min(start + BLOCK, n) // 2, n)
+    pairs = np.unique(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
+    rows, cols, vals = [], [], []
+    step = 200_000
+    for start in range(0, len(pairs), step):
+        r, c = np.divmod(pairs[start : start + step], n)
         exact = np.asarray(full[r].multiply(full[c]).sum(axis=1), dtype=np.float32).ravel()
+        exact = vectors.adjust(r, c, exact)
         keep = exact >= threshold
         rows.append(r[keep])
         cols.append(c[keep])
         vals.append(np.minimum(exact[keep], 1.0))
         if progress:
-            progress(min(start + BLOCK, n), n)
+            progress(n // 2 + n * min(start + step, len(pairs)) // (2 * len(pairs)), n)
     r = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
     c = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
     v = np.concatenate(vals) if vals else np.empty(0, dtype=np.float32)
-    # a pair found from either side counts once, in both directions
-    m = sparse.coo_matrix((v, (r, c)), shape=(n, n)).tocsr()
-    return m.maximum(m.T).tocoo()
+    return sparse.coo_matrix(
+        (np.concatenate([v, v]), (np.concatenate([r, c]), np.concatenate([c, r]))), shape=(n, n)
+    )
 
 
 def query_pairs(
-    candidates: sparse.csr_matrix, queries: sparse.csr_matrix, threshold: float, k: int
+    vectors: Vectors, n_candidates: int, threshold: float, k: int
 ) -> list[list[tuple[int, float]]]:
-    """For each query row, up to k (candidate index, similarity) at or above threshold, best
-    first (exact products, block by block: candidates are existing problems, not millions)."""
+    """For each query (the rows after the first n_candidates), up to k (candidate index,
+    similarity) at or above threshold, best first. Exact products, block by block: the
+    candidates are existing problems, not millions."""
     out = []
-    ct = candidates.T.tocsr()
-    for start in range(0, queries.shape[0], BLOCK):
-        block = (queries[start : start + BLOCK] @ ct).tocsr()
+    full = vectors.full
+    ct = full[:n_candidates].T.tocsr()
+    for start in range(n_candidates, full.shape[0], BLOCK):
+        block = (full[start : start + BLOCK] @ ct).tocsr()
         for i in range(block.shape[0]):
             lo, hi = block.indptr[i], block.indptr[i + 1]
-            idx, val = block.indices[lo:hi], block.data[lo:hi]
+            idx = block.indices[lo:hi]
+            val = vectors.adjust(np.full(len(idx), start + i), idx, block.data[lo:hi])
             keep = val >= threshold
             idx, val = idx[keep], val[keep]
             order = np.argsort(-val, kind="stable")[:k]

@@ -84,7 +84,7 @@ _T2S = None
 # Greetings, thanks and sign-offs that say nothing about the problem. Only the comparison form
 # drops them; the original text is kept as it was.
 _BOILERPLATE = re.compile(
-    r"尊敬的[^,.!?;:]{0,12}?(?:领导|同志|书记|主任|局长|市长|县长|区长|负责人)们?(?:您|你)?好?"
+    r"尊敬的[^,.!?;:\x00]{0,12}?(?:领导|同志|书记|主任|局长|市长|县长|区长|负责人)们?(?:您|你)?好?"
     r"|(?:各位)?领导(?:们)?(?:您|你)好|(?:您|你)们?好"
     r"|(?:非常|十分)?(?:感谢|谢谢)(?:您|你|领导|各位领导|政府)?(?:们)?(?:的)?(?:关注|支持|帮助|回复)?"
     r"|此致敬礼|此致|敬礼"
@@ -109,6 +109,22 @@ def strip_boilerplate(text: str) -> str:
 def compare_form(text: str) -> str:
     """The form in which texts are compared for similarity: `comparable`, simplified
     characters, boilerplate dropped, punctuation folded, whitespace squeezed."""
-    folded = fold_punct(to_simplified(comparable(text)))
-    stripped = squeeze_space(fold_punct(strip_boilerplate(folded))).strip(" .,;:!?~-")
-    return stripped or squeeze_space(folded)
+    return compare_forms([text])[0]
+
+
+_SEP = "\x00"
+_TRIM = " .,;:!?~-"
+
+
+def compare_forms(texts: list[str]) -> list[str]:
+    """`compare_form` of many texts at once: each step runs once over all of them joined by
+    NUL (no step matches across it), which is several times faster than text by text."""
+    joined = _SEP.join(t.replace(_SEP, " ") if _SEP in t else t for t in texts)
+    folded = fold_punct(to_simplified(comparable(joined)))
+    plain = squeeze_space(fold_punct(strip_boilerplate(folded))).split(_SEP)
+    fallback = folded.split(_SEP)
+    out = []
+    for stripped, whole in zip(plain, fallback, strict=True):
+        form = stripped.strip(_TRIM) or squeeze_space(whole).strip(_TRIM) or squeeze_space(whole)
+        out.append(form)
+    return out

@@ -17,28 +17,44 @@ from sklearn.preprocessing import normalize
 
 UNIGRAM_WEIGHT = 0.8  # share of the character-unigram block in the vector
 BIGRAM_WEIGHT = 0.2  # share of the character-bigram block
-ENTITY_WEIGHT = 0.75  # norm of the distinguishing-token block, relative to the text's 1.0
+ENTITY_WEIGHT = 0.5  # norm of the distinguishing-token block, relative to the text's 1.0
+TOPIC_ENTITY_WEIGHT = 1.0  # the same at the topic level: the same place counts as much as the text
+CONFLICT_FACTOR = 0.4  # similarity kept when both texts name places and none in common
 
+# Kinds of distinguishing tokens: two texts that both name a token of one kind and share none
+# of that kind are about different things.
+_KINDS = {
+    "admin": "省 市 区 县 镇 乡 村 街道 社区",
+    "estate": "小区 花园 家园 公寓 新村 苑 大厦 广场",
+    "road": "路 街 大道 巷",
+    "building": "号楼 栋 单元",
+    "institution": "学校 中学 小学 大学 幼儿园 医院 卫生院 公司 银行 派出所 公安局 局 中心",
+}
+_KIND_OF = {suffix: kind for kind, words in _KINDS.items() for suffix in words.split()}
+_BY_LENGTH = sorted(_KIND_OF, key=len, reverse=True)
+_SUFFIXES = "|".join(_BY_LENGTH)
+# Characters that do not occur in names here (function words, pronouns, common verbs).
+_NOT_NAME = (
+    "的了是在我们你他她它这那就都也和与及还很没有不个边旁附近住到从对给把被让向要说请"
+    "该本此某各家所其哪什么一另小附希望"
+)
 _PLACE = re.compile(
-    r"[a-z0-9]+\d*(?:省|市|区|县|镇|乡|村|街道|社区|小区|路|街|巷|号楼|号|栋|楼|单元|组)?"
-    r"|[\u4e00-\u9fff]{1,4}?(?:省|市|区|县|镇|乡|村|街道|社区|小区|花园|路|街|巷|学校|中学|小学"
-    r"|大学|幼儿园|医院|卫生院|公司|银行|派出所|公安局|局)"
+    rf"[a-z0-9]*[a-z][a-z0-9]*(?:{_SUFFIXES})"
+    rf"|(?:[^\s\d{_NOT_NAME}.,!?;:()<>\[\]\"'~\-]{{2,4}})(?:{_SUFFIXES})"
+    r"(?!场|民|域|口|灯|面|线|上|下|里|道|码|长|委|政|内|外|级|部|门|业|主|际)"
+    rf"|\d+(?:号楼|栋|单元)"
+    r"|[a-z]+\d*"
 )
-_SUFFIX = re.compile(
-    r"(?:省|市|区|县|镇|乡|村|街道|社区|小区|花园|路|街|巷|号楼|号|栋|楼|单元|组|学校|中学|小学"
-    r"|大学|幼儿园|医院|卫生院|公司|银行|派出所|公安局|局)$"
-)
-# A name made only of these says nothing about which place it is (我们小区, 该小区, 另一小区).
-_GENERIC = set("我们你他她它这那该本此某各个家附近周边所在一另几哪什么咱的小大新老")
 
 
 def entities(text: str) -> list[str]:
-    """Distinguishing tokens of a comparison-form text: named places and institutions, codes."""
+    """Distinguishing tokens of a comparison-form text, each as "kind:token": named places,
+    estates, roads, buildings, institutions, and Latin codes (A1区 → admin:a1区)."""
     found = []
     for token in _PLACE.findall(text):
-        name = _SUFFIX.sub("", token)
-        if name and not set(name) <= _GENERIC:
-            found.append(token)
+        suffix = next((s for s in _BY_LENGTH if token.endswith(s)), "")
+        kind = _KIND_OF.get(suffix, "code")
+        found.append(f"{kind}:{token}")
     return found
 
 
@@ -51,42 +67,82 @@ def _idf(counts: sparse.csr_matrix) -> np.ndarray:
 @dataclass
 class Vectors:
     full: sparse.csr_matrix  # L2-normalised; its dot products are the similarities
+    topic: sparse.csr_matrix  # the same with places weighing more: for the topic level
     probe: sparse.csr_matrix  # rarer features only, to find candidate pairs cheaply
-    bigram_df: dict[str, int]  # texts containing each character bigram (for key terms)
+    bigrams: sparse.csr_matrix  # TF-IDF of character bigrams (for key terms)
+    bigram_terms: np.ndarray  # the bigram of each column
+    places: sparse.csr_matrix  # which distinguishing tokens each text names (0/1)
+    place_terms: np.ndarray  # "kind:token" of each column
+    kinds: list[sparse.csr_matrix]  # the same, one matrix per kind of token
+
+    def adjust(self, rows: np.ndarray, cols: np.ndarray, sims: np.ndarray) -> np.ndarray:
+        """Similarities of pairs, lowered where both texts name places of one kind and share
+        none: "A区某小区油烟扰民" and "B区另一小区油烟扰民" are different problems."""
+        if not self.kinds or len(rows) == 0:
+            return sims
+        conflict = np.zeros(len(rows), dtype=bool)
+        for kind in self.kinds:
+            named = np.diff(kind.indptr) > 0
+            both = np.flatnonzero(named[rows] & named[cols])
+            shared = np.asarray(kind[rows[both]].multiply(kind[cols[both]]).sum(axis=1)).ravel()
+            conflict[both[shared == 0]] = True
+        return np.where(conflict, sims * CONFLICT_FACTOR, sims).astype(sims.dtype)
 
 
-def _counts(vectoriser: CountVectorizer, texts: list[str]) -> sparse.csr_matrix:
+def _counts(vectoriser: CountVectorizer, texts: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Counts and the term of each column; one empty column when there is nothing to count."""
     try:
-        return vectoriser.fit_transform(texts).tocsr()
+        counts = vectoriser.fit_transform(texts).tocsr()
     except ValueError:  # nothing to count (e.g. no text names a place)
-        vectoriser.vocabulary_ = {}
-        return sparse.csr_matrix((len(texts), 1), dtype=np.float32)
+        return sparse.csr_matrix((len(texts), 1), dtype=np.float32), np.array([""], dtype=object)
+    terms = np.empty(len(vectoriser.vocabulary_), dtype=object)
+    for term, column in vectoriser.vocabulary_.items():
+        terms[column] = term
+    return counts, terms
+
+
+def _tfidf(counts: sparse.csr_matrix, power: float = 1.0) -> sparse.csr_matrix:
+    counts = counts.astype(np.float32)
+    counts.data = 1.0 + np.log(counts.data)
+    return normalize(counts @ sparse.diags(_idf(counts) ** power)).tocsr()
 
 
 def vectorise(texts: list[str]) -> Vectors:
     """Vectors of comparison-form texts (no model, no download; IDF from these texts)."""
-    uni = _counts(CountVectorizer(analyzer="char", lowercase=False, dtype=np.float32), texts)
-    uni.data = 1.0 + np.log(uni.data)
-    uni = normalize(uni @ sparse.diags(_idf(uni) ** 2))
-    bigrams = CountVectorizer(
-        analyzer="char", ngram_range=(2, 2), lowercase=False, dtype=np.float32
+    grams, terms = _counts(
+        CountVectorizer(analyzer="char", ngram_range=(1, 2), lowercase=False, dtype=np.float32),
+        texts,
     )
-    bi_counts = _counts(bigrams, texts)
-    df = np.bincount(bi_counts.indices, minlength=bi_counts.shape[1])
-    bigram_df = {w: int(df[j]) for w, j in bigrams.vocabulary_.items()}
-    bi_counts.data = 1.0 + np.log(bi_counts.data)
-    bi_idf = _idf(bi_counts)
-    bi = normalize(bi_counts @ sparse.diags(bi_idf))
-    entity_counts = CountVectorizer(
-        analyzer=entities, lowercase=False, binary=True, dtype=np.float32
+    length = np.fromiter((len(t) for t in terms), dtype=np.int8, count=len(terms))
+    uni = _tfidf(grams[:, np.flatnonzero(length == 1)], power=2)
+    bigram_cols = np.flatnonzero(length == 2)
+    bi_counts = grams[:, bigram_cols].tocsr()
+    bi = _tfidf(bi_counts)
+    places, place_terms = _counts(
+        CountVectorizer(analyzer=entities, lowercase=False, binary=True, dtype=np.float32), texts
     )
-    ent = normalize(_counts(entity_counts, texts)) * ENTITY_WEIGHT
-    full = sparse.hstack(
-        [uni * np.sqrt(UNIGRAM_WEIGHT), bi * np.sqrt(BIGRAM_WEIGHT), ent], format="csr"
+    places.data[:] = 1.0
+    kinds = []
+    for kind in [*_KINDS, "code"]:
+        cols = [j for j, t in enumerate(place_terms) if t.startswith(kind + ":")]
+        if cols:
+            kinds.append(places[:, cols].tocsr())
+    text = sparse.hstack([uni * np.sqrt(UNIGRAM_WEIGHT), bi * np.sqrt(BIGRAM_WEIGHT)])
+    ent = normalize(places)
+    full = normalize(sparse.hstack([text, ent * ENTITY_WEIGHT], format="csr")).astype(np.float32)
+    topic = sparse.hstack([text, ent * TOPIC_ENTITY_WEIGHT], format="csr")
+    topic = normalize(topic).astype(np.float32)
+    probe = _probe(bi, ent * ENTITY_WEIGHT, _idf(bi_counts))
+    return Vectors(
+        full=full,
+        topic=topic,
+        probe=probe,
+        bigrams=bi,
+        bigram_terms=terms[bigram_cols],
+        places=places.tocsr(),
+        place_terms=place_terms,
+        kinds=kinds,
     )
-    full = normalize(full).astype(np.float32)
-    probe = _probe(bi, ent, bi_idf)
-    return Vectors(full=full, probe=probe, bigram_df=bigram_df)
 
 
 PROBE_FEATURES = 12  # a text's rarest bigrams that take part in the candidate search

@@ -33,3 +33,46 @@ def test_different_texts_have_different_keys():
 
 def test_bidi_controls_do_not_hide_a_duplicate():
     assert dedup_key("低保审批\u202e过长") == dedup_key("低保审批过长")
+
+
+# --- comparison form for similarity ------------------------------------------------------
+
+from rectify.textsim.normalise import (  # noqa: E402
+    compare_form,
+    fold_punct,
+    strip_boilerplate,
+    to_simplified,
+)
+
+
+def test_traditional_becomes_simplified():
+    assert to_simplified("後來社區的路燈壞了，請儘快處理") == "后来社区的路灯坏了，请尽快处理"
+
+
+def test_punctuation_folds_to_one_mark():
+    assert fold_punct("电梯坏了，，，请处理！！！") == "电梯坏了,请处理!"
+    assert fold_punct("《条例》“规定”") == '<条例>"规定"'
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "尊敬的领导您好：小区路灯坏了。谢谢！",
+        "您好，小区路灯坏了，谢谢您",
+        "尊敬的王书记：你好！小区路灯坏了。此致敬礼",
+        "\n\t\t\t小区路灯坏了\u3000",
+        "小區路燈壞了！",
+    ],
+)
+def test_greetings_layout_and_script_do_not_change_the_comparison_form(raw):
+    assert compare_form(raw) == "小区路灯坏了"
+
+
+def test_boilerplate_only_text_keeps_its_words():
+    assert compare_form("谢谢！") == "谢谢"
+    assert strip_boilerplate("领导您好").strip() == ""
+
+
+def test_existing_keys_unchanged_by_comparison_form():
+    # dedup_key stays the exact-text key: a greeting still makes a different key
+    assert dedup_key("您好，小区路灯坏了") != dedup_key("小区路灯坏了")
