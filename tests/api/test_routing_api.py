@@ -1,6 +1,8 @@
 """The API of classification: routing suggestions (office, nothing applied), bulk classify,
 problem lists and categories (office writes)."""
 
+import json
+
 import pytest
 
 from rectify.audit.log import history
@@ -138,3 +140,64 @@ def test_the_office_adds_and_renames_lists_and_categories(api, world):
     listed = office.get("/campaigns/world/categories").json()
     assert [c["name"] for c in listed] == ["形式主义", "文山会海"]
     assert office.patch("/campaigns/world/categories/999999", {"name": "y"}).status_code == 404
+
+
+# --- the persona matrix of the classification endpoints ----------------------------------------
+
+MEMBERS = ("office", "leader", "group", "liaison", "liaison2", "supervisor", "viewer")
+OFFICE_ONLY = {**dict.fromkeys(MEMBERS, 403), "outsider": 404, "anonymous": 401}
+
+
+def _matrix_cases(w):
+    pl = ProblemList.objects.create(campaign=w.campaign, name="清单")
+    cat = Category.objects.create(campaign=w.campaign, name="类别")
+    return {
+        "add list": ("post", "/campaigns/world/problem-lists", {"name": "新清单"}, 201),
+        "rename list": ("patch", f"/campaigns/world/problem-lists/{pl.pk}", {"name": "改"}, 200),
+        "add category": ("post", "/campaigns/world/categories", {"name": "新类别"}, 201),
+        "rename category": ("patch", f"/campaigns/world/categories/{cat.pk}", {"name": "改"}, 200),
+        "bulk classify": (
+            "post",
+            "/campaigns/world/bulk-classify",
+            {"numbers": [1], "nature": "style"},
+            200,
+        ),
+        "problem suggestions": ("get", "/campaigns/world/problems/1/suggestions", None, 200),
+        "text suggestions": ("get", "/campaigns/world/routing-suggestions?title=养老", None, 200),
+    }
+
+
+def test_every_classification_endpoint_by_persona(client, world, token_for):
+    """Office only: the office 2xx, every other member 403, outsiders 404, no token 401. Each
+    persona's call runs against the same state, rolled back after it."""
+    from django.db import transaction
+
+    from rectify.api.api import api as ninja_api
+
+    cases = _matrix_cases(world)
+    documented = {
+        (method, path.removeprefix("/api/v1"))
+        for path, ops in ninja_api.get_openapi_schema()["paths"].items()
+        for method, op in ops.items()
+        if "classification" in op.get("tags", ())
+    }
+    assert len(documented) == len(cases)
+    for name, (method, path, body, ok) in cases.items():
+        for persona in (*MEMBERS, "outsider", "anonymous"):
+            headers = {}
+            if persona != "anonymous":
+                headers["Authorization"] = f"Bearer {token_for(world.personas[persona])}"
+            with transaction.atomic():
+                if method == "get":
+                    response = client.get("/api/v1" + path, headers=headers)
+                else:
+                    response = client.generic(
+                        method.upper(),
+                        "/api/v1" + path,
+                        json.dumps(body),
+                        content_type="application/json",
+                        headers=headers,
+                    )
+                transaction.set_rollback(True)
+            expected = ok if persona == "office" else OFFICE_ONLY[persona]
+            assert response.status_code == expected, (name, persona, response.content)

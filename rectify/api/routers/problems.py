@@ -400,6 +400,7 @@ def _not_null(sent: dict) -> dict:
 
 @router.post(
     "/campaigns/{slug}/problem-lists",
+    tags=["classification"],
     response={201: ProblemListOut, **ERRORS},
     summary="Add a problem list (campaign office); a repeated name is 409",
 )
@@ -413,6 +414,7 @@ def create_problem_list(request, slug: Slug, payload: ProblemListIn):
 
 @router.patch(
     "/campaigns/{slug}/problem-lists/{id}",
+    tags=["classification"],
     response={200: ProblemListOut, **ERRORS},
     summary="Rename a problem list or change its description (campaign office)",
 )
@@ -429,6 +431,7 @@ def update_problem_list(request, slug: Slug, id: Id, payload: ProblemListPatch):
 
 @router.post(
     "/campaigns/{slug}/categories",
+    tags=["classification"],
     response={201: CategoryOut, **ERRORS},
     summary="Add a category under a parent or at the top (campaign office); a repeated name "
     "under the same parent is 409",
@@ -452,6 +455,7 @@ def create_category(request, slug: Slug, payload: CategoryIn):
 
 @router.patch(
     "/campaigns/{slug}/categories/{id}",
+    tags=["classification"],
     response={200: CategoryOut, **ERRORS},
     summary="Rename a category or change its standard (campaign office)",
 )
@@ -489,6 +493,7 @@ class ClassifyOut(Schema):
 
 @router.post(
     "/campaigns/{slug}/bulk-classify",
+    tags=["classification"],
     response={200: ClassifyOut, **ERRORS},
     summary="Classify many problems at once (campaign office): one transaction, one "
     "activity-log entry per changed problem",
@@ -563,6 +568,7 @@ def _suggestions_out(found: routing.Suggestions) -> dict:
 
 @router.get(
     "/campaigns/{slug}/problems/{number}/suggestions",
+    tags=["classification"],
     response={200: SuggestionsOut, **ERRORS},
     summary="Routing suggestions for a problem without category or lead unit (campaign office)",
     description="Learnt from the campaign's problems whose category / lead unit people set. "
@@ -581,6 +587,7 @@ class SuggestQuery(Schema):
 
 @router.get(
     "/campaigns/{slug}/routing-suggestions",
+    tags=["classification"],
     response={200: SuggestionsOut, **ERRORS},
     summary="Routing suggestions for the text of a problem not yet created (campaign office)",
 )
