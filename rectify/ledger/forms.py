@@ -181,9 +181,9 @@ class CategoryField(forms.ModelChoiceField):
 def _style(form):
     for field in form.fields.values():
         widget = field.widget
-        if isinstance(widget, forms.HiddenInput | forms.CheckboxSelectMultiple):
+        if isinstance(widget, forms.HiddenInput):
             continue
-        if isinstance(widget, forms.CheckboxInput):
+        if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
             widget.attrs.setdefault("class", "form-check-input")
         elif isinstance(widget, forms.Select):
             widget.attrs.setdefault("class", "form-select")
@@ -337,7 +337,9 @@ class BulkClassifyForm(forms.Form):
 
     def __init__(self, *args, campaign, categories=None, lists=None, **kwargs):
         """`categories` (category_choices) and `lists` ((id, name) pairs) save the queries when
-        the page has them already."""
+        the page has them already. Its ids are its own: the filter form on the same page has
+        fields of the same names."""
+        kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
         self.fields["problems"].queryset = Problem.objects.filter(campaign=campaign)
         self.fields["category"].set_campaign(campaign, categories)
