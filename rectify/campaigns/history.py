@@ -22,6 +22,8 @@ ACTION_LABELS = {
     "activity.attach": gettext_lazy("attached a file"),
     "feedback.create": gettext_lazy("recorded the item"),
     "feedback.triage": gettext_lazy("corrected the triage"),
+    "feedback.set_aside": gettext_lazy("set the item aside (not a problem to merge)"),
+    "feedback.restore": gettext_lazy("brought the item back to the board"),
 }
 # Fields whose logged value is an id (or a list of ids), and what it refers to.
 REFERENCES = {

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -23,7 +24,7 @@ from django.views.decorators.vary import vary_on_headers
 from rectify.campaigns.history import timeline
 from rectify.campaigns.views import is_htmx, status_of
 from rectify.core.errors import DomainError
-from rectify.feedback import entry, exporting, services
+from rectify.feedback import closeness, entry, exporting, services
 from rectify.feedback.filters import FeedbackFilter
 from rectify.feedback.forms import (
     MAX_ROWS,
@@ -73,11 +74,16 @@ def feedback_list(request, slug):
     )
     items = ff.qs.annotate(is_merged=Exists(merged))
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    may_enter = _may_enter(user, campaign)
+    if may_enter:  # the flag "close to problem N", for those who record (and see N)
+        near = closeness.visible_flags(user, campaign, page.object_list)
+        for item in page.object_list:
+            item.near = near.get(item.pk)
     context = {
         "campaign": campaign,
         "form": ff.form,
         "page": page,
-        "can_enter": _may_enter(user, campaign),
+        "can_enter": may_enter,
         "can_import": can_import(user, campaign),
     }
     if is_htmx(request):
@@ -128,6 +134,7 @@ def _item_page(request, item, form, status=200):
         "activity_visible": activity is not None
         and scope_activities(user, campaign).filter(pk=activity.pk).exists(),
         "merges": merges,
+        "near": closeness.visible_flag(user, item) if _may_enter(user, campaign) else None,
         "form": form,
         "is_office": access(user, campaign).is_office,
         "timeline": timeline([item]),
@@ -270,6 +277,13 @@ def feedback_entry(request, slug):
         ngettext("%(n)d item was saved.", "%(n)d items were saved.", len(items))
         % {"n": len(items)},
     )
+    texts = {i.pk: i.text for i in items}
+    for pk, problem in closeness.visible_flags(user, campaign, items).items():
+        messages.warning(
+            request,
+            _("“%(text)s” is very close to problem %(n)s 《%(title)s》.")
+            % {"text": Truncator(texts[pk]).chars(30), "n": problem.number, "title": problem.title},
+        )
     if activity is not None:
         return redirect("activity-detail", pk=activity.pk)
     return redirect("feedback-list", slug=campaign.slug)

@@ -581,6 +581,8 @@ ACTION_LABELS = {
     "problem.lists": gettext_lazy("changed the problem's lists"),
     "problem.merge": gettext_lazy("merged feedback items into the problem"),
     "problem.classify": gettext_lazy("classified the problem (several at once)"),
+    "problem.unmerge": gettext_lazy("undid a merge into the problem"),
+    "problem.delete": gettext_lazy("deleted the problem (created by a merge that was undone)"),
     "measure.create": gettext_lazy("created the measure"),
     "measure.update": gettext_lazy("edited the measure"),
     "measure.phase_complete": gettext_lazy("marked the phase complete"),

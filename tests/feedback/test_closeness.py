@@ -102,6 +102,8 @@ def test_the_entry_form_flags_and_the_list_shows_it_to_those_who_enter(client, e
     assert FeedbackItem.objects.get(text=FAR).near_problem is None
 
     listing = client.get(reverse("feedback-list", args=[w.campaign.slug]))
+    said = [str(m) for m in listing.context["messages"]]
+    assert any(CLOSE[:20] in m and f"{w.elderly.number}" in m for m in said)  # at once
     flags = attrs(listing, "near-problem")
     assert [f["data-number"] for f in flags] == [str(w.elderly.number)]
     assert flags[0]["href"] == reverse("problem-detail", args=[w.campaign.slug, w.elderly.number])

@@ -5,21 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('feedback', '0006_fill_row_fingerprints'),
-        ('ledger', '0002_ledger_relations'),
+        ("feedback", "0006_fill_row_fingerprints"),
+        ("ledger", "0002_ledger_relations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='feedbackitem',
-            name='near_problem',
-            field=models.ForeignKey(blank=True, editable=False, help_text='At intake, the existing problem whose text this item is very close to (a flag for the office, never merged by itself); see feedback/closeness.py.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='near_feedback', to='ledger.problem', verbose_name='close to problem'),
+            model_name="feedbackitem",
+            name="near_problem",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                help_text="At intake, the existing problem whose text this item is very close to (a flag for the office, never merged by itself); see feedback/closeness.py.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="near_feedback",
+                to="ledger.problem",
+                verbose_name="close to problem",
+            ),
         ),
         migrations.AddField(
-            model_name='feedbackitem',
-            name='near_similarity',
-            field=models.FloatField(blank=True, editable=False, null=True, verbose_name='similarity to that problem'),
+            model_name="feedbackitem",
+            name="near_similarity",
+            field=models.FloatField(
+                blank=True, editable=False, null=True, verbose_name="similarity to that problem"
+            ),
         ),
     ]
