@@ -42,74 +42,138 @@ STREET_SUFFIX = ["路", "街", "大道"]
 # Each problem kind: several ways of saying its core, and details that can be added.
 KINDS = {
     "油烟": (
-        ["楼下餐馆油烟直排，家里窗户都不敢开", "底商饭店的油烟直接排到居民楼，呛得人受不了",
-         "餐饮店排烟管道对着住户窗户，油烟很大"],
+        [
+            "楼下餐馆油烟直排，家里窗户都不敢开",
+            "底商饭店的油烟直接排到居民楼，呛得人受不了",
+            "餐饮店排烟管道对着住户窗户，油烟很大",
+        ],
         ["已经持续半年多了", "老人孩子都被呛得咳嗽", "多次找物业没有结果"],
     ),
     "噪音": (
-        ["附近工地夜间施工噪音扰民，晚上根本睡不着", "工地晚上十点以后还在施工，噪声太大",
-         "夜里施工机器轰鸣，严重影响居民休息"],
+        [
+            "附近工地夜间施工噪音扰民，晚上根本睡不着",
+            "工地晚上十点以后还在施工，噪声太大",
+            "夜里施工机器轰鸣，严重影响居民休息",
+        ],
         ["孩子第二天还要上学", "打过12345也没用", "凌晨两三点还在作业"],
     ),
     "路灯": (
-        ["小区门口的路灯坏了很久没人修", "路灯不亮已经好几个月，晚上出行很不安全",
-         "道路照明设施损坏，夜间一片漆黑"],
+        [
+            "小区门口的路灯坏了很久没人修",
+            "路灯不亮已经好几个月，晚上出行很不安全",
+            "道路照明设施损坏，夜间一片漆黑",
+        ],
         ["有老人晚上摔倒过", "附近还有学校", "报修后一直没人来"],
     ),
     "积水": (
-        ["一下雨路面就大面积积水，行人无法通过", "排水不畅，下雨天积水没过脚踝",
-         "雨后积水好几天不退，车辆都被泡了"],
+        [
+            "一下雨路面就大面积积水，行人无法通过",
+            "排水不畅，下雨天积水没过脚踝",
+            "雨后积水好几天不退，车辆都被泡了",
+        ],
         ["下水道堵塞严重", "蚊虫滋生", "附近居民出行困难"],
     ),
     "电梯": (
-        ["楼里电梯经常故障，多次困人", "电梯老化频繁停运，住户上下楼很困难",
-         "电梯三天两头坏，维修也不及时"],
+        [
+            "楼里电梯经常故障，多次困人",
+            "电梯老化频繁停运，住户上下楼很困难",
+            "电梯三天两头坏，维修也不及时",
+        ],
         ["楼里有很多行动不便的老人", "物业说没有维修资金", "上个月还困住了孩子"],
     ),
     "养老金": (
-        ["退休后养老金迟迟没有发放", "养老金到现在还没到账，生活很困难",
-         "办了退休手续好几个月，养老金一直没发"],
+        [
+            "退休后养老金迟迟没有发放",
+            "养老金到现在还没到账，生活很困难",
+            "办了退休手续好几个月，养老金一直没发",
+        ],
         ["社保窗口说再等等", "家里还有病人要照顾", "咨询多次没有答复"],
     ),
     "低保": (
-        ["低保申请交上去很久没有审批结果", "申请低保材料齐全却迟迟批不下来",
-         "低保审核时间过长，困难家庭等不起"],
+        [
+            "低保申请交上去很久没有审批结果",
+            "申请低保材料齐全却迟迟批不下来",
+            "低保审核时间过长，困难家庭等不起",
+        ],
         ["家里没有劳动力", "村里说在走流程", "已经过去四个多月"],
     ),
     "垃圾": (
-        ["垃圾站满了没人清运，臭气熏天", "生活垃圾堆放多日无人清理，气味难闻",
-         "垃圾清运不及时，周边环境很差"],
+        [
+            "垃圾站满了没人清运，臭气熏天",
+            "生活垃圾堆放多日无人清理，气味难闻",
+            "垃圾清运不及时，周边环境很差",
+        ],
         ["夏天苍蝇蚊子特别多", "旁边就是菜市场", "环卫工人很少来"],
     ),
     "停车": (
-        ["小区内乱停车严重，消防通道被堵", "车辆乱停乱放，消防车根本进不来",
-         "消防通道长期被私家车占用"],
+        [
+            "小区内乱停车严重，消防通道被堵",
+            "车辆乱停乱放，消防车根本进不来",
+            "消防通道长期被私家车占用",
+        ],
         ["物业管理不到位", "晚上尤其严重", "发生火灾后果不堪设想"],
     ),
     "学校": (
-        ["孩子上学要走很远，附近没有公办小学", "片区内学位不足，孩子入学难",
-         "适龄儿童多，学校容纳不下"],
+        [
+            "孩子上学要走很远，附近没有公办小学",
+            "片区内学位不足，孩子入学难",
+            "适龄儿童多，学校容纳不下",
+        ],
         ["每天接送很辛苦", "民办学校收费太高", "新小区入住的人越来越多"],
     ),
     "物业": (
-        ["物业费年年涨，服务却越来越差", "物业收费高但不作为，公共设施坏了没人管",
-         "物业公司服务质量差，业主意见很大"],
+        [
+            "物业费年年涨，服务却越来越差",
+            "物业收费高但不作为，公共设施坏了没人管",
+            "物业公司服务质量差，业主意见很大",
+        ],
         ["绿化带无人打理", "保安经常不在岗", "业主委员会迟迟成立不了"],
     ),
     "公交": (
-        ["这边公交车班次太少，等车要一个小时", "公交线路少，居民出行很不方便",
-         "公交车间隔时间太长，上班经常迟到"],
+        [
+            "这边公交车班次太少，等车要一个小时",
+            "公交线路少，居民出行很不方便",
+            "公交车间隔时间太长，上班经常迟到",
+        ],
         ["早晚高峰挤不上车", "最近的站点很远", "希望增开线路"],
     ),
 }
-SYNONYMS = [("严重", "厉害"), ("希望", "恳请"), ("尽快", "早日"), ("处理", "解决"),
-            ("很", "非常"), ("没有", "没"), ("居民", "住户"), ("多次", "好几次"),
-            ("晚上", "夜里"), ("已经", "都"), ("困难", "艰难"), ("不方便", "不便")]
-OPENINGS = ["尊敬的领导您好：", "您好，", "领导好！", "", "", "", "我是附近的居民，", "反映一个问题："]
-CLOSINGS = ["希望有关部门尽快处理！", "请领导重视，谢谢！", "恳请尽快解决。", "谢谢！", "", "",
-            "望早日解决为盼。"]
-TRADITIONAL = str.maketrans("区门题时电梯垃圾车费务长们发处这说过"
-                            , "區門題時電梯垃圾車費務長們發處這說過")
+SYNONYMS = [
+    ("严重", "厉害"),
+    ("希望", "恳请"),
+    ("尽快", "早日"),
+    ("处理", "解决"),
+    ("很", "非常"),
+    ("没有", "没"),
+    ("居民", "住户"),
+    ("多次", "好几次"),
+    ("晚上", "夜里"),
+    ("已经", "都"),
+    ("困难", "艰难"),
+    ("不方便", "不便"),
+]
+OPENINGS = [
+    "尊敬的领导您好：",
+    "您好，",
+    "领导好！",
+    "",
+    "",
+    "",
+    "我是附近的居民，",
+    "反映一个问题：",
+]
+CLOSINGS = [
+    "希望有关部门尽快处理！",
+    "请领导重视，谢谢！",
+    "恳请尽快解决。",
+    "谢谢！",
+    "",
+    "",
+    "望早日解决为盼。",
+]
+TRADITIONAL = str.maketrans(
+    "区门题时电梯垃圾车费务长们发处这说过", "區門題時電梯垃圾車費務長們發處這說過"
+)
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
@@ -210,8 +274,13 @@ def run_textsim(n: int, seed: int) -> dict:
     for number, group in enumerate(groups):
         predicted[group.members] = number
     return {
-        "tool": "textsim", "n": n, "seconds": seconds, "peak_rss_mb": _peak_rss_mb(),
-        "rss_before_mb": rss_before, "load": load, "groups": len(groups),
+        "tool": "textsim",
+        "n": n,
+        "seconds": seconds,
+        "peak_rss_mb": _peak_rss_mb(),
+        "rss_before_mb": rss_before,
+        "load": load,
+        "groups": len(groups),
         **pair_scores(gold, predicted),
     }
 
@@ -229,8 +298,12 @@ def run_string_grouper(n: int, seed: int, threshold: float) -> dict:
     seconds = time.perf_counter() - start
     predicted = pd.factorize(reps)[0]
     return {
-        "tool": f"string-grouper (t={threshold:.2f})", "n": n, "seconds": seconds,
-        "peak_rss_mb": _peak_rss_mb(), "load": load, **pair_scores(gold, predicted),
+        "tool": f"string-grouper (t={threshold:.2f})",
+        "n": n,
+        "seconds": seconds,
+        "peak_rss_mb": _peak_rss_mb(),
+        "load": load,
+        **pair_scores(gold, predicted),
     }
 
 
@@ -247,8 +320,7 @@ def calibrate_string_grouper(seed: int) -> dict:
 def run_brute_force(n: int, seed: int) -> dict:
     """Every pair's exact similarity (dense, n²) with textsim's vectors and the same grouping;
     and the share of its pairs ≥ threshold that the candidate search found."""
-    from rectify.textsim import DEFAULT_THRESHOLDS
-    from rectify.textsim import grouping
+    from rectify.textsim import DEFAULT_THRESHOLDS, grouping
     from rectify.textsim.neighbours import similar_pairs
     from rectify.textsim.normalise import compare_form
     from rectify.textsim.vectors import vectorise
@@ -267,16 +339,20 @@ def run_brute_force(n: int, seed: int) -> dict:
 
     m = sparse.coo_matrix((sims, (r, c)), shape=(n, n)).tocsr()
     m = m.maximum(m.T).tocoo()
-    found = grouping._clusters(m, n, [threshold])
+    found = grouping._clusters(m, n, threshold)
     seconds = time.perf_counter() - start
     predicted = np.empty(n, dtype=np.int64)
-    for number, (members, _, _) in enumerate(found):
+    for number, (members, _) in enumerate(found):
         predicted[members] = number
     ours = similar_pairs(vectors, threshold).tocsr()
     hit = np.asarray(ours[r, c]).ravel() > 0
     return {
-        "tool": "brute force all pairs", "n": n, "seconds": seconds,
-        "peak_rss_mb": _peak_rss_mb(), "load": load, "pairs_at_threshold": int(len(r)),
+        "tool": "brute force all pairs",
+        "n": n,
+        "seconds": seconds,
+        "peak_rss_mb": _peak_rss_mb(),
+        "load": load,
+        "pairs_at_threshold": int(len(r)),
         "candidate_search_found": float(hit.mean()) if len(r) else 1.0,
         **pair_scores(gold, predicted),
     }
@@ -285,7 +361,9 @@ def run_brute_force(n: int, seed: int) -> dict:
 def _in_fresh_process(call: str, *args) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--child", json.dumps([call, *args])],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -317,7 +395,9 @@ def main() -> int:
         ours.append(_in_fresh_process("run_textsim", n, args.seed))
         print(_line(ours[-1]), f" groups {ours[-1]['groups']:,}", flush=True)
     if len(ours) > 1:
-        slope = np.polyfit(np.log([r["n"] for r in ours]), np.log([r["seconds"] for r in ours]), 1)[0]
+        slope = np.polyfit(np.log([r["n"] for r in ours]), np.log([r["seconds"] for r in ours]), 1)[
+            0
+        ]
         print(f"textsim growth: time ~ n^{slope:.2f} over {sizes}")
     brute = _in_fresh_process("run_brute_force", args.brute, args.seed)
     print(_line(brute))
@@ -334,10 +414,14 @@ def main() -> int:
             print("string-grouper: not installed (pip install -r requirements-bench.lock)")
             return 0
         best = _in_fresh_process("calibrate_string_grouper", args.seed)
-        print(f"string-grouper calibrated on 10,000 other texts: best threshold {best['threshold']}")
+        print(
+            f"string-grouper calibrated on 10,000 other texts: best threshold {best['threshold']}"
+        )
         for n in sizes:
-            print(_line(_in_fresh_process("run_string_grouper", n, args.seed, best["threshold"])),
-                  flush=True)
+            print(
+                _line(_in_fresh_process("run_string_grouper", n, args.seed, best["threshold"])),
+                flush=True,
+            )
     return 0
 
 

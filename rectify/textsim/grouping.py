@@ -35,13 +35,13 @@ class Group:
     subgroups: list["Group"] = field(default_factory=list)  # topic level: its duplicate groups
 
 
-def _cuts(sim: np.ndarray, thresholds: list[float]) -> list[np.ndarray]:
-    """Average-link labels of a dense similarity matrix, one array per threshold. Cuts of one
-    dendrogram nest: a higher threshold only splits a lower one's groups."""
+def _average_link(sim: np.ndarray, threshold: float) -> np.ndarray:
+    """Average-link labels of a dense similarity matrix, cut where the mean similarity between
+    two clusters falls below the threshold."""
     dist = 1.0 - np.clip(sim, 0.0, 1.0)
     np.fill_diagonal(dist, 0.0)
     z = linkage(squareform(dist, checks=False), method="average")
-    return [fcluster(z, t=1.0 - t + 1e-6, criterion="distance") for t in thresholds]
+    return fcluster(z, t=1.0 - threshold + 1e-6, criterion="distance")
 
 
 def _stars(graph: sparse.csr_matrix) -> list[np.ndarray]:
@@ -60,46 +60,79 @@ def _stars(graph: sparse.csr_matrix) -> list[np.ndarray]:
     return parts
 
 
-def _clusters(pairs: sparse.coo_matrix, n: int, cuts: list[float]) -> list[tuple]:
-    """(members, local similarity matrix or None, finer parts) per group at cuts[0]; the finer
-    parts are its groups at cuts[-1] (one cut: itself). Similarities come from the pair
-    graph: a pair that is not in it counts as 0, which only makes average-link more careful."""
+def _clusters(
+    pairs: sparse.coo_matrix, n: int, threshold: float, vectors: Vectors | None = None
+) -> list[tuple]:
+    """(members, local similarity matrix or None) per group. Inside each component the
+    similarities of all its pairs are exact when `vectors` is given (one batched product);
+    otherwise a pair missing from the graph counts as 0, which only makes average-link more
+    careful."""
     _, component = connected_components(pairs, directed=False)
     sizes = np.bincount(component, minlength=1)
+    out: list[tuple] = [(np.array([i]), None) for i in np.flatnonzero(sizes[component] == 1)]
+    multi = np.flatnonzero(sizes > 1)
+    if len(multi) == 0:
+        return out
     order = np.argsort(component, kind="stable")
     starts = np.concatenate([[0], np.cumsum(sizes)])
     edge_comp = component[pairs.row]
     edge_order = np.argsort(edge_comp, kind="stable")
     er, ec, ev = pairs.row[edge_order], pairs.col[edge_order], pairs.data[edge_order]
     edge_starts = np.searchsorted(edge_comp[edge_order], np.arange(len(sizes) + 1))
+    exact = _exact_inside(vectors, order, starts, sizes, multi) if vectors is not None else {}
     local = np.empty(n, dtype=np.int64)
-    out = []
-    for k, size in enumerate(sizes):
+    for k in multi:
+        size = sizes[k]
         comp = order[starts[k] : starts[k + 1]]
-        if size == 1:
-            out.append((comp, None, [comp]))
+        lo, hi = edge_starts[k], edge_starts[k + 1]
+        if size == 2:
+            v = float(ev[lo])
+            out.append((comp, np.array([[1.0, v], [v, 1.0]], dtype=np.float32)))
             continue
         local[comp] = np.arange(size)
-        lo, hi = edge_starts[k], edge_starts[k + 1]
         r, c, v = local[er[lo:hi]], local[ec[lo:hi]], ev[lo:hi]
         if size > LINKAGE_LIMIT:
             for part in _stars(sparse.csr_matrix((v, (r, c)), shape=(size, size))):
-                out.append((comp[part], None, [comp[part]]))
+                out.append((comp[part], None))
             continue
-        sim = np.zeros((size, size), dtype=np.float32)
+        sim = exact.get(k)
+        if sim is None:
+            sim = np.zeros((size, size), dtype=np.float32)
         sim[r, c] = v
         np.fill_diagonal(sim, 1.0)
-        labels = _cuts(sim, cuts)
-        for label in np.unique(labels[0]):
-            inside = labels[0] == label
-            parts = [comp[inside & (labels[-1] == s)] for s in np.unique(labels[-1][inside])]
-            idx = np.flatnonzero(inside)
-            out.append((comp[inside], sim[np.ix_(idx, idx)], parts))
+        labels = _average_link(sim, threshold)
+        for label in np.unique(labels):
+            idx = np.flatnonzero(labels == label)
+            out.append((comp[idx], sim[np.ix_(idx, idx)]))
+    return out
+
+
+def _exact_inside(vectors: Vectors, order, starts, sizes, multi) -> dict[int, np.ndarray]:
+    """Exact (place-adjusted) similarity matrices of the components of 3..LINKAGE_LIMIT
+    texts, computed for all their pairs in one batch."""
+    chosen = [k for k in multi if 3 <= sizes[k] <= LINKAGE_LIMIT]
+    if not chosen:
+        return {}
+    rows, cols, spans = [], [], []
+    for k in chosen:
+        comp = order[starts[k] : starts[k + 1]]
+        i, j = np.triu_indices(len(comp), 1)
+        rows.append(comp[i])
+        cols.append(comp[j])
+        spans.append((k, i, j))
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    sims = vectors.adjust(r, c, _to_representative(vectors.full, r, c))
+    out, pos = {}, 0
+    for k, i, j in spans:
+        sim = np.zeros((sizes[k], sizes[k]), dtype=np.float32)
+        sim[i, j] = sim[j, i] = sims[pos : pos + len(i)]
+        pos += len(i)
+        out[k] = sim
     return out
 
 
 def _to_representative(full: sparse.csr_matrix, reps: np.ndarray, members: np.ndarray):
-    """Exact similarity of each member to its representative, in chunks."""
+    """Exact similarity of each (rep, member) pair, in chunks."""
     out = np.empty(len(reps), dtype=np.float32)
     step = 100_000
     for start in range(0, len(reps), step):
@@ -165,7 +198,7 @@ def _topics(
     units = units.tocoo()
     units.data = units.data / (sizes[units.row] * sizes[units.col])
     topics = []
-    for members, _, _ in _clusters(units, len(duplicates), [threshold]):
+    for members, _ in _clusters(units, len(duplicates), threshold):
         subgroups = _largest_first([duplicates[i] for i in members])
         ids = np.concatenate([g.members for g in subgroups])
         topics.append((ids, subgroups))
@@ -199,8 +232,8 @@ def group_texts(
     terms = KeyTerms(vectors)
     duplicate = DEFAULT_THRESHOLDS["duplicate"] if level == "topic" else threshold
     pairs = similar_pairs(vectors, duplicate, progress)
-    found = _clusters(pairs, len(texts), [duplicate])
-    groups = _describe([(m, s, None) for m, s, _ in found], vectors, terms)
+    found = _clusters(pairs, len(texts), duplicate, vectors)
+    groups = _describe([(m, s, None) for m, s in found], vectors, terms)
     if level == "topic":
         groups = _topics(vectors, groups, threshold, terms, progress)
     if progress:

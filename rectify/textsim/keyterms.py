@@ -88,30 +88,31 @@ class KeyTerms:
 
     def of(self, ids: list[int], limit: int = 5) -> list[str]:
         """Up to `limit` terms: the places most members name, then the heaviest words."""
+        place_cols, _ = _summed(self.places, ids)
+        word_cols, weight = _summed(self.words, ids)
+        places = [self.place_terms[c].split(":", 1)[1] for c in place_cols[:3]]
+        words = [self.terms[c] for c in word_cols[np.argsort(-weight, kind="stable")]]
         out: list[str] = []
-        if len(ids) == 1:
-            p = self.places
-            cols = p.indices[p.indptr[ids[0]] : p.indptr[ids[0] + 1]]
-            places = [self.place_terms[c].split(":", 1)[1] for c in cols]
-            w = self.words
-            lo, hi = w.indptr[ids[0]], w.indptr[ids[0] + 1]
-            order = np.argsort(-w.data[lo:hi], kind="stable")[: limit * 2]
-            words = [self.terms[c] for c in w.indices[lo:hi][order]]
-        else:
-            counts = np.asarray(self.places[ids].sum(axis=0)).ravel()
-            cols = np.flatnonzero(counts)
-            cols = cols[np.argsort(-counts[cols], kind="stable")]
-            places = [self.place_terms[c].split(":", 1)[1] for c in cols]
-            weight = np.asarray(self.words[ids].sum(axis=0)).ravel()
-            top = np.argpartition(-weight, min(limit * 2, len(weight) - 1))[: limit * 2]
-            top = top[weight[top] > 0]
-            words = [self.terms[c] for c in top[np.argsort(-weight[top], kind="stable")]]
-        for term in [*places[:3], *words]:
+        for term in [*places, *words]:
             if len(out) >= limit:
                 break
             if term and not any(term in kept or kept in term for kept in out):
-                out.append(term.upper() if term.isascii() else _upper_latin(term))
+                out.append(_upper_latin(term))
         return out
+
+
+def _summed(matrix: sparse.csr_matrix, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Columns used by these rows, most-used first, and their summed values (by column)."""
+    starts, ends = matrix.indptr[ids], matrix.indptr[np.asarray(ids) + 1]
+    if len(ids) == 1:
+        cols = matrix.indices[starts[0] : ends[0]]
+        values = matrix.data[starts[0] : ends[0]]
+        return cols, values
+    cols = np.concatenate([matrix.indices[a:b] for a, b in zip(starts, ends, strict=True)])
+    data = np.concatenate([matrix.data[a:b] for a, b in zip(starts, ends, strict=True)])
+    unique, inverse, counts = np.unique(cols, return_inverse=True, return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return unique[order], np.bincount(inverse, weights=data)[order]
 
 
 def _upper_latin(term: str) -> str:

@@ -6,8 +6,8 @@ from scipy import sparse
 from rectify.textsim.vectors import Vectors
 
 BLOCK = 4000  # rows per sparse product: bounds memory whatever the number of texts
-CANDIDATES = 40  # per text, the best candidates (by probe score) that get an exact score
-PROBE_FLOOR = 0.1  # probe scores below this are not candidates
+CANDIDATES = 20  # per text, the best candidates (by probe score) that get an exact score
+PROBE_FLOOR = 0.2  # probe scores below this are not candidates
 
 
 def _top_per_row(block: sparse.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -35,7 +35,7 @@ _BY_LENGTH = sorted(_KIND_OF, key=len, reverse=True)
 _SUFFIXES = "|".join(_BY_LENGTH)
 # Characters that do not occur in names here (function words, pronouns, common verbs).
 _NOT_NAME = (
-    "的了是在我们你他她它这那就都也和与及还很没有不个边旁附近住到从对给把被让向要说请"
+    "的了是在我们你他她它这那就都也与及还很没有不个边旁附近住到从对给把被让向要说请"
     "该本此某各家所其哪什么一另小附希望"
 )
 _PLACE = re.compile(
@@ -146,7 +146,7 @@ def vectorise(texts: list[str]) -> Vectors:
 
 
 PROBE_FEATURES = 12  # a text's rarest bigrams that take part in the candidate search
-PROBE_MAX_DF = 0.02  # bigrams in more texts than this share (and at least 200) are skipped
+PROBE_MAX_DF = 0.005  # bigrams in more texts than this share (and at least 200) are skipped
 
 
 def _probe(bi: sparse.csr_matrix, ent: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
