@@ -41,8 +41,12 @@ messages: setup
 	cd rectify && ../$(PY) ../manage.py compilemessages -l zh_Hans
 
 # Benchmarks print their figures (see bench/README.md); never part of the test suite.
+# requirements-bench.lock adds string-grouper (compared with in bench/cluster.py) to the venv.
 bench: setup
+	$(PY) -m pip install --quiet --require-hashes -r requirements-bench.lock
 	$(PY) bench/import_feedback.py
+	$(PY) bench/cluster.py
+	@test ! -f bench/quality.py || $(PY) bench/quality.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
