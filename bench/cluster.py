@@ -346,7 +346,7 @@ def run_brute_force(n: int, seed: int) -> dict:
 
     m = sparse.coo_matrix((sims, (r, c)), shape=(n, n)).tocsr()
     m = m.maximum(m.T).tocoo()
-    found = grouping._clusters(m, n, threshold)
+    found = grouping._clusters(m, n, threshold, vectors)
     seconds = time.perf_counter() - start
     predicted = np.empty(n, dtype=np.int64)
     for number, (members, _) in enumerate(found):

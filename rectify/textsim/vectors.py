@@ -52,8 +52,8 @@ def entities(text: str) -> list[str]:
     estates, roads, buildings, institutions, and Latin codes (A1区 → admin:a1区)."""
     found = []
     for token in _PLACE.findall(text):
-        suffix = next((s for s in _BY_LENGTH if token.endswith(s)), "")
-        kind = _KIND_OF.get(suffix, "code")
+        kind = _KIND_OF.get(token[-3:]) or _KIND_OF.get(token[-2:]) or _KIND_OF.get(token[-1:])
+        kind = kind or "code"
         found.append(f"{kind}:{token}")
     return found
 
@@ -107,12 +107,40 @@ def _tfidf(counts: sparse.csr_matrix, power: float = 1.0) -> sparse.csr_matrix:
     return normalize(counts @ sparse.diags(_idf(counts) ** power)).tocsr()
 
 
+_BIGRAM = 1 << 42  # character bigram keys: _BIGRAM + (first << 21 | second); code points < 2**21
+
+
+def _char_grams(texts: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Counts of character 1- and 2-grams per text and the gram of each column, with numpy
+    over all texts at once (what CountVectorizer(analyzer="char", ngram_range=(1, 2)) gives,
+    several times faster)."""
+    n = len(texts)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n)
+    points = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    if len(points) == 0:
+        return sparse.csr_matrix((n, 1), dtype=np.float32), np.array([""], dtype=object)
+    doc = np.repeat(np.arange(n), lengths)
+    inside = doc[:-1] == doc[1:]
+    keys = np.concatenate([points, _BIGRAM + ((points[:-1] << 21) | points[1:])[inside]])
+    docs = np.concatenate([doc, doc[:-1][inside]])
+    vocabulary, columns = np.unique(keys, return_inverse=True)
+    counts = sparse.csr_matrix(
+        (np.ones(len(keys), dtype=np.float32), (docs, columns)), shape=(n, len(vocabulary))
+    )
+    counts.sum_duplicates()
+    terms = np.array(
+        [
+            chr(k) if k < _BIGRAM else chr((k - _BIGRAM) >> 21) + chr((k - _BIGRAM) & 0x1FFFFF)
+            for k in vocabulary.tolist()
+        ],
+        dtype=object,
+    )
+    return counts, terms
+
+
 def vectorise(texts: list[str]) -> Vectors:
     """Vectors of comparison-form texts (no model, no download; IDF from these texts)."""
-    grams, terms = _counts(
-        CountVectorizer(analyzer="char", ngram_range=(1, 2), lowercase=False, dtype=np.float32),
-        texts,
-    )
+    grams, terms = _char_grams(texts)
     length = np.fromiter((len(t) for t in terms), dtype=np.int8, count=len(terms))
     uni = _tfidf(grams[:, np.flatnonzero(length == 1)], power=2)
     bigram_cols = np.flatnonzero(length == 2)
