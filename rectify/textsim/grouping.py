@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.cluster.hierarchy import linkage
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 
@@ -37,11 +37,24 @@ class Group:
 
 def _average_link(sim: np.ndarray, threshold: float) -> np.ndarray:
     """Average-link labels of a dense similarity matrix, cut where the mean similarity between
-    two clusters falls below the threshold."""
+    two clusters falls below the threshold (average-link merge heights only grow, so the cut
+    is the merges up to that height)."""
+    m = sim.shape[0]
     dist = 1.0 - np.clip(sim, 0.0, 1.0)
     np.fill_diagonal(dist, 0.0)
     z = linkage(squareform(dist, checks=False), method="average")
-    return fcluster(z, t=1.0 - threshold + 1e-6, criterion="distance")
+    parent = list(range(2 * m - 1))
+    for k, (a, b, height, _) in enumerate(z.tolist()):
+        if height > 1.0 - threshold + 1e-6:
+            break
+        parent[int(a)] = parent[int(b)] = m + k
+    labels = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        labels[i] = root
+    return labels
 
 
 def _stars(graph: sparse.csr_matrix) -> list[np.ndarray]:
@@ -164,6 +177,10 @@ def _describe(
     to_rep[others] = vectors.adjust(r, m, _to_representative(matrix, r, m))
     groups, pos = [], 0
     for (members, _, _), rep in zip(found, chosen, strict=True):
+        if len(members) == 1:
+            groups.append(Group([rep], rep, terms.of([rep]), [1.0]))
+            pos += 1
+            continue
         here = to_rep[pos : pos + len(members)]
         pos += len(members)
         order = np.argsort(-(here + (members == rep)), kind="stable")
