@@ -422,13 +422,14 @@ def main() -> int:
             return 0
         best = _in_fresh_process("calibrate_string_grouper", args.seed)
         print(
-            f"string-grouper calibrated on 10,000 other texts: best threshold {best['threshold']}"
+            "string-grouper calibrated on 10,000 other texts: best "
+            f"{best['ngram']}-grams at threshold {best['threshold']} (F1 {best['f1']:.3f})"
         )
         for n in sizes:
-            print(
-                _line(_in_fresh_process("run_string_grouper", n, args.seed, best["threshold"])),
-                flush=True,
+            result = _in_fresh_process(
+                "run_string_grouper", n, args.seed, best["threshold"], best["ngram"]
             )
+            print(_line(result), flush=True)
     return 0
 
 

@@ -174,27 +174,23 @@ def vectorise(texts: list[str]) -> Vectors:
 
 
 PROBE_FEATURES = 12  # a text's rarest bigrams that take part in the candidate search
-PROBE_MAX_DF = 0.005  # bigrams in more texts than this share (and at least 200) are skipped
+PROBE_MAX_DF = 0.005  # bigrams in more texts than this share (and at least 200) never do
 
 
 def _probe(bi: sparse.csr_matrix, ent: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
-    """Each text's few rarest (still shared) bigrams plus its entities: two texts that share
-    none of them are not compared. Keeps the candidate search near-linear in the texts."""
+    """Each text's PROBE_FEATURES rarest shared bigrams plus its places: two texts that share
+    none of them are not compared. Bigrams common to many texts are left out, which keeps the
+    candidate search near-linear (a common bigram would pair every text that has it)."""
     n = bi.shape[0]
     df = np.bincount(bi.indices, minlength=bi.shape[1])
-    max_df = max(200, int(PROBE_MAX_DF * n))
-    bi = bi.tocsr(copy=True)
-    keep_col = (df >= 2) & (df <= max_df)
-    data = bi.data.copy()
-    data[~keep_col[bi.indices]] = 0.0
-    # per row, keep the PROBE_FEATURES highest-idf surviving bigrams
-    rank_key = np.where(data > 0, idf[bi.indices], -1.0)
-    for i in range(n):
+    eligible = ((df >= 2) & (df <= max(200, int(PROBE_MAX_DF * n))))[bi.indices]
+    data = np.where(eligible, bi.data, 0.0).astype(np.float32)
+    rank_key = np.where(eligible, idf[bi.indices], -1.0)
+    counts = np.add.reduceat(eligible, bi.indptr[:-1]) if len(eligible) else np.zeros(n)
+    for i in np.flatnonzero(counts > PROBE_FEATURES):
         lo, hi = bi.indptr[i], bi.indptr[i + 1]
-        if hi - lo > PROBE_FEATURES:
-            seg = rank_key[lo:hi]
-            cut = np.argpartition(-seg, PROBE_FEATURES)[PROBE_FEATURES:]
-            data[lo + cut] = 0.0
-    bi.data = data
-    bi.eliminate_zeros()
-    return normalize(sparse.hstack([normalize(bi), ent], format="csr")).astype(np.float32)
+        cut = np.argpartition(-rank_key[lo:hi], PROBE_FEATURES)[PROBE_FEATURES:]
+        data[lo + cut] = 0.0
+    probe = sparse.csr_matrix((data, bi.indices, bi.indptr), shape=bi.shape)
+    probe.eliminate_zeros()
+    return normalize(sparse.hstack([normalize(probe), ent], format="csr")).astype(np.float32)
