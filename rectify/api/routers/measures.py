@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import Body, File, Form, Query, Router, Schema
+from ninja import Body, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import AfterValidator, ConfigDict, Field
@@ -285,7 +285,7 @@ def create_measure(request, slug: Slug, number: Number, payload: MeasureIn):
     measure = services.create_measure(
         problem, actor=request.user, responsible_unit=responsible_unit, **fields
     )
-    return 201, measure
+    return Status(201, measure)
 
 
 class MeasurePatch(Schema):
@@ -444,7 +444,7 @@ def create_milestone(request, id: Id, payload: MilestoneIn):
     milestone = services.add_milestone(
         measure, actor=request.user, title=payload.title, due_on=payload.due_on
     )
-    return 201, milestone
+    return Status(201, milestone)
 
 
 @router.post(
@@ -494,7 +494,7 @@ def create_progress(request, id: Id, payload: ProgressIn):
         percent_done=payload.percent_done,
         reported_on=payload.reported_on,
     )
-    return 201, report
+    return Status(201, report)
 
 
 # --- evidence --------------------------------------------------------------------------------
@@ -525,10 +525,13 @@ def upload_evidence(
 ):
     measure = get_measure_for_user(request.user, id)
     if file.size > EVIDENCE_MAX_BYTES:
-        return 413, error_body(
-            "too_large",
-            _("The file is larger than %(limit)s MB."),
-            {"limit": EVIDENCE_MAX_BYTES // (1024 * 1024)},
+        return Status(
+            413,
+            error_body(
+                "too_large",
+                _("The file is larger than %(limit)s MB."),
+                {"limit": EVIDENCE_MAX_BYTES // (1024 * 1024)},
+            ),
         )
     progress = None
     if report_id is not None:
@@ -546,7 +549,7 @@ def upload_evidence(
         description=description,
         content_type=printable(file.content_type or ""),
     )
-    return 201, evidence
+    return Status(201, evidence)
 
 
 @router.get(

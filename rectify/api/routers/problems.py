@@ -333,7 +333,7 @@ def create_problem(request, slug: Slug, payload: ProblemIn):
         source=fields.pop("source"),
         **fields,
     )
-    return 201, problem
+    return Status(201, problem)
 
 
 @router.patch(
