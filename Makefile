@@ -46,7 +46,7 @@ bench: setup
 	$(PY) -m pip install --quiet --require-hashes -r requirements-bench.lock
 	$(PY) bench/import_feedback.py
 	$(PY) bench/cluster.py
-	@test ! -f bench/quality.py || $(PY) bench/quality.py
+	$(PY) bench/quality.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
