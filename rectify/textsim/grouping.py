@@ -248,14 +248,22 @@ def group_texts(
     vectors = vectorise(compare_forms(texts))
     terms = KeyTerms(vectors)
     duplicate = DEFAULT_THRESHOLDS["duplicate"] if level == "topic" else threshold
-    pairs = similar_pairs(vectors, duplicate, progress)
+    passes = 2 if level == "topic" else 1
+    pairs = similar_pairs(vectors, duplicate, _share(progress, 0, passes))
     found = _clusters(pairs, len(texts), duplicate, vectors)
     groups = _describe([(m, s, None) for m, s in found], vectors, terms)
     if level == "topic":
-        groups = _topics(vectors, groups, threshold, terms, progress)
+        groups = _topics(vectors, groups, threshold, terms, _share(progress, 1, passes))
     if progress:
         progress(len(texts), len(texts))
     return _largest_first(groups)
+
+
+def _share(progress, index: int, passes: int):
+    """The progress callback for one of several passes over the texts: each its share."""
+    if progress is None or passes == 1:
+        return progress
+    return lambda done, total: progress((index * total + done) // passes, total)
 
 
 def _largest_first(groups: list[Group]) -> list[Group]:

@@ -55,10 +55,12 @@ def test_unknown_level_is_refused():
         group_texts(TEXTS, level="cluster")
 
 
-def test_progress_is_reported_to_the_end():
+@pytest.mark.parametrize("level", ["duplicate", "topic"])
+def test_progress_only_grows_and_reaches_the_end(level):
     seen = []
-    group_texts(TEXTS, progress=lambda done, total: seen.append((done, total)))
+    group_texts(TEXTS, level=level, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (len(TEXTS), len(TEXTS))
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
 
 # --- planted groups ---------------------------------------------------------------------
