@@ -4,6 +4,8 @@ Segmenting every text with jieba would cost more than the grouping itself at 100
 the words are the group's character bigrams that jieba's dictionary knows as words, ranked by
 their TF-IDF summed over the members; the places the members name come first."""
 
+import functools
+
 import numpy as np
 from scipy import sparse
 
@@ -61,6 +63,7 @@ _STOP = frozenset(
 )
 
 
+@functools.cache
 def _dictionary() -> frozenset[str]:
     """The two-character words of jieba's dictionary (read directly: 0.2 s, where
     jieba.initialize() would take 1 s to load what segmentation needs)."""
