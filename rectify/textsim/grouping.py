@@ -134,7 +134,7 @@ def _exact_inside(vectors: Vectors, order, starts, sizes, multi) -> dict[int, np
         cols.append(comp[j])
         spans.append((k, i, j))
     r, c = np.concatenate(rows), np.concatenate(cols)
-    sims = vectors.adjust(r, c, _to_representative(vectors.full, r, c))
+    sims = vectors.similarity(r, c)
     out, pos = {}, 0
     for k, i, j in spans:
         sim = np.zeros((sizes[k], sizes[k]), dtype=np.float32)
@@ -142,16 +142,6 @@ def _exact_inside(vectors: Vectors, order, starts, sizes, multi) -> dict[int, np
         pos += len(i)
         out[k] = sim
     return out
-
-
-def _to_representative(full: sparse.csr_matrix, reps: np.ndarray, members: np.ndarray):
-    """Exact similarity of each (rep, member) pair, in chunks."""
-    out = np.empty(len(reps), dtype=np.float32)
-    step = 100_000
-    for start in range(0, len(reps), step):
-        r, m = reps[start : start + step], members[start : start + step]
-        out[start : start + len(r)] = np.asarray(full[r].multiply(full[m]).sum(axis=1)).ravel()
-    return np.clip(out, 0.0, 1.0)
 
 
 def _describe(
@@ -171,10 +161,9 @@ def _describe(
     flat_members = np.concatenate([m for m, _, _ in found])
     flat_reps = np.repeat(chosen, [len(m) for m, _, _ in found])
     others = np.flatnonzero(flat_members != flat_reps)
-    matrix = vectors.topic if level == "topic" else vectors.full
     r, m = flat_reps[others], flat_members[others]
     to_rep = np.ones(len(flat_members), dtype=np.float32)
-    to_rep[others] = vectors.adjust(r, m, _to_representative(matrix, r, m))
+    to_rep[others] = vectors.similarity(r, m, level)
     groups, pos = [], 0
     for (members, _, _), rep in zip(found, chosen, strict=True):
         if len(members) == 1:

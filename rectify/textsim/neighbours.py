@@ -32,7 +32,6 @@ def similar_pairs(
     its named places), block by block, best CANDIDATES per text; each candidate pair (once,
     whichever side found it) then gets its exact similarity from the full vectors."""
     probe = vectors.probe
-    full = vectors.topic if level == "topic" else vectors.full
     n = probe.shape[0]
     probe_t = probe.T.tocsr()
     keys = []
@@ -52,12 +51,11 @@ def similar_pairs(
     step = 200_000
     for start in range(0, len(pairs), step):
         r, c = np.divmod(pairs[start : start + step], n)
-        exact = np.asarray(full[r].multiply(full[c]).sum(axis=1), dtype=np.float32).ravel()
-        exact = vectors.adjust(r, c, exact)
+        exact = vectors.similarity(r, c, level)
         keep = exact >= threshold
         rows.append(r[keep])
         cols.append(c[keep])
-        vals.append(np.minimum(exact[keep], 1.0))
+        vals.append(exact[keep])
         if progress:
             progress(n // 2 + n * min(start + step, len(pairs)) // (2 * len(pairs)), n)
     r = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)

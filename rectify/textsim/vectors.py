@@ -18,6 +18,7 @@ from sklearn.preprocessing import normalize
 UNIGRAM_WEIGHT = 0.8  # share of the character-unigram block in the vector
 BIGRAM_WEIGHT = 0.2  # share of the character-bigram block
 ENTITY_WEIGHT = 0.5  # norm of the distinguishing-token block, relative to the text's 1.0
+TOPIC_TEXT_FLOOR = 0.3  # topic level: places count only between texts at least this alike
 TOPIC_ENTITY_WEIGHT = 1.0  # the same at the topic level: the same place counts as much as the text
 CONFLICT_FACTOR = 0.4  # similarity kept when both texts name places and none in common
 
@@ -52,9 +53,13 @@ def entities(text: str) -> list[str]:
     estates, roads, buildings, institutions, and Latin codes (A1区 → admin:a1区)."""
     found = []
     for token in _PLACE.findall(text):
-        kind = _KIND_OF.get(token[-3:]) or _KIND_OF.get(token[-2:]) or _KIND_OF.get(token[-1:])
-        kind = kind or "code"
+        suffix = next((token[-k:] for k in (3, 2, 1) if token[-k:] in _KIND_OF), "")
+        kind = _KIND_OF.get(suffix, "code")
         found.append(f"{kind}:{token}")
+        if kind != "code" and len(token) - len(suffix) > 2 and not token.isascii():
+            # the name may have taken a word before it (关于开元路): its last two characters
+            # with the suffix are the name too, so 开元路 elsewhere is the same place
+            found.append(f"{kind}:{token[-len(suffix) - 2 :]}")
     return found
 
 
@@ -75,6 +80,18 @@ class Vectors:
     place_terms: np.ndarray  # "kind:token" of each column
     kinds: list[sparse.csr_matrix]  # the same, one matrix per kind of token
 
+    def similarity(self, rows: np.ndarray, cols: np.ndarray, level: str = "duplicate"):
+        """Exact similarity of pairs of texts (rows[i], cols[i]), in chunks.
+
+        Topic level: places weigh as much as the text, but only between texts that are
+        already somewhat alike (duplicate-level similarity ≥ TOPIC_TEXT_FLOOR): naming the
+        same city does not make two unrelated requests one topic."""
+        out = _pair_dots(self.full, rows, cols)
+        if level == "topic":
+            alike = np.flatnonzero(out >= TOPIC_TEXT_FLOOR)
+            out[alike] = _pair_dots(self.topic, rows[alike], cols[alike])
+        return np.clip(self.adjust(rows, cols, out), 0.0, 1.0)
+
     def adjust(self, rows: np.ndarray, cols: np.ndarray, sims: np.ndarray) -> np.ndarray:
         """Similarities of pairs, lowered where both texts name places of one kind and share
         none: "A区某小区油烟扰民" and "B区另一小区油烟扰民" are different problems."""
@@ -87,6 +104,15 @@ class Vectors:
             shared = np.asarray(kind[rows[both]].multiply(kind[cols[both]]).sum(axis=1)).ravel()
             conflict[both[shared == 0]] = True
         return np.where(conflict, sims * CONFLICT_FACTOR, sims).astype(sims.dtype)
+
+
+def _pair_dots(matrix: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    out = np.empty(len(rows), dtype=np.float32)
+    step = 100_000
+    for start in range(0, len(rows), step):
+        r, c = rows[start : start + step], cols[start : start + step]
+        out[start : start + len(r)] = np.asarray(matrix[r].multiply(matrix[c]).sum(axis=1)).ravel()
+    return out
 
 
 def _counts(vectoriser: CountVectorizer, texts: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
