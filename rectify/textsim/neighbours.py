@@ -76,13 +76,17 @@ def query_pairs(
     full = vectors.full
     ct = full[:n_candidates].T.tocsr()
     for start in range(n_candidates, full.shape[0], BLOCK):
-        block = (full[start : start + BLOCK] @ ct).tocsr()
+        block = (full[start : start + BLOCK] @ ct).tocoo()
+        # the place rule only lowers a similarity: apply it to what could still qualify
+        near = block.data >= threshold
+        rows, cols = block.row[near], block.col[near]
+        vals = vectors.adjust(rows + start, cols, block.data[near])
+        keep = vals >= threshold
+        rows, cols, vals = rows[keep], cols[keep], np.minimum(vals[keep], 1.0)
+        order = np.lexsort((-vals, rows))
+        rows, cols, vals = rows[order], cols[order], vals[order]
+        bounds = np.searchsorted(rows, np.arange(block.shape[0] + 1))
         for i in range(block.shape[0]):
-            lo, hi = block.indptr[i], block.indptr[i + 1]
-            idx = block.indices[lo:hi]
-            val = vectors.adjust(np.full(len(idx), start + i), idx, block.data[lo:hi])
-            keep = val >= threshold
-            idx, val = idx[keep], val[keep]
-            order = np.argsort(-val, kind="stable")[:k]
-            out.append([(int(idx[j]), float(min(val[j], 1.0))) for j in order])
+            lo, hi = bounds[i], min(bounds[i + 1], bounds[i] + k)
+            out.append([(int(c), float(v)) for c, v in zip(cols[lo:hi], vals[lo:hi], strict=True)])
     return out
