@@ -164,13 +164,22 @@ def _char_grams(texts: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
     return counts, terms
 
 
+def _columns(grams: sparse.csr_matrix, terms: np.ndarray, chosen: np.ndarray):
+    """The chosen columns and their terms; one empty column when none is chosen (texts of
+    single characters have no bigrams), so every block keeps a shape the next step accepts."""
+    columns = np.flatnonzero(chosen)
+    if len(columns) == 0:
+        return sparse.csr_matrix((grams.shape[0], 1), dtype=np.float32), np.array([""], object)
+    return grams[:, columns].tocsr(), terms[columns]
+
+
 def vectorise(texts: list[str]) -> Vectors:
     """Vectors of comparison-form texts (no model, no download; IDF from these texts)."""
     grams, terms = _char_grams(texts)
     length = np.fromiter((len(t) for t in terms), dtype=np.int8, count=len(terms))
-    uni = _tfidf(grams[:, np.flatnonzero(length == 1)], power=2)
-    bigram_cols = np.flatnonzero(length == 2)
-    bi_counts = grams[:, bigram_cols].tocsr()
+    uni_counts, _ = _columns(grams, terms, length == 1)
+    uni = _tfidf(uni_counts, power=2)
+    bi_counts, bigram_terms = _columns(grams, terms, length == 2)
     bi = _tfidf(bi_counts)
     places, place_terms = _counts(
         CountVectorizer(analyzer=entities, lowercase=False, binary=True, dtype=np.float32), texts
@@ -192,7 +201,7 @@ def vectorise(texts: list[str]) -> Vectors:
         topic=topic,
         probe=probe,
         bigrams=bi,
-        bigram_terms=terms[bigram_cols],
+        bigram_terms=bigram_terms,
         places=places.tocsr(),
         place_terms=place_terms,
         kinds=kinds,
@@ -212,7 +221,8 @@ def _probe(bi: sparse.csr_matrix, ent: sparse.csr_matrix, idf: np.ndarray) -> sp
     eligible = ((df >= 2) & (df <= max(200, int(PROBE_MAX_DF * n))))[bi.indices]
     data = np.where(eligible, bi.data, 0.0).astype(np.float32)
     rank_key = np.where(eligible, idf[bi.indices], -1.0)
-    counts = np.add.reduceat(eligible, bi.indptr[:-1]) if len(eligible) else np.zeros(n)
+    row_of = np.repeat(np.arange(n), np.diff(bi.indptr))
+    counts = np.bincount(row_of[eligible], minlength=n)
     for i in np.flatnonzero(counts > PROBE_FEATURES):
         lo, hi = bi.indptr[i], bi.indptr[i + 1]
         cut = np.argpartition(-rank_key[lo:hi], PROBE_FEATURES)[PROBE_FEATURES:]

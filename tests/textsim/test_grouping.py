@@ -44,10 +44,19 @@ def test_group_carries_representative_key_terms_and_similarities():
     assert group.subgroups == []
 
 
-def test_empty_and_blank_inputs():
-    assert group_texts([]) == []
-    groups = group_texts(["", "   ", "您好"])
-    assert sorted(i for g in groups for i in g.members) == [0, 1, 2]
+@pytest.mark.parametrize("texts", [["", "   ", "您好"], ["a", "b"], ["", ""], ["只有一条"]])
+@pytest.mark.parametrize("level", ["duplicate", "topic"])
+def test_empty_blank_and_tiny_inputs(texts, level):
+    assert group_texts([], level=level) == []
+    groups = group_texts(texts, level=level)
+    assert sorted(i for g in groups for i in g.members) == list(range(len(texts)))
+    assert nearest(texts, texts[:1]) is not None
+
+
+def test_identical_texts_are_one_group_with_similarity_one():
+    (group,) = group_texts(["同一条内容"] * 4)
+    assert sorted(group.members) == [0, 1, 2, 3]
+    assert group.similarity == [1.0] * 4
 
 
 def test_unknown_level_is_refused():
