@@ -10,11 +10,11 @@ so scripts can read the outcome. A progress bar goes to standard error on a term
 """
 
 import sys
-import time
 
 from django.core.management.base import BaseCommand, CommandError
 
 from rectify.campaigns.models import Campaign
+from rectify.core.tables import ProgressBar
 from rectify.feedback import importing
 from rectify.feedback.importing.fields import FIELD_NAMES
 from rectify.feedback.models import ImportBatch
@@ -113,7 +113,7 @@ class Command(BaseCommand):
                 sheet.workbook.close()
                 raise
         bar = ProgressBar(self.stderr) if self.stderr.isatty() else None
-        callback = bar.update if bar else None
+        callback = phase_callback(bar) if bar else None
         if opts["dry_run"]:
             sheet.workbook.close()
             report = importing.validate(batch, progress=callback)
@@ -141,32 +141,17 @@ class Command(BaseCommand):
     def _print_columns(self, batch) -> None:
         pairs = [f"{field} ← {header}" for field, header in batch.columns.items()]
         defaults = [f"{k}={v}" for k, v in batch.defaults.items()]
-        self.stderr.write("columns: " + "; ".join(pairs + defaults))
+        # Information, not an error: without Django's red error style on a terminal.
+        self.stderr.write("columns: " + "; ".join(pairs + defaults), style_func=str)
 
 
-class ProgressBar:
-    """A one-line bar on a terminal: phase, rows done of total, percent."""
+def phase_callback(bar: ProgressBar):
+    """The importer reports (phase, done, total); the bar shows the phase's label."""
 
-    WIDTH = 30
-
-    def __init__(self, stream):
-        self.stream = stream
-        self.last = 0.0
-
-    def update(self, phase: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.1 and done < total:
-            return
-        self.last = now
-        frac = done / total if total else 0
-        filled = int(self.WIDTH * frac)
+    def update(phase: str, done: int, total: int) -> None:
         label = str(ImportBatch.Status(phase).label)
-        self.stream.write(
-            f"\r{label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} "
-            f"{int(frac * 100):3d}%",
-            ending="",
-        )
-        self.stream.flush()
+        if label != bar.phase:
+            bar.start(label)
+        bar.update(done, total)
 
-    def close(self) -> None:
-        self.stream.write("", ending="\n")
+    return update
