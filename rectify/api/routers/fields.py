@@ -9,6 +9,7 @@
 import datetime as dt
 from typing import Annotated
 
+from ninja import Schema
 from pydantic import AfterValidator, AwareDatetime, Field
 
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
@@ -80,3 +81,22 @@ FILE_DOWNLOAD = {
         }
     }
 }
+
+
+class StoredFileOut(Schema):
+    """An uploaded file (evidence, activity minutes …): what every kind of stored file shows.
+    Subclasses add their links and resolve `download` to their own endpoint."""
+
+    id: int
+    original_name: str
+    size: int
+    sha256: str
+    content_type: str
+    description: str
+    uploaded_by: str | None
+    uploaded_at: dt.datetime
+    download: str = Field(description="GET this path (under /api/v1) for the file")
+
+    @staticmethod
+    def resolve_uploaded_by(obj) -> str | None:
+        return obj.uploaded_by.username if obj.uploaded_by_id else None

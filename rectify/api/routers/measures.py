@@ -26,6 +26,7 @@ from rectify.api.routers.fields import (
     Number,
     Slug,
     Storable,
+    StoredFileOut,
     Text,
     not_blank,
     printable,
@@ -156,22 +157,9 @@ class ProgressOut(Schema):
         return obj.reported_by.username if obj.reported_by_id else None
 
 
-class EvidenceOut(Schema):
-    id: int
+class EvidenceOut(StoredFileOut):
     measure_id: int
     report_id: int | None
-    original_name: str
-    size: int
-    sha256: str
-    content_type: str
-    description: str
-    uploaded_by: str | None
-    uploaded_at: dt.datetime
-    download: str = Field(description="GET this path (under /api/v1) for the file")
-
-    @staticmethod
-    def resolve_uploaded_by(obj) -> str | None:
-        return obj.uploaded_by.username if obj.uploaded_by_id else None
 
     @staticmethod
     def resolve_download(obj) -> str:

@@ -25,7 +25,16 @@ from rectify.api.errors import ERRORS, ErrorOut, error_body
 from rectify.api.pagination import Page
 from rectify.api.routers.campaigns import PersonOut, RegionRef, UnitRef
 from rectify.api.routers.feedback import FeedbackOut
-from rectify.api.routers.fields import FILE_DOWNLOAD, Id, Line, Moment, Slug, Text, printable
+from rectify.api.routers.fields import (
+    FILE_DOWNLOAD,
+    Id,
+    Line,
+    Moment,
+    Slug,
+    StoredFileOut,
+    Text,
+    printable,
+)
 from rectify.campaigns import services
 from rectify.campaigns.choices import ActivityKind
 from rectify.campaigns.forms import (
@@ -271,21 +280,7 @@ class ResearchActivityPatch(Schema):
     notes: Line(NOTES_MAX_LENGTH) = None
 
 
-class ActivityAttachmentOut(Schema):
-    id: int
-    original_name: str
-    size: int
-    sha256: str
-    content_type: str
-    description: str
-    uploaded_by: str | None
-    uploaded_at: dt.datetime
-    download: str = Field(description="GET this path (under /api/v1) for the file")
-
-    @staticmethod
-    def resolve_uploaded_by(obj) -> str | None:
-        return obj.uploaded_by.username if obj.uploaded_by_id else None
-
+class ActivityAttachmentOut(StoredFileOut):
     @staticmethod
     def resolve_download(obj) -> str:
         return f"/activity-attachments/{obj.pk}/download"
