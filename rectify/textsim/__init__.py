@@ -4,7 +4,22 @@ A library with no Django imports, so it can be tested and benchmarked alone and 
 CLI on plain files. How it works and how its defaults were chosen: docs/textsim.md.
 """
 
-from rectify.textsim.classify import Classifier
-from rectify.textsim.grouping import DEFAULT_THRESHOLDS, Group, group_texts, nearest
+import importlib
+
+# Imported on first use: numpy, scipy and scikit-learn take a second or two to load, and most
+# users of this package (the importer, every `rectify` command) only need normalise.py.
+_WHERE = {
+    "Classifier": "rectify.textsim.classify",
+    "DEFAULT_THRESHOLDS": "rectify.textsim.grouping",
+    "Group": "rectify.textsim.grouping",
+    "group_texts": "rectify.textsim.grouping",
+    "nearest": "rectify.textsim.grouping",
+}
 
 __all__ = ["DEFAULT_THRESHOLDS", "Classifier", "Group", "group_texts", "nearest"]
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
