@@ -197,6 +197,20 @@ def test_the_api_answers_the_flag_to_the_sender_and_on_the_item(client, elderly,
     assert far.json()["near_problem"] is None
 
 
+def test_the_bulk_entry_api_answers_each_items_flag(client, elderly, token_for):
+    w = elderly
+    response = client.post(
+        f"/api/v1/activities/{w.activity_a.pk}/feedback",
+        {"items": [{"kind": "problem", "text": CLOSE}, {"kind": "problem", "text": FAR}]},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token_for(w.group)}"},
+    )
+    assert response.status_code == 201, response.content
+    close, far = response.json()["items"]
+    assert close["near_problem"]["number"] == w.elderly.number
+    assert far["near_problem"] is None
+
+
 def test_a_reader_who_may_not_see_the_problem_gets_no_flag(client, elderly, token_for):
     """A leader limited to bureau_b reads items about bureau_b, but not a problem led by
     bureau_a without bureau_b measures."""

@@ -159,7 +159,11 @@ def _related(found: dict, errors: dict, field: str, qs, pk, message) -> None:
 
 
 def _near(user, item) -> dict | None:
-    problem = closeness.visible_flag(user, item)
+    return near_of(item, closeness.visible_flag(user, item))
+
+
+def near_of(item, problem) -> dict | None:
+    """The near_problem answer for an item flagged close to `problem` (None: no flag shown)."""
     if problem is None:
         return None
     return {"number": problem.number, "title": problem.title, "similarity": item.near_similarity}

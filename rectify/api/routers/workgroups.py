@@ -24,7 +24,7 @@ from rectify.api import idempotency
 from rectify.api.errors import ERRORS, ErrorOut, error_body
 from rectify.api.pagination import Page
 from rectify.api.routers.campaigns import PersonOut, RegionRef, UnitRef
-from rectify.api.routers.feedback import FeedbackOut
+from rectify.api.routers.feedback import FeedbackCreatedOut, near_of
 from rectify.api.routers.fields import (
     FILE_DOWNLOAD,
     Id,
@@ -45,7 +45,7 @@ from rectify.campaigns.forms import (
     WorkGroupForm,
 )
 from rectify.campaigns.models import ActivityAttachment
-from rectify.feedback import entry
+from rectify.feedback import closeness, entry
 from rectify.feedback.choices import FeedbackKind
 from rectify.feedback.forms import MAX_ROWS
 from rectify.feedback.models import TEXT_MAX_LENGTH
@@ -455,7 +455,7 @@ class BulkFeedbackIn(Schema):
 
 
 class BulkFeedbackOut(Schema):
-    items: list[FeedbackOut]
+    items: list[FeedbackCreatedOut]
 
 
 @router.post(
@@ -501,9 +501,11 @@ def create_feedback_bulk(
             work_group=activity.work_group,
             received_at=data["received_at"],
         )
+        flags = closeness.visible_flags(user, campaign, items)
         for item in items:
             item.refresh_from_db()
-        out = {"items": [FeedbackOut.from_orm(item) for item in items]}
+            item.near = near_of(item, flags.get(item.pk))
+        out = {"items": [FeedbackCreatedOut.from_orm(item) for item in items]}
         return 201, json.loads(json.dumps(out, cls=NinjaJSONEncoder))
 
     submission = {"activity": id, **data}
