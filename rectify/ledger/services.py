@@ -112,7 +112,7 @@ def create_problem(campaign, *, actor, title: str, source: str, **fields) -> Pro
     # Lock the campaign row so two concurrent creations cannot take the same next number.
     # (NO KEY UPDATE: rows that merely refer to the campaign can still be written meanwhile.)
     list(Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).values_list("pk"))
-    number = (Problem.objects.filter(campaign=campaign).aggregate(n=Max("number"))["n"] or 0) + 1
+    number = _next_problem_number(campaign)
     problem = Problem.objects.create(
         campaign=campaign,
         number=fields.pop("number", None) or number,
@@ -127,6 +127,20 @@ def create_problem(campaign, *, actor, title: str, source: str, **fields) -> Pro
     if items:
         merge_feedback(problem, items, actor=actor, reason=str(_("Created from these items")))
     return problem
+
+
+def _next_problem_number(campaign) -> int:
+    """One above every number the campaign has used, including problems deleted since (an
+    undone merge deletes the problem it created): a number, once cited, is never reused."""
+    from rectify.audit.models import ActivityLog
+
+    highest = Problem.objects.filter(campaign=campaign).aggregate(n=Max("number"))["n"] or 0
+    deleted = ActivityLog.objects.filter(campaign=campaign, action="problem.delete")
+    for before in deleted.values_list("before", flat=True):
+        number = before.get("number") if isinstance(before, dict) else None
+        if isinstance(number, int):
+            highest = max(highest, number)
+    return highest + 1
 
 
 @transaction.atomic

@@ -111,6 +111,9 @@ def test_undo_deletes_the_problem_the_merge_created_and_puts_the_items_back(boar
     assert set(live(oil)) == {i.pk for i in board.oil}
     with pytest.raises(ConflictError):
         services.undo_merge(merge, actor=board.office)
+    # The deleted problem's number was cited once: the next problem does not take it again.
+    again = services.accept(oil, actor=board.office, title="油烟", source=Source.GRASSROOTS)
+    assert again.problem.number == number + 1
 
 
 def test_undo_into_an_existing_problem_only_removes_its_links(board):
