@@ -20,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -101,10 +102,12 @@ def _discard_staged(request, campaign) -> None:
 def _staged_file(staged: dict):
     """A local path to the staged upload (a temporary copy for remote storage)."""
     try:
-        yield Path(default_storage.path(staged["name"]))
+        local = Path(default_storage.path(staged["name"]))
+    except NotImplementedError:  # storage without local paths (S3 …)
+        local = None
+    if local is not None:
+        yield local
         return
-    except NotImplementedError:
-        pass
     fd, tmp = tempfile.mkstemp(prefix="rectify-import-")
     try:
         with os.fdopen(fd, "wb") as out, default_storage.open(staged["name"], "rb") as src:
@@ -199,34 +202,39 @@ def _preview_rows(result) -> list[dict]:
 
 def _check(request, campaign, staged, sheet, form):
     """Turn the staged upload into a batch with the chosen columns and check every row."""
-    headers = importing.service.sheet_headers(sheet)
     try:
-        batch = importing.create_batch(
-            campaign,
-            sheet.workbook.path,
-            actor=request.user,
-            filename=staged["file_name"],
-            sheet=sheet.name,
-            columns=form.columns(),
-            defaults=form.defaults(),
-            header_rows=form.cleaned_data.get("header_rows"),
-            mode=ImportBatch.Mode.ALL_OR_NOTHING,
-        )
-        if form.cleaned_data.get("save_as"):
-            importing.save_mapping(
-                campaign,
-                form.cleaned_data["save_as"].strip(),
-                columns=batch.columns,
-                headers=headers,
-                defaults=batch.defaults,
-                actor=request.user,
-            )
+        with transaction.atomic():  # a refused mapping name leaves no batch behind
+            batch = _create_batch(request, campaign, staged, sheet, form)
     except DomainError as e:
         messages.error(request, e.message)
         return redirect("import-map", slug=campaign.slug)
     _discard_staged(request, campaign)
     _start(batch, validate_only=True)
     return redirect("import-detail", pk=batch.pk)
+
+
+def _create_batch(request, campaign, staged, sheet, form) -> ImportBatch:
+    batch = importing.create_batch(
+        campaign,
+        sheet.workbook.path,
+        actor=request.user,
+        filename=staged["file_name"],
+        sheet=sheet.name,
+        columns=form.columns(),
+        defaults=form.defaults(),
+        header_rows=form.cleaned_data.get("header_rows"),
+        mode=ImportBatch.Mode.ALL_OR_NOTHING,
+    )
+    if form.cleaned_data.get("save_as"):
+        importing.save_mapping(
+            campaign,
+            form.cleaned_data["save_as"].strip(),
+            columns=batch.columns,
+            headers=importing.service.sheet_headers(sheet),
+            defaults=batch.defaults,
+            actor=request.user,
+        )
+    return batch
 
 
 def _start(batch: ImportBatch, *, validate_only: bool, mode: str | None = None) -> None:
