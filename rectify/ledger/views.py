@@ -361,6 +361,37 @@ def _counts(user, campaign, field: str) -> dict[int, int]:
     return {row[field]: row["n"] for row in rows}
 
 
+def _add(request, form, create, done: str) -> int | None:
+    """The office's add form on the lists and categories pages: create through the service
+    (`create(campaign, actor=…, **fields)`); None once saved, else the status to answer with
+    the form and its errors."""
+    if not form.is_valid():
+        return 400
+    try:
+        create(form.campaign, actor=request.user, **form.cleaned_data)
+    except DomainError as e:
+        form.add_error(None, e.message)
+        return 400
+    messages.success(request, done)
+    return None
+
+
+def _rename(request, form, update, done: str) -> None:
+    """A list's or category's inline edit form, saved through the service
+    (`update(instance, actor=…, **fields)`); the outcome is a message on the page it returns to."""
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return
+    try:
+        update(form.instance, actor=request.user, **form.cleaned_data)
+    except DomainError as e:
+        messages.error(request, e.message)
+        return
+    messages.success(request, done)
+
+
 @login_required
 def problem_lists(request, slug):
     """The campaign's named lists (e.g. "1+3") with their counts; the office adds and renames."""
@@ -372,17 +403,9 @@ def problem_lists(request, slug):
         if not is_office:
             raise PermissionDenied
         form = ProblemListForm(request.POST, campaign=campaign)
-        if form.is_valid():
-            try:
-                services.create_problem_list(campaign, actor=request.user, **form.cleaned_data)
-            except DomainError as e:
-                form.add_error(None, e.message)
-                status = 400
-            else:
-                messages.success(request, _("The list was added."))
-                return redirect("problem-lists", slug=campaign.slug)
-        else:
-            status = 400
+        status = _add(request, form, services.create_problem_list, _("The list was added."))
+        if status is None:
+            return redirect("problem-lists", slug=campaign.slug)
     counts = _counts(request.user, campaign, "lists")
     lists = list(ProblemList.objects.filter(campaign=campaign).order_by("order", "id"))
     for pl in lists:
@@ -402,17 +425,7 @@ def problem_list_edit(request, slug, pk):
     form = ProblemListForm(
         request.POST, campaign=campaign, instance=problem_list, prefix=f"l{problem_list.pk}"
     )
-    if form.is_valid():
-        try:
-            services.update_problem_list(problem_list, actor=request.user, **form.cleaned_data)
-        except DomainError as e:
-            messages.error(request, e.message)
-        else:
-            messages.success(request, _("The list was saved."))
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+    _rename(request, form, services.update_problem_list, _("The list was saved."))
     return redirect("problem-lists", slug=campaign.slug)
 
 
@@ -427,17 +440,9 @@ def categories(request, slug):
         if not is_office:
             raise PermissionDenied
         form = CategoryForm(request.POST, campaign=campaign)
-        if form.is_valid():
-            try:
-                services.create_category(campaign, actor=request.user, **form.cleaned_data)
-            except DomainError as e:
-                form.add_error(None, e.message)
-                status = 400
-            else:
-                messages.success(request, _("The category was added."))
-                return redirect("categories", slug=campaign.slug)
-        else:
-            status = 400
+        status = _add(request, form, services.create_category, _("The category was added."))
+        if status is None:
+            return redirect("categories", slug=campaign.slug)
     counts = _counts(request.user, campaign, "category")
     nodes = {c.pk: c for c in Category.objects.filter(campaign=campaign)}
     tree = []
@@ -460,17 +465,7 @@ def category_edit(request, slug, pk):
     if category is None:
         raise Http404("category")
     form = CategoryForm(request.POST, campaign=campaign, instance=category, prefix=f"c{pk}")
-    if form.is_valid():
-        try:
-            services.update_category(category, actor=request.user, **form.cleaned_data)
-        except DomainError as e:
-            messages.error(request, e.message)
-        else:
-            messages.success(request, _("The category was saved."))
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+    _rename(request, form, services.update_category, _("The category was saved."))
     return redirect("categories", slug=campaign.slug)
 
 
