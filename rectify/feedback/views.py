@@ -57,18 +57,24 @@ BLANK_ROWS = 3
 # --- the list and one item -------------------------------------------------------------------
 
 
-@login_required
-@vary_on_headers("HX-Request")
-def feedback_list(request, slug):
+def _filter(request, campaign) -> FeedbackFilter:
+    """The list's filter over what the user may see (the list and its export)."""
     user = request.user
-    campaign = get_campaign_for_reader(user, slug)
-    ff = FeedbackFilter(
+    return FeedbackFilter(
         request.GET,
         campaign=campaign,
         items=scope_feedback(user, campaign),
         activities=scope_activities(user, campaign),
         groups=scope_work_groups(user, campaign),
     )
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def feedback_list(request, slug):
+    user = request.user
+    campaign = get_campaign_for_reader(user, slug)
+    ff = _filter(request, campaign)
     merged = ProblemFeedback.objects.filter(
         feedback_item=OuterRef("pk"), problem__in=scope_problems(user, campaign)
     )
@@ -97,13 +103,7 @@ def feedback_export(request, slug):
     Contacts only for the office, as on the item page."""
     user = request.user
     campaign = get_campaign_for_reader(user, slug)
-    ff = FeedbackFilter(
-        request.GET,
-        campaign=campaign,
-        items=scope_feedback(user, campaign),
-        activities=scope_activities(user, campaign),
-        groups=scope_work_groups(user, campaign),
-    )
+    ff = _filter(request, campaign)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
     exporting.export(ff.qs, out, format=fmt, include_contact=access(user, campaign).is_office)
