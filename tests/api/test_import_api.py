@@ -316,10 +316,8 @@ def test_a_retried_upload_with_the_same_key_makes_one_batch(upload, world, tmp_p
     assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
 
 
-def test_an_upload_over_the_limit_is_413(upload, world, tmp_path, monkeypatch):
-    from rectify.api.routers import imports
-
-    monkeypatch.setattr(imports, "MAX_UPLOAD_BYTES", 100)
+def test_an_upload_over_the_limit_is_413(upload, world, tmp_path, settings):
+    settings.IMPORT_MAX_BYTES = 100
     resp = upload(world.office, messy.bom_csv(tmp_path / "a.csv"))
     assert (resp.status_code, resp.json()["code"]) == (413, "too_large")
 

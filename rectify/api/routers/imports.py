@@ -22,6 +22,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.utils import translation
@@ -48,7 +49,6 @@ from rectify.orgs.scoping import (
 
 router = Router(tags=["import"])
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # 100,000 rows of CSV are about 40 MB
 SHOWN = 100  # problems and rows already present listed on a batch; all: /problems, /report
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -387,13 +387,14 @@ def _importer_campaign(user, slug: str):
 
 
 def _too_large(file) -> Status | None:
-    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
+    limit = settings.IMPORT_MAX_BYTES  # the same limit as the import page
+    if file.size is not None and file.size > limit:
         return Status(
             413,
             error_body(
                 "too_large",
                 _("The file is larger than %(limit)s MB."),
-                {"limit": MAX_UPLOAD_BYTES // (1024 * 1024)},
+                {"limit": limit // (1024 * 1024)},
             ),
         )
     return None
