@@ -17,7 +17,6 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -35,7 +34,7 @@ from rectify.feedback.importing.messages import render as render_message
 from rectify.feedback.models import ImportBatch
 from rectify.orgs.scoping import (
     access,
-    get_campaign_for_reader,
+    get_campaign_for_importer,
     get_import_batch_for_user,
     scope_import_batches,
 )
@@ -45,19 +44,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STAGING = "imports/staging"
 
 
-def _importer_campaign(user, slug):
-    campaign = get_campaign_for_reader(user, slug)
-    if not importing.can_import(user, campaign):
-        raise PermissionDenied
-    return campaign
-
-
 # --- the list of batches ---------------------------------------------------------------------
 
 
 @login_required
 def import_list(request, slug):
-    campaign = _importer_campaign(request.user, slug)
+    campaign = get_campaign_for_importer(request.user, slug)
     batches = scope_import_batches(request.user, campaign).select_related("created_by")
     page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "feedback/import_list.html", {"campaign": campaign, "page": page})
@@ -72,7 +64,7 @@ def _session_key(campaign) -> str:
 
 @login_required
 def import_upload(request, slug):
-    campaign = _importer_campaign(request.user, slug)
+    campaign = get_campaign_for_importer(request.user, slug)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -123,7 +115,7 @@ def _staged_file(staged: dict):
 
 @login_required
 def import_map(request, slug):
-    campaign = _importer_campaign(request.user, slug)
+    campaign = get_campaign_for_importer(request.user, slug)
     staged = request.session.get(_session_key(campaign))
     if not staged or not default_storage.exists(staged["name"]):
         messages.info(request, _("Choose the file to import first."))

@@ -449,6 +449,17 @@ def scope_import_batches(user, campaign: Campaign):
     return batches.none()
 
 
+def get_campaign_for_importer(user, slug: str) -> Campaign:
+    """The campaign if the user may import spreadsheets into it (importing.can_import): 404
+    when they are not in it, 403 otherwise."""
+    from rectify.feedback.importing import can_import
+
+    campaign = get_campaign_for_user(user, slug)
+    if not can_import(user, campaign):
+        raise PermissionDenied
+    return campaign
+
+
 def get_import_batch_for_user(user, pk: int):
     """The batch if scope_import_batches lets the user see it, else 404."""
     from rectify.feedback.models import ImportBatch

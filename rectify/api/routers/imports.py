@@ -42,7 +42,7 @@ from rectify.feedback.importing.fields import BY_NAME
 from rectify.feedback.importing.messages import render
 from rectify.feedback.models import ColumnMapping, ImportBatch
 from rectify.orgs.scoping import (
-    get_campaign_for_user,
+    get_campaign_for_importer,
     get_import_batch_for_user,
     scope_import_batches,
 )
@@ -379,13 +379,6 @@ def _choices(campaign, columns: str, mapping: str, kind: str, channel: str, regi
     return cols, defaults, saved
 
 
-def _importer_campaign(user, slug: str):
-    campaign = get_campaign_for_user(user, slug)
-    if not importing.can_import(user, campaign):
-        raise PermissionDenied
-    return campaign
-
-
 def _too_large(file) -> Status | None:
     limit = settings.IMPORT_MAX_BYTES  # the same limit as the import page
     if file.size is not None and file.size > limit:
@@ -461,7 +454,7 @@ def list_import_fields(request):
 )
 @paginate(Page)
 def list_mappings(request, slug: Slug):
-    campaign = _importer_campaign(request.user, slug)
+    campaign = get_campaign_for_importer(request.user, slug)
     return ColumnMapping.objects.filter(campaign=campaign).select_related("created_by")
 
 
@@ -497,7 +490,7 @@ def preview_upload(
     region: Line(100) = Form(""),  # noqa: B008
     limit: int = Form(10, ge=1, le=100, description="rows to show"),  # noqa: B008
 ):
-    campaign = _importer_campaign(request.user, slug)
+    campaign = get_campaign_for_importer(request.user, slug)
     if refused := _too_large(file):
         return refused
     try:
@@ -547,7 +540,7 @@ def create_import(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
 ):
     user = request.user
-    campaign = _importer_campaign(user, slug)
+    campaign = get_campaign_for_importer(user, slug)
     if refused := _too_large(file):
         return refused
     name = printable(file.name or "") or "upload"
@@ -635,7 +628,7 @@ class ImportFilter(Schema):
 )
 @paginate(Page)
 def list_imports(request, slug: Slug, filters: Query[ImportFilter]):
-    campaign = _importer_campaign(request.user, slug)
+    campaign = get_campaign_for_importer(request.user, slug)
     qs = scope_import_batches(request.user, campaign)
     if filters.status:
         qs = qs.filter(status=filters.status)
