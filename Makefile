@@ -15,7 +15,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11 / Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
@@ -43,7 +43,7 @@ messages: setup
 # Benchmarks print their figures (see bench/README.md); never part of the test suite.
 # requirements-bench.lock adds string-grouper (compared with in bench/cluster.py) to the venv.
 bench: setup
-	$(PY) -m pip install --quiet --require-hashes -r requirements-bench.lock
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-bench.lock
 	$(PY) bench/import_feedback.py
 	$(PY) bench/cluster.py
 	$(PY) bench/quality.py

@@ -1,7 +1,8 @@
 """Benchmark: grouping 10,000 / 30,000 / 100,000 generated feedback texts with planted
 paraphrase groups — textsim next to string-grouper and a brute-force all-pairs baseline.
 
-    .venv/bin/python bench/cluster.py [--sizes 10000,30000,100000] [--seed 7] [--skip-sg]
+    .venv/bin/python bench/cluster.py [--sizes 10000,30000,100000] [--semantic-sizes 10000]
+                                      [--seed 7] [--skip-sg]
 
 The texts are generated here (not copied from any data set): citizen-feedback-like messages
 about a place (district, estate, building) and a problem (noise, fumes, lighting, pensions…),
@@ -13,7 +14,10 @@ planted groups, the machine's load average; the growth exponent from the timings
 string-grouper (TF-IDF of character 3-grams + sparse top-n, its usual setup) on the same data
 at its best threshold from a 10,000-text calibration; brute force (every pair's exact
 similarity with textsim's own vectors) on a sample, and how many of its pairs the candidate
-search found. Not a test: it prints figures; bench/README.md records them.
+search found. textsim runs with characters only (measure "lexical", what its default "auto"
+uses above 20,000 texts) at every size, and with the sentence model (measure "semantic", the
+default's choice up to 20,000) at the --semantic-sizes. Not a test: it prints figures;
+bench/README.md records them.
 """
 
 import argparse
@@ -261,20 +265,20 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_textsim(n: int, seed: int) -> dict:
+def run_textsim(n: int, seed: int, measure: str = "lexical") -> dict:
     from rectify.textsim import group_texts
 
     texts, gold = generate(n, seed)
     rss_before = _peak_rss_mb()
     load = os.getloadavg()[0]
     start = time.perf_counter()
-    groups = group_texts(texts)
+    groups = group_texts(texts, measure=measure)
     seconds = time.perf_counter() - start
     predicted = np.empty(n, dtype=np.int64)
     for number, group in enumerate(groups):
         predicted[group.members] = number
     return {
-        "tool": "textsim",
+        "tool": f"textsim {measure}",
         "n": n,
         "seconds": seconds,
         "peak_rss_mb": _peak_rss_mb(),
@@ -385,6 +389,7 @@ def _line(r: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,30000,100000")
+    parser.add_argument("--semantic-sizes", default="10000", help="'' to leave it out")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--brute", type=int, default=5000, help="sample size for brute force")
     parser.add_argument("--skip-sg", action="store_true", help="leave string-grouper out")
@@ -405,7 +410,10 @@ def main() -> int:
         slope = np.polyfit(np.log([r["n"] for r in ours]), np.log([r["seconds"] for r in ours]), 1)[
             0
         ]
-        print(f"textsim growth: time ~ n^{slope:.2f} over {sizes}")
+        print(f"textsim lexical growth: time ~ n^{slope:.2f} over {sizes}")
+    for n in [int(s) for s in args.semantic_sizes.split(",") if s]:
+        result = _in_fresh_process("run_textsim", n, args.seed, "semantic")
+        print(_line(result), f" groups {result['groups']:,}", flush=True)
     brute = _in_fresh_process("run_brute_force", args.brute, args.seed)
     print(_line(brute))
     print(

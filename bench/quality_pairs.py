@@ -3,7 +3,9 @@
     .venv/bin/python bench/quality_pairs.py [--data ../shared/data]
 
 For each set in DATA/paraphrase/ every sentence is put into one corpus and grouped with
-`group_texts` at the one default duplicate threshold; each labelled pair counts as a true
+`group_texts` at the one default duplicate threshold and its default measure ("auto": the
+sentence model for sets of up to 20,000 sentences, as all three are), and once more with
+characters only (measure "lexical") for comparison; each labelled pair counts as a true
 positive when labelled 1 and grouped together, a false positive when labelled 0 and grouped
 together. Printed next to the baseline measured in the same run: plain character-TF-IDF
 cosine between the two sentences of a pair, at the threshold that maximises its pair-F1 on
@@ -23,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rectify.textsim import DEFAULT_THRESHOLDS, group_texts  # noqa: E402
+from rectify.textsim.grouping import semantic_for  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 
@@ -99,15 +102,16 @@ def baseline_at_precision(cos: np.ndarray, labels: np.ndarray, precision: float)
     return best
 
 
-def grouped(texts: list[str], ab: np.ndarray, labels: np.ndarray, threshold=None) -> dict:
+def grouped(texts: list[str], ab: np.ndarray, labels: np.ndarray, measure="auto") -> dict:
     start = time.perf_counter()
-    groups = group_texts(texts, threshold=threshold)
+    groups = group_texts(texts, measure=measure)
     seconds = time.perf_counter() - start
     group_of = np.empty(len(texts), dtype=np.int64)
     for number, group in enumerate(groups):
         group_of[group.members] = number
     same = group_of[ab[:, 0]] == group_of[ab[:, 1]]
-    return {**pair_scores(labels, same), "seconds": seconds}
+    used = "semantic" if semantic_for(len(texts), measure) else "lexical"
+    return {**pair_scores(labels, same), "seconds": seconds, "measure": used}
 
 
 def evaluate_pairs(data_dir: Path) -> list[dict]:
@@ -123,6 +127,7 @@ def evaluate_pairs(data_dir: Path) -> list[dict]:
         texts, ab, labels = corpus_of(pairs)
         cos = baseline_cosines(texts, ab)
         ours = grouped(texts, ab, labels)
+        characters = grouped(texts, ab, labels, measure="lexical")
         results.append(
             {
                 "set": name,
@@ -131,6 +136,7 @@ def evaluate_pairs(data_dir: Path) -> list[dict]:
                 "sentences": len(texts),
                 "threshold": DEFAULT_THRESHOLDS["duplicate"],
                 "textsim": ours,
+                "characters_only": characters,
                 "baseline": baseline(cos, labels),
                 "baseline_same_precision": baseline_at_precision(cos, labels, ours["precision"]),
                 "all_in_one_f1": pair_scores(labels, np.ones(len(labels), dtype=bool))["f1"],
@@ -150,13 +156,17 @@ def print_table(results: list[dict]) -> None:
     t = DEFAULT_THRESHOLDS["duplicate"]
     print(
         f"{'set':<10} {'pairs':>6} {'sent.':>6}  {f'textsim P/R/F1 (t={t})':<24} "
+        f"{'its measure, time':<18} {'characters only P/R/F1':<24} "
         f"{'baseline P/R/F1 (best t)':<28} {'ΔF1':>6}  {'baseline at textsim P':<28} "
         f"{'all-in-one F1':>13}"
     )
     for r in results:
         ts, bl = r["textsim"], r["baseline"]
+        how = f"{ts['measure']}, {ts['seconds']:.0f} s"
         print(
-            f"{r['set']:<10} {r['pairs']:>6} {r['sentences']:>6}  {_prf(ts):<24} {_prf(bl):<28} "
+            f"{r['set']:<10} {r['pairs']:>6} {r['sentences']:>6}  {_prf(ts):<24} "
+            f"{how:<18} {_prf(r['characters_only']):<24} "
+            f"{_prf(bl):<28} "
             f"{ts['f1'] - bl['f1']:>+6.3f}  {_prf(r['baseline_same_precision']):<28} "
             f"{r['all_in_one_f1']:>13.3f}"
         )

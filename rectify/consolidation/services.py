@@ -16,6 +16,7 @@ from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rectify import textsim
 from rectify.audit.log import record, snapshot
 from rectify.campaigns.models import Campaign
 from rectify.consolidation.models import (
@@ -32,11 +33,12 @@ from rectify.feedback.models import FeedbackItem
 from rectify.ledger import services as ledger
 from rectify.ledger.models import Problem, ProblemFeedback
 from rectify.orgs.scoping import access
-from rectify.textsim import DEFAULT_THRESHOLDS, Group, group_texts, nearest
+from rectify.textsim import DEFAULT_THRESHOLDS, Group, group_texts
 
-# Up to this many unmerged items a regrouping runs inside the request (a few seconds at most);
-# above it, the background worker runs it and the board shows its progress.
-INLINE_LIMIT = 500
+# Up to this many unmerged items a regrouping runs inside the request (a few seconds at most:
+# the sentence model reads about 65 texts a second on 2 cores); above it, the background worker
+# runs it and the board shows its progress.
+INLINE_LIMIT = 150
 # A run with no sign of life for this long is taken as dead (its worker was stopped).
 STALE_AFTER = dt.timedelta(minutes=10)
 PROGRESS_EVERY = 1.0  # seconds between progress writes
@@ -302,8 +304,7 @@ def keep_groups_apart(
 
 def similarities(representative: str, texts: list[str]) -> list[float]:
     """Each text's similarity to the representative, 0..1 (the first text is usually it)."""
-    found = nearest([representative], texts, threshold=0.0, k=1)
-    out = [round(float(hits[0][1]), 4) if hits else 0.0 for hits in found]
+    out = [round(x, 4) for x in textsim.similarities(representative, texts)]
     return [1.0 if t == representative else s for t, s in zip(texts, out, strict=True)]
 
 

@@ -14,9 +14,10 @@ _WHERE = {
     "Group": "rectify.textsim.grouping",
     "group_texts": "rectify.textsim.grouping",
     "nearest": "rectify.textsim.grouping",
+    "similarities": "rectify.textsim.grouping",
 }
 
-__all__ = ["DEFAULT_THRESHOLDS", "Classifier", "Group", "group_texts", "nearest"]
+__all__ = ["DEFAULT_THRESHOLDS", "Classifier", "Group", "group_texts", "nearest", "similarities"]
 
 
 def __getattr__(name: str):

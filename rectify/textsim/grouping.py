@@ -1,9 +1,10 @@
 """Grouping texts into near-duplicate groups and looser topic groups that do not chain.
 
-Steps: comparison form (normalise.compare_form) → sparse vectors (vectors.vectorise) → pairs
-at or above the threshold without all-pairs work (neighbours.similar_pairs) → connected
-components of that graph → average-link inside each component, cut at the threshold, so a
-group's members are on average that close to each other (A~B and B~C do not make A~C).
+Steps: comparison form (normalise.compare_form) → sparse character vectors
+(vectors.vectorise) and, up to SEMANTIC_LIMIT texts, sentence vectors (semantic.encode) →
+pairs at or above the threshold (neighbours.similar_pairs) → connected components of that
+graph → average-link inside each component, cut at the threshold, so a group's members are on
+average that close to each other (A~B and B~C do not make A~C).
 """
 
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from scipy.cluster.hierarchy import linkage
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 
+from rectify.textsim import semantic
 from rectify.textsim.keyterms import KeyTerms
 from rectify.textsim.neighbours import query_pairs, similar_pairs
 from rectify.textsim.normalise import compare_forms
@@ -22,7 +24,13 @@ from rectify.textsim.vectors import Vectors, vectorise
 
 # Chosen on the public paraphrase sets and planted groups (docs/textsim.md, bench/README.md).
 DEFAULT_THRESHOLDS: dict[str, float] = {"duplicate": 0.6, "topic": 0.4}
-LINKAGE_LIMIT = 3000  # larger components are first split around their best-connected items
+# Which measure decides near-duplicates: "semantic" (the sentence model, then the place rule)
+# or "lexical" (characters only). "auto": semantic up to SEMANTIC_LIMIT texts; the model reads
+# about 65 texts a second on 2 cores, so more would take minutes where characters take seconds.
+MEASURES = ("auto", "semantic", "lexical")
+SEMANTIC_LIMIT = 20_000
+LINKAGE_LIMIT = 10_000  # larger components are first split around their best-connected items
+# (average-link needs all of a component's pairs: 10,000 texts → 50 M pairs, ~1.5 GB, ~30 s)
 KEY_TERM_SAMPLE = 12  # members read for a group's key terms
 
 
@@ -122,26 +130,12 @@ def _clusters(
 
 def _exact_inside(vectors: Vectors, order, starts, sizes, multi) -> dict[int, np.ndarray]:
     """Exact (place-adjusted) similarity matrices of the components of 3..LINKAGE_LIMIT
-    texts, computed for all their pairs in one batch."""
-    chosen = [k for k in multi if 3 <= sizes[k] <= LINKAGE_LIMIT]
-    if not chosen:
-        return {}
-    rows, cols, spans = [], [], []
-    for k in chosen:
-        comp = order[starts[k] : starts[k + 1]]
-        i, j = np.triu_indices(len(comp), 1)
-        rows.append(comp[i])
-        cols.append(comp[j])
-        spans.append((k, i, j))
-    r, c = np.concatenate(rows), np.concatenate(cols)
-    sims = vectors.similarity(r, c)
-    out, pos = {}, 0
-    for k, i, j in spans:
-        sim = np.zeros((sizes[k], sizes[k]), dtype=np.float32)
-        sim[i, j] = sim[j, i] = sims[pos : pos + len(i)]
-        pos += len(i)
-        out[k] = sim
-    return out
+    texts."""
+    return {
+        k: vectors.matrix(order[starts[k] : starts[k + 1]])
+        for k in multi
+        if 3 <= sizes[k] <= LINKAGE_LIMIT
+    }
 
 
 def _describe(
@@ -216,47 +210,73 @@ def _topics(
     return described
 
 
+def semantic_for(count: int, measure: str = "auto") -> bool:
+    """Whether grouping `count` texts with this measure uses the sentence model."""
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {list(MEASURES)}, not {measure!r}")
+    return measure == "semantic" or (measure == "auto" and count <= SEMANTIC_LIMIT)
+
+
 def group_texts(
     texts: list[str],
     *,
     level: str = "duplicate",
     threshold: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    measure: str = "auto",
 ) -> list[Group]:
     """Every input index appears in exactly one group (singletons included), largest first.
 
     level="duplicate": the same problem said again. level="topic": the same place or object,
     looser (places weigh more); each topic group is a union of whole duplicate groups and
-    carries them as `subgroups`."""
+    carries them as `subgroups`. measure: see MEASURES."""
     if level not in DEFAULT_THRESHOLDS:
         raise ValueError(f"level must be one of {sorted(DEFAULT_THRESHOLDS)}, not {level!r}")
     if threshold is None:
         threshold = DEFAULT_THRESHOLDS[level]
     if not texts:
         return []
-    vectors = vectorise(compare_forms(texts))
+    forms = compare_forms(texts)
+    use_model = semantic_for(len(texts), measure)
+    passes = (2 if level == "topic" else 1) + (2 if use_model else 0)  # reading weighs double
+    meaning = semantic.encode(forms, _share(progress, 0, passes, 2)) if use_model else None
+    vectors = vectorise(forms, meaning)
     terms = KeyTerms(vectors)
+    first = 2 if use_model else 0
     duplicate = DEFAULT_THRESHOLDS["duplicate"] if level == "topic" else threshold
-    passes = 2 if level == "topic" else 1
-    pairs = similar_pairs(vectors, duplicate, _share(progress, 0, passes))
+    pairs = similar_pairs(vectors, duplicate, _share(progress, first, passes))
     found = _clusters(pairs, len(texts), duplicate, vectors)
     groups = _describe([(m, s, None) for m, s in found], vectors, terms)
     if level == "topic":
-        groups = _topics(vectors, groups, threshold, terms, _share(progress, 1, passes))
+        groups = _topics(vectors, groups, threshold, terms, _share(progress, first + 1, passes))
     if progress:
         progress(len(texts), len(texts))
     return _largest_first(groups)
 
 
-def _share(progress, index: int, passes: int):
-    """The progress callback for one of several passes over the texts: each its share."""
+def _share(progress, index: int, passes: int, weight: int = 1):
+    """The progress callback for a pass over the texts that starts after `index` passes'
+    worth of work and counts `weight` passes (of `passes` in all)."""
     if progress is None or passes == 1:
         return progress
-    return lambda done, total: progress((index * total + done) // passes, total)
+    return lambda done, total: progress((index * total + weight * done) // passes, total)
 
 
 def _largest_first(groups: list[Group]) -> list[Group]:
     return sorted(groups, key=lambda g: (-len(g.members), g.members[0]))
+
+
+def similarities(reference: str, texts: list[str], *, measure: str = "auto") -> list[float]:
+    """Each text's duplicate-level similarity to `reference` (0..1) by the measure grouping
+    uses for that many texts: for a group that people changed by hand (moved, split), so its
+    figures are on the same scale as the machine's."""
+    if not texts:
+        return []
+    forms = compare_forms([reference, *texts])
+    meaning = semantic.encode(forms) if semantic_for(len(texts), measure) else None
+    vectors = vectorise(forms, meaning)
+    others = np.arange(1, len(forms))
+    return [float(x) for x in vectors.similarity(np.zeros_like(others), others)]
 
 
 def nearest(

@@ -3,9 +3,10 @@
 import numpy as np
 from scipy import sparse
 
-from rectify.textsim.vectors import Vectors
+from rectify.textsim.vectors import MEANING_FLOOR, Vectors
 
 BLOCK = 4000  # rows per sparse product: bounds memory whatever the number of texts
+DENSE_BLOCK = 1000  # rows per dense product of sentence vectors (1,000 × 20,000 × 4 B = 80 MB)
 CANDIDATES = 20  # per text, the best candidates (by probe score) that get an exact score
 PROBE_FLOOR = 0.2  # probe scores below this are not candidates
 
@@ -23,29 +24,46 @@ def _top_per_row(block: sparse.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarr
     return rows[keep], block.indices[keep]
 
 
+def _candidate_blocks(vectors: Vectors, threshold: float, level: str):
+    """(first row, csr block of candidate scores) for each block of rows.
+
+    Character vectors: a sparse product of the probe vectors (each text's rarer bigrams and
+    its named places). Sentence vectors (duplicate level): their dense product, which is all
+    pairs but one matrix product per block; only pairs that could reach the threshold."""
+    if level == "duplicate" and vectors.meaning is not None:
+        meaning = vectors.meaning
+        floor = MEANING_FLOOR + threshold * (1.0 - MEANING_FLOOR)
+        for start in range(0, meaning.shape[0], DENSE_BLOCK):
+            block = meaning[start : start + DENSE_BLOCK] @ meaning.T
+            block[block < floor] = 0.0
+            yield start, sparse.csr_matrix(block)
+        return
+    probe = vectors.probe
+    probe_t = probe.T.tocsr()
+    for start in range(0, probe.shape[0], BLOCK):
+        block = (probe[start : start + BLOCK] @ probe_t).tocsr()
+        block.data[block.data < PROBE_FLOOR] = 0.0
+        block.eliminate_zeros()
+        yield start, block
+
+
 def similar_pairs(
     vectors: Vectors, threshold: float, progress=None, level: str = "duplicate"
 ) -> sparse.coo_matrix:
     """Symmetric sparse matrix of similarity ≥ threshold between distinct texts.
 
-    Candidates come from a sparse product of the probe vectors (each text's rarer bigrams and
-    its named places), block by block, best CANDIDATES per text; each candidate pair (once,
-    whichever side found it) then gets its exact similarity from the full vectors."""
-    probe = vectors.probe
-    n = probe.shape[0]
-    probe_t = probe.T.tocsr()
+    Candidates come block by block (_candidate_blocks), best CANDIDATES per text; each
+    candidate pair (once, whichever side found it) then gets its exact similarity."""
+    n = vectors.full.shape[0]
     keys = []
-    for start in range(0, n, BLOCK):
-        block = (probe[start : start + BLOCK] @ probe_t).tocsr()
-        block.data[block.data < PROBE_FLOOR] = 0.0
-        block.eliminate_zeros()
+    for start, block in _candidate_blocks(vectors, threshold, level):
         r, c = _top_per_row(block, CANDIDATES)
         r = r + start
         apart = r != c
         low, high = np.minimum(r, c)[apart], np.maximum(r, c)[apart]
         keys.append(low.astype(np.int64) * n + high)
         if progress:
-            progress(min(start + BLOCK, n) // 2, n)
+            progress(min(start + block.shape[0], n) // 2, n)
     pairs = np.unique(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
     rows, cols, vals = [], [], []
     step = 200_000

@@ -21,6 +21,7 @@ ENTITY_WEIGHT = 0.5  # norm of the distinguishing-token block, relative to the t
 TOPIC_TEXT_FLOOR = 0.3  # topic level: places count only between texts at least this alike
 TOPIC_ENTITY_WEIGHT = 1.0  # the same at the topic level: the same place counts as much as the text
 CONFLICT_FACTOR = 0.4  # similarity kept when both texts name places and none in common
+MEANING_FLOOR = 0.6875  # sentence-model cosine that counts as 0; puts threshold 0.6 at cosine 0.875
 
 # Kinds of distinguishing tokens: two texts that both name a token of one kind and share none
 # of that kind are about different things.
@@ -79,18 +80,53 @@ class Vectors:
     places: sparse.csr_matrix  # which distinguishing tokens each text names (0/1)
     place_terms: np.ndarray  # "kind:token" of each column
     kinds: list[sparse.csr_matrix]  # the same, one matrix per kind of token
+    meaning: np.ndarray | None = None  # sentence-model unit vectors (semantic.py), if used
 
     def similarity(self, rows: np.ndarray, cols: np.ndarray, level: str = "duplicate"):
         """Exact similarity of pairs of texts (rows[i], cols[i]), in chunks.
 
-        Topic level: places weigh as much as the text, but only between texts that are
-        already somewhat alike (duplicate-level similarity ≥ TOPIC_TEXT_FLOOR): naming the
-        same city does not make two unrelated requests one topic."""
+        Duplicate level with sentence vectors: their cosine, MEANING_FLOOR..1 stretched to
+        0..1. Topic level: the character vectors, places weighing as much as the text, but
+        only between texts that are already somewhat alike (character similarity ≥
+        TOPIC_TEXT_FLOOR): naming the same city does not make two unrelated requests one
+        topic. The place rule applies to both levels."""
+        if level == "duplicate" and self.meaning is not None:
+            return np.clip(self.adjust(rows, cols, self.meant(rows, cols)), 0.0, 1.0)
         out = _pair_dots(self.full, rows, cols)
         if level == "topic":
             alike = np.flatnonzero(out >= TOPIC_TEXT_FLOOR)
             out[alike] = _pair_dots(self.topic, rows[alike], cols[alike])
         return np.clip(self.adjust(rows, cols, out), 0.0, 1.0)
+
+    def meant(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Sentence-model similarity of pairs, on the 0..1 scale of the thresholds."""
+        out = np.empty(len(rows), dtype=np.float32)
+        step = 100_000
+        for start in range(0, len(rows), step):
+            r, c = rows[start : start + step], cols[start : start + step]
+            out[start : start + len(r)] = np.einsum("ij,ij->i", self.meaning[r], self.meaning[c])
+        return stretch(out)
+
+    def matrix(self, members: np.ndarray) -> np.ndarray:
+        """Duplicate-level similarity of every pair of these texts as a dense matrix (what
+        `similarity` gives pair by pair), from one matrix product: for grouping inside a
+        component of the neighbour graph."""
+        if self.meaning is not None:
+            part = self.meaning[members]
+            sim = stretch(part @ part.T)
+        else:
+            part = self.full[members]
+            sim = (part @ part.T).toarray().astype(np.float32)
+        conflict = np.zeros(sim.shape, dtype=bool)
+        for kind in self.kinds:
+            named_tokens = kind[members]
+            named = np.diff(named_tokens.indptr) > 0
+            if named.sum() < 2:
+                continue
+            shared = (named_tokens @ named_tokens.T).toarray() > 0
+            conflict |= np.outer(named, named) & ~shared
+        sim[conflict] *= CONFLICT_FACTOR
+        return np.clip(sim, 0.0, 1.0)
 
     def adjust(self, rows: np.ndarray, cols: np.ndarray, sims: np.ndarray) -> np.ndarray:
         """Similarities of pairs, lowered where both texts name places of one kind and share
@@ -104,6 +140,11 @@ class Vectors:
             shared = np.asarray(kind[rows[both]].multiply(kind[cols[both]]).sum(axis=1)).ravel()
             conflict[both[shared == 0]] = True
         return np.where(conflict, sims * CONFLICT_FACTOR, sims).astype(sims.dtype)
+
+
+def stretch(cosine: np.ndarray) -> np.ndarray:
+    """Sentence-model cosine → 0..1: MEANING_FLOOR and below are 0."""
+    return np.clip((cosine - MEANING_FLOOR) / (1.0 - MEANING_FLOOR), 0.0, 1.0).astype(np.float32)
 
 
 def _pair_dots(matrix: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -173,8 +214,9 @@ def _columns(grams: sparse.csr_matrix, terms: np.ndarray, chosen: np.ndarray):
     return grams[:, columns].tocsr(), terms[columns]
 
 
-def vectorise(texts: list[str]) -> Vectors:
-    """Vectors of comparison-form texts (no model, no download; IDF from these texts)."""
+def vectorise(texts: list[str], meaning: np.ndarray | None = None) -> Vectors:
+    """Vectors of comparison-form texts (IDF from these texts); `meaning`: their sentence
+    vectors (semantic.encode), which then decide duplicate-level similarity."""
     grams, terms = _char_grams(texts)
     length = np.fromiter((len(t) for t in terms), dtype=np.int8, count=len(terms))
     uni_counts, _ = _columns(grams, terms, length == 1)
@@ -205,6 +247,7 @@ def vectorise(texts: list[str]) -> Vectors:
         places=places.tocsr(),
         place_terms=place_terms,
         kinds=kinds,
+        meaning=meaning,
     )
 
 

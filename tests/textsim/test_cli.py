@@ -103,6 +103,23 @@ def test_cluster_id_column_level_and_threshold(tmp_path):
         run("cluster", str(source), "--text-column", "B", "--threshold", "1.5", "-o", str(out))
 
 
+def test_cluster_measure_is_chosen_and_reported(tmp_path):
+    source = write_csv(
+        tmp_path / "in.csv",
+        [["反映内容"], ["小区路灯坏了好几个月没人修"], ["我们小区的照明灯损坏多日，无人维修"]],
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    stdout, _ = run("cluster", str(source), "--text-column", "反映内容", "-o", str(out))
+    assert "by meaning" in stdout
+    assert [r["group_size"] for r in read_output(out)] == ["2", "2"]  # a paraphrase, by meaning
+    stdout, _ = run(
+        "cluster", str(source), "--text-column", "反映内容", "--measure", "lexical", "-o", str(out)
+    )
+    assert "by characters only" in stdout
+    assert [r["group_size"] for r in read_output(out)] == ["1", "1"]
+
+
 def test_missing_column_names_it_and_lists_the_columns(messy_file, tmp_path):
     with translation.override("zh-hans"), pytest.raises(CommandError) as exc:
         run("cluster", str(messy_file), "--text-column", "内容", "-o", str(tmp_path / "o.csv"))

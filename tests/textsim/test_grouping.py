@@ -155,13 +155,14 @@ ELEVATOR = [
     "A区桃花小区电梯坏了没人修，物业也不管",
     "B区杏林小区电梯经常故障，多次困人",
     "低保审批时间过长，群众反映强烈",
+    "A区桃花小区电梯轿厢里的广告屏声音太大，晚上也在放",
 ]
 
 
 def test_topic_level_gathers_aspects_of_one_place_and_keeps_duplicates_inside():
     topics = group_texts(ELEVATOR, level="topic")
     first = topics[0]
-    assert set(first.members) == {0, 1, 2, 3}
+    assert set(first.members) == {0, 1, 2, 3, 6}  # breakdowns and the loud screen: one place
     assert sorted(i for s in first.subgroups for i in s.members) == sorted(first.members)
     assert len(first.subgroups) >= 2
     assert "桃花小区" in first.key_terms

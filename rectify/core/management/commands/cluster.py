@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from rectify.core.tables import progress_bar, read_table, write_csv
 from rectify.textsim import DEFAULT_THRESHOLDS, group_texts
+from rectify.textsim.grouping import MEASURES, SEMANTIC_LIMIT, semantic_for
 
 EXTRA_COLUMNS = ["group", "group_size", "similarity", "representative"]
 
@@ -41,6 +42,14 @@ class Command(BaseCommand):
             help="similarity (0–1) needed to group; default "
             + ", ".join(f"{k} {v}" for k, v in sorted(DEFAULT_THRESHOLDS.items())),
         )
+        parser.add_argument(
+            "--measure",
+            choices=MEASURES,
+            default="auto",
+            help=f"semantic: the Chinese sentence model decides near-duplicates (about 65 texts "
+            f"a second on 2 cores); lexical: characters only (seconds for 100,000); auto "
+            f"(default): semantic up to {SEMANTIC_LIMIT:,} texts",
+        )
         parser.add_argument("--sheet", help="sheet name (default: the first visible sheet)")
         parser.add_argument("-o", "--output", required=True, help="the CSV file to write")
 
@@ -55,13 +64,15 @@ class Command(BaseCommand):
         text_at = table.column(opts["text_column"])
         id_at = table.column(opts["id_column"]) if opts["id_column"] else None
         rows = [i for i, row in enumerate(table.rows) if row[text_at].strip()]
+        semantic = semantic_for(len(rows), opts["measure"])
         if bar:
-            bar.start(_("Grouping"))
+            bar.start(_("Grouping by meaning") if semantic else _("Grouping"))
         groups = group_texts(
             [table.rows[i][text_at] for i in rows],
             level=opts["level"],
             threshold=threshold,
             progress=bar and bar.update,
+            measure=opts["measure"],
         )
         if bar:
             bar.close()
@@ -86,7 +97,7 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "%(rows)s rows written to %(file)s: %(groups)s groups, %(merged)s of them with "
-                "more than one row (level %(level)s, threshold %(threshold)s)."
+                "more than one row (level %(level)s, threshold %(threshold)s, %(measure)s)."
             )
             % {
                 "rows": len(table.rows),
@@ -94,6 +105,9 @@ class Command(BaseCommand):
                 "groups": len(groups),
                 "merged": merged,
                 "level": opts["level"],
+                "measure": _("by meaning (sentence model)")
+                if semantic
+                else _("by characters only"),
                 "threshold": threshold
                 if threshold is not None
                 else DEFAULT_THRESHOLDS[opts["level"]],
