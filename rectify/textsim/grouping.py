@@ -31,6 +31,7 @@ MEASURES = ("auto", "semantic", "lexical")
 SEMANTIC_LIMIT = 20_000
 LINKAGE_LIMIT = 10_000  # larger components are first split around their best-connected items
 # (average-link needs all of a component's pairs: 10,000 texts → 50 M pairs, ~1.5 GB, ~30 s)
+DENSE_FROM = 300  # components larger than this get their similarities from a matrix product
 KEY_TERM_SAMPLE = 12  # members read for a group's key terms
 
 
@@ -130,12 +131,28 @@ def _clusters(
 
 def _exact_inside(vectors: Vectors, order, starts, sizes, multi) -> dict[int, np.ndarray]:
     """Exact (place-adjusted) similarity matrices of the components of 3..LINKAGE_LIMIT
-    texts."""
-    return {
-        k: vectors.matrix(order[starts[k] : starts[k + 1]])
-        for k in multi
-        if 3 <= sizes[k] <= LINKAGE_LIMIT
-    }
+    texts: small ones from all their pairs in one batch (thousands of components, one call),
+    large ones each from one matrix product (their pair lists would not fit)."""
+    large = [k for k in multi if DENSE_FROM < sizes[k] <= LINKAGE_LIMIT]
+    out = {k: vectors.matrix(order[starts[k] : starts[k + 1]]) for k in large}
+    small = [k for k in multi if 3 <= sizes[k] <= DENSE_FROM]
+    if not small:
+        return out
+    rows, cols, spans = [], [], []
+    for k in small:
+        comp = order[starts[k] : starts[k + 1]]
+        i, j = np.triu_indices(len(comp), 1)
+        rows.append(comp[i])
+        cols.append(comp[j])
+        spans.append((k, i, j))
+    sims = vectors.similarity(np.concatenate(rows), np.concatenate(cols))
+    pos = 0
+    for k, i, j in spans:
+        sim = np.zeros((sizes[k], sizes[k]), dtype=np.float32)
+        sim[i, j] = sim[j, i] = sims[pos : pos + len(i)]
+        pos += len(i)
+        out[k] = sim
+    return out
 
 
 def _describe(

@@ -5,6 +5,7 @@ the words are the group's character bigrams that jieba's dictionary knows as wor
 their TF-IDF summed over the members; the places the members name come first."""
 
 import functools
+import re
 
 import numpy as np
 from scipy import sparse
@@ -65,16 +66,13 @@ _STOP = frozenset(
 
 @functools.cache
 def _dictionary() -> frozenset[str]:
-    """The two-character words of jieba's dictionary (read directly: 0.2 s, where
-    jieba.initialize() would take 1 s to load what segmentation needs)."""
+    """The two-character words of jieba's dictionary (read directly with one regular
+    expression: 0.1 s, where jieba.initialize() would take 1 s to load what segmentation
+    needs)."""
     import jieba
 
-    with jieba.get_dict_file() as lines:
-        return frozenset(
-            word
-            for word, _, _ in (line.decode("utf-8").partition(" ") for line in lines)
-            if len(word) == 2
-        )
+    with jieba.get_dict_file() as f:
+        return frozenset(re.findall(r"^(\S\S) ", f.read().decode("utf-8"), re.MULTILINE))
 
 
 class KeyTerms:

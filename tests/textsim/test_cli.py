@@ -111,12 +111,12 @@ def test_cluster_measure_is_chosen_and_reported(tmp_path):
     )
     out = tmp_path / "out.csv"
     stdout, _ = run("cluster", str(source), "--text-column", "反映内容", "-o", str(out))
-    assert "by meaning" in stdout
+    assert "按语义" in stdout
     assert [r["group_size"] for r in read_output(out)] == ["2", "2"]  # a paraphrase, by meaning
     stdout, _ = run(
         "cluster", str(source), "--text-column", "反映内容", "--measure", "lexical", "-o", str(out)
     )
-    assert "by characters only" in stdout
+    assert "仅按字面" in stdout
     assert [r["group_size"] for r in read_output(out)] == ["1", "1"]
 
 
