@@ -45,7 +45,7 @@ def race(*jobs, monkeypatch, hold=0.3):
 
 
 @pytest.mark.pg_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_accepts_of_one_group_merge_it_once(monkeypatch):
     w = make_board(World())
     pk = group_of(w.run, w.oil[0]).pk
@@ -73,7 +73,7 @@ def test_two_accepts_of_one_group_merge_it_once(monkeypatch):
 
 
 @pytest.mark.pg_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_split_and_an_accept_at_once_lose_nothing(monkeypatch):
     w = make_board(World())
     pk = group_of(w.run, w.oil[0]).pk

@@ -120,7 +120,7 @@ class Edit:
 
 
 @pytest.mark.pg_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_concurrent_edits_one_wins_the_other_gets_a_conflict(monkeypatch):
     w = World()
     pk = w.measure_a.pk
@@ -151,7 +151,7 @@ class Verify:
 
 
 @pytest.mark.pg_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_concurrent_verifications_close_the_measure_once(monkeypatch):
     w = World()
     m = services.start(w.measure_a, actor=w.liaison)
@@ -172,7 +172,7 @@ def test_two_concurrent_verifications_close_the_measure_once(monkeypatch):
 
 
 @pytest.mark.pg_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_verifications_with_versions_give_the_loser_a_conflict(monkeypatch):
     w = World()
     m = services.start(w.measure_a, actor=w.liaison)
@@ -202,7 +202,7 @@ class CreateProblem:
 
 
 @pytest.mark.pg_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_problems_created_at_once_get_different_numbers(monkeypatch):
     w = World()
     outcomes = race(
@@ -231,7 +231,7 @@ class Impatient:
 
 
 @pytest.mark.pg_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_slow_write_on_one_measure_does_not_hold_up_another_measure(monkeypatch):
     w = World()
     outcomes = race(
@@ -244,7 +244,7 @@ def test_a_slow_write_on_one_measure_does_not_hold_up_another_measure(monkeypatc
 
 
 @pytest.mark.pg_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_creating_a_problem_does_not_hold_up_measure_edits(monkeypatch):
     w = World()
     outcomes = race(
