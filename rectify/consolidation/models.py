@@ -312,3 +312,22 @@ class Merge(models.Model):
     def clean(self):
         if self.problem_id and self.problem.campaign_id != self.campaign_id:
             raise ValidationError({"problem": _("The problem belongs to another campaign.")})
+
+
+class ItemMeaning(models.Model):
+    """A feedback item's sentence vector as the model read it (textsim.sentence_vectors), kept
+    so a regrouping reads only new or edited items. Derived data, not ledger data: dropping
+    every row loses nothing but time."""
+
+    feedback_item = models.OneToOneField(
+        "feedback.FeedbackItem", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    digest = models.CharField(max_length=64)  # of the model and the text it read
+    vector = models.BinaryField()  # float32, little-endian
+
+    class Meta:
+        verbose_name = _("sentence vector")
+        verbose_name_plural = _("sentence vectors")
+
+    def __str__(self):
+        return f"{self.feedback_item_id}: {self.digest[:12]}"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from rectify import textsim
 from rectify.audit.log import record, snapshot
 from rectify.campaigns.models import Campaign
+from rectify.consolidation.meaning import vectors_for
 from rectify.consolidation.models import (
     Level,
     Merge,
@@ -214,11 +215,20 @@ def run_regroup(run: Run) -> Run:
                     heartbeat_at=timezone.now(),
                 )
 
-        groups = (
-            group_texts(texts, level=run.level, threshold=run.threshold, progress=progress)
-            if texts
-            else []
-        )
+        groups = []
+        if texts:
+            reading, grouping = (None, progress)
+            if textsim.semantic_for(len(texts)):
+                reading, grouping = _halves(progress)
+            # the sentence vectors kept from earlier runs: only new or edited items are read
+            meaning = vectors_for(ids, texts, reading) if reading else None
+            groups = group_texts(
+                texts,
+                level=run.level,
+                threshold=run.threshold,
+                progress=grouping,
+                meaning=meaning,
+            )
         apart = _apart_pairs(run.campaign, ids)
         groups, divided = keep_groups_apart(groups, apart, texts)
         with transaction.atomic():
@@ -238,6 +248,11 @@ def run_regroup(run: Run) -> Run:
         raise
     run.refresh_from_db()
     return run
+
+
+def _halves(progress):
+    """Progress callbacks for two halves of the work: reading the texts, then grouping."""
+    return (lambda d, t: progress(d, 2 * t)), (lambda d, t: progress(t + d, 2 * t))
 
 
 def progress(run: Run) -> Run:

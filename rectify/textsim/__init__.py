@@ -14,10 +14,21 @@ _WHERE = {
     "Group": "rectify.textsim.grouping",
     "group_texts": "rectify.textsim.grouping",
     "nearest": "rectify.textsim.grouping",
+    "sentence_vectors": "rectify.textsim.grouping",
     "similarities": "rectify.textsim.grouping",
+    "semantic_for": "rectify.textsim.grouping",
 }
 
-__all__ = ["DEFAULT_THRESHOLDS", "Classifier", "Group", "group_texts", "nearest", "similarities"]
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "Classifier",
+    "Group",
+    "group_texts",
+    "nearest",
+    "semantic_for",
+    "sentence_vectors",
+    "similarities",
+]
 
 
 def __getattr__(name: str):

@@ -241,12 +241,15 @@ def group_texts(
     threshold: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     measure: str = "auto",
+    meaning: np.ndarray | None = None,
 ) -> list[Group]:
     """Every input index appears in exactly one group (singletons included), largest first.
 
     level="duplicate": the same problem said again. level="topic": the same place or object,
     looser (places weigh more); each topic group is a union of whole duplicate groups and
-    carries them as `subgroups`. measure: see MEASURES."""
+    carries them as `subgroups`. measure: see MEASURES. meaning: the texts' sentence vectors
+    (`sentence_vectors`) when the caller keeps them; otherwise they are read here when the
+    measure calls for them."""
     if level not in DEFAULT_THRESHOLDS:
         raise ValueError(f"level must be one of {sorted(DEFAULT_THRESHOLDS)}, not {level!r}")
     if threshold is None:
@@ -255,11 +258,13 @@ def group_texts(
         return []
     forms = compare_forms(texts)
     use_model = semantic_for(len(texts), measure)
-    passes = (2 if level == "topic" else 1) + (2 if use_model else 0)  # reading weighs double
-    meaning = semantic.encode(forms, _share(progress, 0, passes, 2)) if use_model else None
-    vectors = vectorise(forms, meaning)
+    read = use_model and meaning is None
+    passes = (2 if level == "topic" else 1) + (2 if read else 0)  # reading weighs double
+    if read:
+        meaning = semantic.encode(forms, _share(progress, 0, passes, 2))
+    vectors = vectorise(forms, meaning if use_model else None)
     terms = KeyTerms(vectors)
-    first = 2 if use_model else 0
+    first = 2 if read else 0
     duplicate = DEFAULT_THRESHOLDS["duplicate"] if level == "topic" else threshold
     pairs = similar_pairs(vectors, duplicate, _share(progress, first, passes))
     found = _clusters(pairs, len(texts), duplicate, vectors)
@@ -281,6 +286,13 @@ def _share(progress, index: int, passes: int, weight: int = 1):
 
 def _largest_first(groups: list[Group]) -> list[Group]:
     return sorted(groups, key=lambda g: (-len(g.members), g.members[0]))
+
+
+def sentence_vectors(
+    texts: list[str], progress: Callable[[int, int], None] | None = None
+) -> np.ndarray:
+    """The sentence vectors `group_texts` reads for these texts, for callers that keep them."""
+    return semantic.encode(compare_forms(texts), progress)
 
 
 def similarities(reference: str, texts: list[str], *, measure: str = "auto") -> list[float]:

