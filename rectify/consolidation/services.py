@@ -11,7 +11,7 @@ import datetime as dt
 import time
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -71,23 +71,13 @@ def live_q(prefix: str = "") -> Q:
 
 
 def unmerged_items(campaign: Campaign) -> QuerySet[FeedbackItem]:
-    merged = ProblemFeedback.objects.filter(feedback_item=OuterRef("pk"))
-    aside = SetAside.objects.filter(feedback_item=OuterRef("pk"))
-    return (
-        FeedbackItem.objects.filter(campaign=campaign)
-        .exclude(Exists(merged))
-        .exclude(Exists(aside))
-    )
+    return FeedbackItem.objects.filter(live_q(), campaign=campaign)
 
 
 def live_members(groups) -> QuerySet[SuggestedMember]:
     """Members of `groups` still to consolidate, most similar first."""
-    merged = ProblemFeedback.objects.filter(feedback_item=OuterRef("feedback_item"))
-    aside = SetAside.objects.filter(feedback_item=OuterRef("feedback_item"))
     return (
-        SuggestedMember.objects.filter(group__in=groups)
-        .exclude(Exists(merged))
-        .exclude(Exists(aside))
+        SuggestedMember.objects.filter(live_q("feedback_item__"), group__in=groups)
         .select_related("feedback_item__region")
         .order_by("group", "-similarity", "feedback_item_id")
     )
