@@ -11,13 +11,12 @@ import numpy as np
 
 from rectify import textsim
 from rectify.consolidation.models import ItemMeaning
+from rectify.textsim.semantic import MODEL_ID
 
 CHUNK = 500  # ids per query (SQLite allows 999 parameters)
 
 
 def digest(text: str) -> str:
-    from rectify.textsim.semantic import MODEL_ID
-
     return hashlib.sha256(f"{MODEL_ID}\n{text}".encode()).hexdigest()
 
 

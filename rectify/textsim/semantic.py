@@ -104,7 +104,7 @@ class Model:
             at = f"encoder.layer.{k}.attention.self"
             for part in ("weight", "bias"):
                 self.w[f"{at}.qkv.{part}"] = np.concatenate(
-                    [self.w[f"{at}.{n}.{part}"] for n in ("query", "key", "value")], axis=-1
+                    [self.w.pop(f"{at}.{n}.{part}") for n in ("query", "key", "value")], axis=-1
                 )
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
