@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from rectify.campaigns import services
 from rectify.campaigns.choices import ActivityKind
 from rectify.campaigns.models import ResearchActivity, WorkGroup
+from rectify.campaigns.scoping import recording_groups
+from rectify.orgs.access import access
 from rectify.orgs.models import OrgUnit, Region, User
-from rectify.orgs.scoping import access, recording_groups
 
 EARLIEST_DAY = dt.date(1990, 1, 1)
 MAX_PARTICIPANTS = 10_000_000

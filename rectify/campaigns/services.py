@@ -12,15 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify.audit.log import record, snapshot
 from rectify.campaigns.models import ActivityAttachment, ResearchActivity, WorkGroup
-from rectify.core import files
-from rectify.core.errors import ConflictError, DomainError, PermissionRefused
-from rectify.orgs.scoping import (
-    access,
+from rectify.campaigns.scoping import (
     can_change_activity,
     can_manage_work_groups,
     can_record_activity,
     recording_groups,
 )
+from rectify.core import files
+from rectify.core.errors import ConflictError, DomainError, PermissionRefused
+from rectify.orgs.access import access
 
 WORK_GROUP_FIELDS = ("name", "leader")
 WORK_GROUP_SETS = ("members", "regions", "org_units")

@@ -22,26 +22,24 @@ from rectify.campaigns.filters import ActivityFilter
 from rectify.campaigns.forms import ActivityForm, AttachmentForm, WorkGroupForm
 from rectify.campaigns.history import timeline
 from rectify.campaigns.models import ResearchActivity
-from rectify.core.errors import ConflictError, DomainError, PermissionRefused
-from rectify.feedback.choices import FeedbackKind
-from rectify.orgs.choices import Role
-from rectify.orgs.models import User
-from rectify.orgs.scoping import (
-    access,
+from rectify.campaigns.scoping import (
     can_change_activity,
     can_manage_work_groups,
+    can_record,
     get_activity_attachment_for_user,
     get_activity_for_user,
     get_campaign_for_reader,
     get_work_group_for_user,
-    recording_groups,
+    is_unit_limited,
     scope_activities,
-    scope_feedback,
     scope_work_groups,
 )
+from rectify.core.errors import ConflictError, DomainError, PermissionRefused
+from rectify.feedback.choices import FeedbackKind
+from rectify.feedback.scoping import scope_feedback
+from rectify.orgs.models import User
 
 PAGE_SIZE = 50
-READERS_WITHOUT_GROUP = (Role.OFFICE, Role.LEADER, Role.SUPERVISOR, Role.VIEWER)
 
 
 def is_htmx(request) -> bool:
@@ -153,7 +151,7 @@ def coverage_view(request, slug):
         "units": units,
         "unit_rows": coverage.sort_rows(units.rows, usort),
         "unit_headers": _sort_headers(request, "usort", usort, _("Unit")),
-        "limited": access(user, campaign).paths(*READERS_WITHOUT_GROUP) is not None,
+        "limited": is_unit_limited(user, campaign),
         "problem": FeedbackKind.PROBLEM,
         "suggestion": FeedbackKind.SUGGESTION,
     }
@@ -211,7 +209,7 @@ def activity_list(request, slug):
         "campaign": campaign,
         "form": af.form,
         "page": page,
-        "can_record": access(user, campaign).is_office or recording_groups(user, campaign).exists(),
+        "can_record": can_record(user, campaign),
     }
     if is_htmx(request):
         return render(request, "campaigns/_activity_rows.html", context)
@@ -222,7 +220,7 @@ def activity_list(request, slug):
 def activity_create(request, slug):
     user = request.user
     campaign = get_campaign_for_reader(user, slug)
-    if not (access(user, campaign).is_office or recording_groups(user, campaign).exists()):
+    if not can_record(user, campaign):
         raise PermissionDenied
     form = ActivityForm(request.POST or None, campaign=campaign, user=user)
     status = 200

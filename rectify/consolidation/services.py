@@ -33,7 +33,7 @@ from rectify.core.errors import ConflictError, DomainError, PermissionRefused
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger import services as ledger
 from rectify.ledger.models import Problem, ProblemFeedback
-from rectify.orgs.scoping import access
+from rectify.orgs.access import access
 from rectify.textsim import DEFAULT_THRESHOLDS, Group, group_texts
 
 # Up to this many unmerged items a regrouping runs inside the request (a few seconds at most:

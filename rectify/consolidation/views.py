@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from rectify.campaigns.scoping import get_campaign_for_office
 from rectify.consolidation import services
 from rectify.consolidation.forms import (
     AcceptForm,
@@ -25,16 +26,15 @@ from rectify.consolidation.forms import (
     SetAsideForm,
 )
 from rectify.consolidation.models import Level, Merge, Run, SetAside, SuggestedGroup
-from rectify.core.errors import DomainError
-from rectify.ledger.choices import Source
-from rectify.ledger.models import Category, Problem
-from rectify.orgs.scoping import (
-    get_campaign_for_consolidation,
+from rectify.consolidation.scoping import (
     get_consolidation_run_for_user,
-    get_feedback_for_user,
     get_merge_for_user,
     get_suggested_group_for_user,
 )
+from rectify.core.errors import DomainError
+from rectify.feedback.scoping import get_feedback_for_user
+from rectify.ledger.choices import Source
+from rectify.ledger.models import Category, Problem
 
 GROUPS_PER_PAGE = 20
 
@@ -99,7 +99,7 @@ def _choices(campaign) -> dict:
 
 @login_required
 def board(request, slug):
-    campaign = get_campaign_for_consolidation(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     level = request.GET.get("level", Level.DUPLICATE)
     if level not in Level.values:
         level = Level.DUPLICATE
@@ -156,7 +156,7 @@ def group_detail(request, pk):
 @login_required
 @require_POST
 def regroup(request, slug):
-    campaign = get_campaign_for_consolidation(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     form = RegroupForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
@@ -365,7 +365,7 @@ def restore(request, pk):
 
 @login_required
 def merge_list(request, slug):
-    campaign = get_campaign_for_consolidation(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     merges = (
         Merge.objects.filter(campaign=campaign)
         .select_related("problem", "merged_by", "undone_by")

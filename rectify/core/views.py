@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from rectify.orgs.scoping import scope_campaigns
+from rectify.campaigns.scoping import scope_campaigns
 
 
 @login_required

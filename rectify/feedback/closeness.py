@@ -24,7 +24,7 @@ from django.db import transaction
 
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger.models import Problem, ProblemFeedback
-from rectify.orgs.scoping import scope_problems
+from rectify.ledger.scoping import scope_problems
 from rectify.textsim import DEFAULT_THRESHOLDS, nearest
 
 log = logging.getLogger(__name__)

@@ -32,12 +32,12 @@ from rectify.feedback.import_forms import MappingForm, UploadForm, mapping_initi
 from rectify.feedback.importing import FIELDS
 from rectify.feedback.importing.messages import render as render_message
 from rectify.feedback.models import ImportBatch
-from rectify.orgs.scoping import (
-    access,
+from rectify.feedback.scoping import (
     get_campaign_for_importer,
     get_import_batch_for_user,
     scope_import_batches,
 )
+from rectify.orgs.access import access
 
 PAGE_SIZE = 30
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

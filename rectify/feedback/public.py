@@ -38,7 +38,7 @@ from rectify.feedback.choices import Channel
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger import derived
 from rectify.ledger.choices import MeasureState, ProblemState
-from rectify.orgs.scoping import access
+from rectify.orgs.access import access
 
 # --- receipt codes ---------------------------------------------------------------------------
 

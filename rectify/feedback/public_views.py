@@ -16,10 +16,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rectify.campaigns.scoping import get_campaign_for_user
 from rectify.core.errors import DomainError
 from rectify.feedback import public
 from rectify.feedback.public_forms import PublicFeedbackForm, ReceiptLookupForm
-from rectify.orgs.scoping import get_campaign_for_user
 
 # A form post of 5,000 characters percent-encoded is at most ~60 KB (4-byte characters).
 MAX_BODY_BYTES = 96 * 1024

@@ -14,8 +14,9 @@ from rectify.audit.log import record, snapshot
 from rectify.core.errors import ConflictError, DomainError, PermissionRefused
 from rectify.feedback import closeness
 from rectify.feedback.models import TRIAGE_FIELDS, FeedbackItem
+from rectify.feedback.scoping import can_triage_feedback
+from rectify.orgs.access import access
 from rectify.orgs.choices import Role
-from rectify.orgs.scoping import access, can_triage_feedback
 
 LOGGED_AT_INTAKE = ["kind", "channel", "region", "activity", "work_group", "external_id"]
 

@@ -22,6 +22,15 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from rectify.campaigns.history import timeline
+from rectify.campaigns.scoping import (
+    can_change_activity,
+    can_record,
+    get_activity_for_user,
+    get_campaign_for_reader,
+    recording_groups,
+    scope_activities,
+    scope_work_groups,
+)
 from rectify.campaigns.views import is_htmx, status_of
 from rectify.core.errors import DomainError
 from rectify.feedback import closeness, entry, exporting, services
@@ -33,21 +42,15 @@ from rectify.feedback.forms import (
     TriageForm,
     entry_defaults,
 )
-from rectify.feedback.importing import can_import
-from rectify.ledger.models import ProblemFeedback
-from rectify.orgs.scoping import (
-    access,
-    can_change_activity,
+from rectify.feedback.scoping import (
+    can_import,
     can_triage_feedback,
-    get_activity_for_user,
-    get_campaign_for_reader,
     get_feedback_for_user,
-    recording_groups,
-    scope_activities,
     scope_feedback,
-    scope_problems,
-    scope_work_groups,
 )
+from rectify.ledger.models import ProblemFeedback
+from rectify.ledger.scoping import scope_problems
+from rectify.orgs.access import access
 from rectify.textsim.normalise import dedup_key
 
 PAGE_SIZE = 50
@@ -80,7 +83,7 @@ def feedback_list(request, slug):
     )
     items = ff.qs.annotate(is_merged=Exists(merged))
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    may_enter = _may_enter(user, campaign)
+    may_enter = can_record(user, campaign)
     if may_enter:  # the flag "close to problem N", for those who record (and see N)
         near = closeness.visible_flags(user, campaign, page.object_list)
         for item in page.object_list:
@@ -134,7 +137,7 @@ def _item_page(request, item, form, status=200):
         "activity_visible": activity is not None
         and scope_activities(user, campaign).filter(pk=activity.pk).exists(),
         "merges": merges,
-        "near": closeness.visible_flag(user, item) if _may_enter(user, campaign) else None,
+        "near": closeness.visible_flag(user, item) if can_record(user, campaign) else None,
         "form": form,
         "is_office": access(user, campaign).is_office,
         "timeline": timeline([item]),
@@ -169,10 +172,6 @@ def feedback_triage(request, pk):
 # --- entering many items at once -------------------------------------------------------------
 
 
-def _may_enter(user, campaign) -> bool:
-    return access(user, campaign).is_office or recording_groups(user, campaign).exists()
-
-
 def _entry_activity(request):
     """The activity named by the form (or the link to it), if the user may enter its feedback."""
     raw = request.POST.get("activity") or request.GET.get("activity")
@@ -195,7 +194,7 @@ def feedback_entry(request, slug):
     is already in the campaign wait for "save anyway"."""
     user = request.user
     campaign = get_campaign_for_reader(user, slug)
-    if not _may_enter(user, campaign):
+    if not can_record(user, campaign):
         raise PermissionDenied
     activity = _entry_activity(request)
     if activity is not None and activity.campaign_id != campaign.pk:

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from rectify.ledger import services
 from rectify.ledger.choices import Difficulty, MeasureMode, Nature, Source
 from rectify.ledger.models import Category, Measure, Problem, ProblemList
+from rectify.orgs.access import access
 from rectify.orgs.models import OrgUnit, Region
-from rectify.orgs.scoping import access
 
 MEASURE_CONTENT_MAX_LENGTH = 2000
 

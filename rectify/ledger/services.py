@@ -31,7 +31,8 @@ from rectify.ledger.models import (
     ProgressReport,
     Verification,
 )
-from rectify.orgs.scoping import access, can_change_measure
+from rectify.ledger.scoping import can_change_measure
+from rectify.orgs.access import access
 
 # Fields of a measure that each kind of actor may edit directly (state is never among them).
 OFFICE_MEASURE_FIELDS = ("content", "responsible_unit", "responsible_person", "mode", "deadline")

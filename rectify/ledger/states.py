@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify.core.errors import TransitionRefused
 from rectify.ledger.choices import MeasureMode, MeasureState
+from rectify.orgs.access import access
 from rectify.orgs.choices import Role
-from rectify.orgs.scoping import access
 
 S = MeasureState
 

@@ -22,7 +22,9 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from rectify.audit.log import history
+from rectify.campaigns.scoping import get_campaign_for_office, get_campaign_for_user
 from rectify.core.errors import ConflictError, DomainError, PermissionRefused
+from rectify.feedback.scoping import scope_feedback
 from rectify.ledger import derived, routing, services, states
 from rectify.ledger.choices import MeasureMode, MeasureState, Source
 from rectify.ledger.filters import ProblemFilter
@@ -36,18 +38,16 @@ from rectify.ledger.forms import (
     category_choices,
 )
 from rectify.ledger.models import Category, ProblemList, ProgressReport
-from rectify.orgs.models import OrgUnit
-from rectify.orgs.scoping import (
-    access,
+from rectify.ledger.scoping import (
     can_change_measure,
-    get_campaign_for_user,
     get_evidence_for_user,
     get_measure_for_user,
     get_problem_for_user,
-    scope_feedback,
     scope_measures,
     scope_problems,
 )
+from rectify.orgs.access import access
+from rectify.orgs.models import OrgUnit
 
 PAGE_SIZE = 50
 
@@ -137,14 +137,6 @@ def _lacks(problem) -> bool:
     return problem.category_id is None or problem.lead_unit_id is None
 
 
-def _office_campaign(user, slug):
-    """The campaign if the user is in it (else 404) and its office (else 403)."""
-    campaign = get_campaign_for_user(user, slug)
-    if not access(user, campaign).is_office:
-        raise PermissionDenied
-    return campaign
-
-
 def _apply_suggestion(data, form_data):
     """The form's data with a suggested value put in, when the user clicked "apply"."""
     field, _sep, value = (data.get("apply") or "").partition(":")
@@ -157,7 +149,7 @@ def _apply_suggestion(data, form_data):
 @login_required
 def problem_create(request, slug):
     """A new problem (the office). "Suggest" and "apply" re-show the form without saving."""
-    campaign = _office_campaign(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     suggestions = None
     status = 200
     if request.method == "POST":
@@ -201,7 +193,7 @@ def problem_create(request, slug):
 
 @login_required
 def problem_edit(request, slug, number):
-    campaign = _office_campaign(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     problem = get_problem_for_user(request.user, campaign, number)
     status = 200
     current = None
@@ -273,7 +265,7 @@ def _initial(form, data) -> dict:
 @require_POST
 def problem_apply_suggestion(request, slug, number):
     """Apply one routing suggestion the office clicked on the problem page."""
-    campaign = _office_campaign(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     problem = get_problem_for_user(request.user, campaign, number)
     field, value, version = (
         request.POST.get("field"),
@@ -308,7 +300,7 @@ def problem_apply_suggestion(request, slug, number):
 @require_POST
 def problem_classify(request, slug):
     """Classify the ticked problems of the list page at once (the office)."""
-    campaign = _office_campaign(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     form = BulkClassifyForm(request.POST, campaign=campaign)
     back = reverse("problem-list", args=[campaign.slug])
     query = request.POST.get("query", "")
@@ -418,7 +410,7 @@ def problem_lists(request, slug):
 @login_required
 @require_POST
 def problem_list_edit(request, slug, pk):
-    campaign = _office_campaign(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     problem_list = ProblemList.objects.filter(campaign=campaign, pk=pk).first()
     if problem_list is None:
         raise Http404("problem list")
@@ -460,7 +452,7 @@ def categories(request, slug):
 @login_required
 @require_POST
 def category_edit(request, slug, pk):
-    campaign = _office_campaign(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     category = Category.objects.filter(campaign=campaign, pk=pk).first()
     if category is None:
         raise Http404("category")

@@ -4,15 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
+from rectify.campaigns.scoping import get_campaign_for_user, reads_campaign, scope_indicators
 from rectify.ledger import derived
-from rectify.orgs.scoping import (
-    READ_ALL_ROLES,
-    access,
-    get_campaign_for_user,
-    scope_indicators,
-    scope_measures,
-    scope_problems,
-)
+from rectify.ledger.scoping import scope_measures, scope_problems
 
 
 @login_required
@@ -27,7 +21,7 @@ def campaign_home(request, slug):
         "campaign": campaign,
         "indicators": scope_indicators(request.user, campaign).select_related("program"),
     }
-    if access(request.user, campaign).has(*READ_ALL_ROLES):
+    if reads_campaign(request.user, campaign):
         context["figures"] = derived.campaign_figures(campaign)
     else:
         context["unit"] = _unit_figures(request.user, campaign)
@@ -45,7 +39,7 @@ def _unit_figures(user, campaign) -> dict:
 def subordinates(request, slug):
     """The subordinate units' own ledgers rolled up: which of them lag behind."""
     campaign = get_campaign_for_user(request.user, slug)
-    if not access(request.user, campaign).has(*READ_ALL_ROLES):
+    if not reads_campaign(request.user, campaign):
         raise PermissionDenied
     rows = derived.subordinate_rollup(campaign)
     return render(request, "reports/subordinates.html", {"campaign": campaign, "rows": rows})

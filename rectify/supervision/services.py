@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify.audit.log import record, snapshot
 from rectify.core.errors import DomainError, PermissionRefused
-from rectify.orgs.scoping import can_supervise_unit
 from rectify.supervision.models import SupervisionAction
+from rectify.supervision.scoping import can_supervise_unit
 
 
 @transaction.atomic

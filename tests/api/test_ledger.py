@@ -17,7 +17,7 @@ from rectify.ledger import services
 from rectify.ledger.choices import MeasureMode, Source
 from rectify.ledger.filters import ProblemFilter
 from rectify.ledger.models import Category, Evidence, Measure, Problem, ProblemList
-from rectify.orgs.scoping import scope_measures, scope_problems
+from rectify.ledger.scoping import scope_measures, scope_problems
 from tests.factories import add_evidence, make_campaign
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

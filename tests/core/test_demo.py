@@ -32,8 +32,8 @@ from rectify.ledger.models import (
     ProgressReport,
     Verification,
 )
+from rectify.ledger.scoping import scope_measures
 from rectify.orgs.models import User
-from rectify.orgs.scoping import scope_measures
 from rectify.supervision.models import SupervisionAction
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

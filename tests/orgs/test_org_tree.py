@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from rectify.orgs import scoping
+from rectify.ledger import scoping as ledger_scoping
 from rectify.orgs.models import OrgUnit, User
 from tests.factories import make_unit
 
@@ -50,9 +50,11 @@ def test_scoping_follows_a_moved_unit(world):
     world.bureau_a.parent = world.bureau_b
     world.bureau_a.save()
     liaison2 = fresh(world.liaison2)
-    seen = set(scoping.scope_measures(liaison2, world.campaign))
+    seen = set(ledger_scoping.scope_measures(liaison2, world.campaign))
     assert seen == {world.measure_a, world.measure_b, world.measure_b2}
-    assert set(scoping.scope_measures(fresh(world.liaison), world.campaign)) == {world.measure_a}
+    assert set(ledger_scoping.scope_measures(fresh(world.liaison), world.campaign)) == {
+        world.measure_a
+    }
 
 
 def test_moving_back_restores_every_path(world):

@@ -17,12 +17,15 @@ from django.db import transaction
 from django.http import Http404
 from django.test import override_settings
 
+from rectify.campaigns import scoping as campaigns_scoping
 from rectify.campaigns.models import WorkGroup
+from rectify.feedback import scoping as feedback_scoping
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import FeedbackItem
+from rectify.ledger import scoping as ledger_scoping
 from rectify.ledger import services
 from rectify.ledger.choices import Source
-from rectify.orgs import scoping
+from rectify.orgs import access
 from rectify.orgs.choices import Role
 from rectify.orgs.models import Membership
 from tests.factories import World, add_evidence, grant, make_campaign, make_unit, make_user
@@ -181,19 +184,19 @@ def test_the_tables_cover_every_persona(s):
 
 @pytest.mark.parametrize("who", sorted(MEASURES_SEEN))
 def test_scope_measures(s, who):
-    seen = names(s.measures, scoping.scope_measures(s.users[who], s.campaign))
+    seen = names(s.measures, ledger_scoping.scope_measures(s.users[who], s.campaign))
     assert seen == MEASURES_SEEN[who]
 
 
 @pytest.mark.parametrize("who", sorted(PROBLEMS_SEEN))
 def test_scope_problems(s, who):
-    seen = names(s.problems, scoping.scope_problems(s.users[who], s.campaign))
+    seen = names(s.problems, ledger_scoping.scope_problems(s.users[who], s.campaign))
     assert seen == PROBLEMS_SEEN[who]
 
 
 @pytest.mark.parametrize("who", sorted(FEEDBACK_SEEN))
 def test_scope_feedback(s, who):
-    seen = names(s.feedback, scoping.scope_feedback(s.users[who], s.campaign))
+    seen = names(s.feedback, feedback_scoping.scope_feedback(s.users[who], s.campaign))
     assert seen == FEEDBACK_SEEN[who]
 
 
@@ -201,11 +204,11 @@ def test_scope_feedback(s, who):
 def test_get_problem_for_user_agrees_with_scope_problems(s, who):
     for name, problem in s.problems.items():
         if name in PROBLEMS_SEEN[who]:
-            got = scoping.get_problem_for_user(s.users[who], s.campaign, problem.number)
+            got = ledger_scoping.get_problem_for_user(s.users[who], s.campaign, problem.number)
             assert got == problem
         else:
             with pytest.raises(Http404):
-                scoping.get_problem_for_user(s.users[who], s.campaign, problem.number)
+                ledger_scoping.get_problem_for_user(s.users[who], s.campaign, problem.number)
 
 
 # --- one measure: 404 when unseen, 403 when seen but not writable ------------------------------
@@ -224,30 +227,32 @@ def test_get_measure_for_user(s, who):
         if name not in MEASURES_SEEN[who]:
             for write in (False, True):
                 with pytest.raises(Http404):
-                    scoping.get_measure_for_user(user, measure.pk, write=write)
+                    ledger_scoping.get_measure_for_user(user, measure.pk, write=write)
             continue
-        assert scoping.get_measure_for_user(user, measure.pk) == measure
+        assert ledger_scoping.get_measure_for_user(user, measure.pk) == measure
         if name in WRITERS.get(who, ()):
-            assert scoping.get_measure_for_user(user, measure.pk, write=True) == measure
-            assert scoping.can_change_measure(user, measure)
+            assert ledger_scoping.get_measure_for_user(user, measure.pk, write=True) == measure
+            assert ledger_scoping.can_change_measure(user, measure)
         else:
             with pytest.raises(PermissionDenied):
-                scoping.get_measure_for_user(user, measure.pk, write=True)
-            assert not scoping.can_change_measure(user, measure)
+                ledger_scoping.get_measure_for_user(user, measure.pk, write=True)
+            assert not ledger_scoping.can_change_measure(user, measure)
 
 
 def test_it_answers_404_for_a_measure_that_does_not_exist(s):
     with pytest.raises(Http404):
-        scoping.get_measure_for_user(s.users["superuser"], 10**9)
+        ledger_scoping.get_measure_for_user(s.users["superuser"], 10**9)
 
 
 def test_a_liaison_of_another_campaign_gets_404_for_this_campaigns_measure(s):
     with pytest.raises(Http404):
-        scoping.get_measure_for_user(s.users["other_liaison"], s.measures["a"].pk)
+        ledger_scoping.get_measure_for_user(s.users["other_liaison"], s.measures["a"].pk)
     # …and this campaign's liaison of the same unit cannot reach the other campaign's measure.
     with pytest.raises(Http404):
-        scoping.get_measure_for_user(s.users["liaison"], s.other_measure.pk)
-    assert scoping.get_measure_for_user(s.users["other_liaison"], s.other_measure.pk, write=True)
+        ledger_scoping.get_measure_for_user(s.users["liaison"], s.other_measure.pk)
+    assert ledger_scoping.get_measure_for_user(
+        s.users["other_liaison"], s.other_measure.pk, write=True
+    )
 
 
 # --- evidence ---------------------------------------------------------------------------------
@@ -257,19 +262,19 @@ def test_a_liaison_of_another_campaign_gets_404_for_this_campaigns_measure(s):
 def test_get_evidence_for_user_follows_the_measure(s, who):
     for name, evidence in s.evidence.items():
         if name in MEASURES_SEEN[who]:
-            assert scoping.get_evidence_for_user(s.users[who], evidence.pk) == evidence
+            assert ledger_scoping.get_evidence_for_user(s.users[who], evidence.pk) == evidence
         else:
             with pytest.raises(Http404):
-                scoping.get_evidence_for_user(s.users[who], evidence.pk)
+                ledger_scoping.get_evidence_for_user(s.users[who], evidence.pk)
 
 
 def test_evidence_of_another_campaign_is_404(s):
     with pytest.raises(Http404):
-        scoping.get_evidence_for_user(s.users["liaison"], s.other_evidence.pk)
+        ledger_scoping.get_evidence_for_user(s.users["liaison"], s.other_evidence.pk)
     with pytest.raises(Http404):
-        scoping.get_evidence_for_user(s.users["office"], s.other_evidence.pk)
+        ledger_scoping.get_evidence_for_user(s.users["office"], s.other_evidence.pk)
     with pytest.raises(Http404):
-        scoping.get_evidence_for_user(s.users["office"], 10**9)
+        ledger_scoping.get_evidence_for_user(s.users["office"], 10**9)
 
 
 # --- campaigns --------------------------------------------------------------------------------
@@ -289,21 +294,21 @@ def test_evidence_of_another_campaign_is_404(s):
     ],
 )
 def test_scope_campaigns(s, who, expected):
-    campaigns = scoping.scope_campaigns(s.users[who])
+    campaigns = campaigns_scoping.scope_campaigns(s.users[who])
     assert set(campaigns.values_list("slug", flat=True)) == expected
     assert campaigns.count() == len(expected)  # one row per campaign, however many roles
 
 
 def test_get_campaign_for_user(s):
-    assert scoping.get_campaign_for_user(s.users["liaison"], "world") == s.campaign
+    assert campaigns_scoping.get_campaign_for_user(s.users["liaison"], "world") == s.campaign
     for who, slug in [("liaison", "other"), ("outsider", "world"), ("anonymous", "world")]:
         with pytest.raises(Http404):
-            scoping.get_campaign_for_user(s.users[who], slug)
+            campaigns_scoping.get_campaign_for_user(s.users[who], slug)
 
 
 def test_a_user_with_two_roles_is_listed_once(s):
     grant(s.users["viewer_a1"], s.campaign, Role.SUPERVISOR, s.world.bureau_b)
-    assert scoping.scope_campaigns(s.users["viewer_a1"]).count() == 1
+    assert campaigns_scoping.scope_campaigns(s.users["viewer_a1"]).count() == 1
 
 
 # --- access() ---------------------------------------------------------------------------------
@@ -311,36 +316,36 @@ def test_a_user_with_two_roles_is_listed_once(s):
 
 def test_access_reports_roles_and_paths(s):
     w = s.world
-    assert scoping.access(s.users["office"], s.campaign).is_office
-    assert scoping.access(s.users["superuser"], s.other).is_office
-    liaison = scoping.access(s.users["liaison"], s.campaign)
+    assert access.access(s.users["office"], s.campaign).is_office
+    assert access.access(s.users["superuser"], s.other).is_office
+    liaison = access.access(s.users["liaison"], s.campaign)
     assert liaison.roles == {Role.LIAISON: (w.bureau_a.path,)}
     assert liaison.covers_unit(w.org_a1, Role.LIAISON)
     assert not liaison.covers_unit(w.bureau_b, Role.LIAISON)
     assert not liaison.is_office
-    assert scoping.access(s.users["leader"], s.campaign).paths(Role.LEADER) is None
-    assert scoping.access(s.users["leader_b"], s.campaign).paths(Role.LEADER) == (w.bureau_b.path,)
+    assert access.access(s.users["leader"], s.campaign).paths(Role.LEADER) is None
+    assert access.access(s.users["leader_b"], s.campaign).paths(Role.LEADER) == (w.bureau_b.path,)
     for who in ["outsider", "anonymous", "inactive_office"]:
-        assert scoping.access(s.users[who], s.campaign).roles == {}
-    assert scoping.access(s.users["liaison"], s.other).roles == {}
+        assert access.access(s.users[who], s.campaign).roles == {}
+    assert access.access(s.users["liaison"], s.other).roles == {}
 
 
 def test_a_liaison_without_a_unit_reaches_nothing(s):
     # Membership.clean() refuses it, but a row made without clean() must fail closed.
     stray = make_user("stray_liaison")
     Membership.objects.create(user=stray, campaign=s.campaign, role=Role.LIAISON)
-    assert not scoping.scope_measures(stray, s.campaign).exists()
-    assert not scoping.scope_problems(stray, s.campaign).exists()
-    assert not scoping.can_change_measure(stray, s.measures["a"])
+    assert not ledger_scoping.scope_measures(stray, s.campaign).exists()
+    assert not ledger_scoping.scope_problems(stray, s.campaign).exists()
+    assert not ledger_scoping.can_change_measure(stray, s.measures["a"])
     with pytest.raises(Http404):
-        scoping.get_measure_for_user(stray, s.measures["a"].pk)
+        ledger_scoping.get_measure_for_user(stray, s.measures["a"].pk)
 
 
 def test_two_scoped_memberships_add_up(s):
     both = make_user("both_bureaus")
     grant(both, s.campaign, Role.LIAISON, s.world.org_a1)
     grant(both, s.campaign, Role.LIAISON, s.world.bureau_b)
-    assert names(s.measures, scoping.scope_measures(both, s.campaign)) == {"a1", "b", "b2"}
+    assert names(s.measures, ledger_scoping.scope_measures(both, s.campaign)) == {"a1", "b", "b2"}
 
 
 def test_a_unit_whose_id_extends_anothers_is_not_inside_it(s):
@@ -353,7 +358,7 @@ def test_a_unit_whose_id_extends_anothers_is_not_inside_it(s):
 def test_querysets_scoped_to_a_campaign_never_leak_the_other_campaign(s):
     for who in ["office", "leader", "liaison", "viewer"]:
         user = s.users[who]
-        assert not scoping.scope_measures(user, s.campaign).filter(campaign=s.other).exists()
-        assert not scoping.scope_measures(user, s.other).exists()
-        assert not scoping.scope_problems(user, s.other).exists()
-        assert not scoping.scope_feedback(user, s.other).exists()
+        assert not ledger_scoping.scope_measures(user, s.campaign).filter(campaign=s.other).exists()
+        assert not ledger_scoping.scope_measures(user, s.other).exists()
+        assert not ledger_scoping.scope_problems(user, s.other).exists()
+        assert not feedback_scoping.scope_feedback(user, s.other).exists()

@@ -19,16 +19,14 @@ from rectify.api.pagination import Page, SyncFilter, since
 from rectify.api.routers.fields import Id, Slug
 from rectify.audit.log import history
 from rectify.audit.models import ActivityLog
+from rectify.campaigns.scoping import can_read_campaign_log, get_campaign_for_user, scope_campaigns
+from rectify.feedback.scoping import get_feedback_for_user
 from rectify.ledger.models import Problem
-from rectify.orgs.scoping import (
-    can_read_campaign_log,
-    get_campaign_for_user,
+from rectify.ledger.scoping import (
     get_evidence_for_user,
-    get_feedback_for_user,
     get_measure_for_user,
     get_milestone_for_user,
     get_progress_report_for_user,
-    scope_campaigns,
     scope_problems,
 )
 

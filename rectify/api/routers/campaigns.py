@@ -11,17 +11,16 @@ from ninja.pagination import paginate
 from rectify.api.errors import ERRORS
 from rectify.api.pagination import Page
 from rectify.api.routers.fields import Slug
-from rectify.ledger import derived
-from rectify.orgs.scoping import (
-    access,
+from rectify.campaigns.scoping import (
     get_campaign_for_reader,
     get_campaign_for_user,
     scope_campaigns,
     scope_indicators,
-    scope_measures,
-    scope_problems,
     scope_programs,
 )
+from rectify.ledger import derived
+from rectify.ledger.scoping import scope_measures, scope_problems
+from rectify.orgs.access import access
 
 router = Router(tags=["campaigns"])
 

@@ -16,18 +16,18 @@ from pydantic import ConfigDict, Field
 from rectify.api.errors import ERRORS
 from rectify.api.pagination import Page
 from rectify.api.routers.fields import Id, Line, Number, Slug
+from rectify.campaigns.scoping import get_campaign_for_office
 from rectify.consolidation import services
 from rectify.consolidation.models import Level, Merge, Run, SetAside, SuggestedGroup
-from rectify.feedback.models import FeedbackItem
-from rectify.ledger.choices import Source
-from rectify.ledger.models import Category, Problem
-from rectify.orgs.scoping import (
-    get_campaign_for_consolidation,
+from rectify.consolidation.scoping import (
     get_consolidation_run_for_user,
-    get_feedback_for_user,
     get_merge_for_user,
     get_suggested_group_for_user,
 )
+from rectify.feedback.models import FeedbackItem
+from rectify.feedback.scoping import get_feedback_for_user
+from rectify.ledger.choices import Source
+from rectify.ledger.models import Category, Problem
 
 router = Router(tags=["consolidation"])
 Reason = Line(1000)
@@ -219,7 +219,7 @@ def _items(campaign, ids, field: str) -> list[FeedbackItem]:
 )
 @paginate(Page)
 def list_runs(request, slug: Slug):
-    campaign = get_campaign_for_consolidation(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     return Run.objects.filter(campaign=campaign).select_related("created_by").order_by("-pk")
 
 
@@ -232,7 +232,7 @@ def list_runs(request, slug: Slug):
     "409 while another regrouping runs.",
 )
 def start_run(request, slug: Slug, payload: RegroupIn = None):
-    campaign = get_campaign_for_consolidation(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     payload = payload or RegroupIn()
     run = services.start_regroup(
         campaign, actor=request.user, level=payload.level, threshold=payload.threshold
@@ -405,7 +405,7 @@ def not_duplicate(request, id: Id, payload: NotDuplicateIn):
 )
 @paginate(Page)
 def list_merges(request, slug: Slug):
-    campaign = get_campaign_for_consolidation(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     return (
         Merge.objects.filter(campaign=campaign)
         .select_related("merged_by", "undone_by")
@@ -434,7 +434,7 @@ class SetAsideIn(Schema):
 
 def _office_item(request, id):
     item = get_feedback_for_user(request.user, id)
-    get_campaign_for_consolidation(request.user, item.campaign.slug)
+    get_campaign_for_office(request.user, item.campaign.slug)
     return item
 
 

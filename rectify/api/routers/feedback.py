@@ -18,21 +18,19 @@ from rectify.api import idempotency
 from rectify.api.errors import ERRORS, error_body
 from rectify.api.pagination import Page, SyncFilter, since
 from rectify.api.routers.fields import Id, Line, Moment, Slug, Text
+from rectify.campaigns.scoping import (
+    get_campaign_for_reader,
+    get_campaign_for_user,
+    scope_activities,
+    scope_work_groups,
+)
 from rectify.feedback import closeness, services
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import TEXT_MAX_LENGTH
+from rectify.feedback.scoping import get_feedback_for_user, scope_feedback
 from rectify.ledger.models import Category
-from rectify.orgs.scoping import (
-    get_campaign_for_reader,
-    get_campaign_for_user,
-    get_feedback_for_user,
-    scope_activities,
-    scope_feedback,
-    scope_org_units,
-    scope_problems,
-    scope_regions,
-    scope_work_groups,
-)
+from rectify.ledger.scoping import scope_problems
+from rectify.orgs.scoping import scope_org_units, scope_regions
 
 router = Router(tags=["feedback"])
 

@@ -9,7 +9,7 @@ The same flow as the CLI and the pages, over rectify/feedback/importing/ (servic
     GET  /imports/{id}                      status, progress, counts, notes, first problems
     POST /imports/{id}/run | validate | undo, GET /imports/{id}/report (.xlsx)
 
-Who: importing.can_import (office and work-group members); which batches: scoping's
+Who: feedback.scoping.can_import (office and work-group members); which batches: scoping's
 scope_import_batches (the office all, a work-group member their own). The importer's refusals
 answer in the API's error shape: the file or choice at fault in `errors[]`, 403 for a role that
 may not, 409 for a batch whose state forbids it.
@@ -41,7 +41,8 @@ from rectify.feedback.importing import service
 from rectify.feedback.importing.fields import BY_NAME
 from rectify.feedback.importing.messages import render
 from rectify.feedback.models import ColumnMapping, ImportBatch
-from rectify.orgs.scoping import (
+from rectify.feedback.scoping import (
+    can_import,
     get_campaign_for_importer,
     get_import_batch_for_user,
     scope_import_batches,
@@ -690,7 +691,7 @@ def _runnable(user, id: int) -> ImportBatch:
     """The batch, if the user may import into its campaign and it may run now (else 409 as
     the worker would refuse it: running, done or undone)."""
     batch = get_import_batch_for_user(user, id)
-    if not importing.can_import(user, batch.campaign):
+    if not can_import(user, batch.campaign):
         raise PermissionDenied
     importing.require_runnable(batch)
     return batch

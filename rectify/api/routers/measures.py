@@ -32,21 +32,21 @@ from rectify.api.routers.fields import (
     printable,
     storable,
 )
+from rectify.campaigns.scoping import get_campaign_for_user
 from rectify.core.errors import TransitionRefused
 from rectify.ledger import derived, services, states
 from rectify.ledger.choices import DueStatus, MeasureMode, MeasureState
 from rectify.ledger.forms import MeasureForm, TransitionForm, editable_fields
 from rectify.ledger.models import Evidence, Measure, Milestone, ProgressReport
-from rectify.orgs.scoping import (
+from rectify.ledger.scoping import (
     can_change_measure,
-    get_campaign_for_user,
     get_evidence_for_user,
     get_measure_for_user,
     get_milestone_for_user,
     get_problem_for_user,
     scope_measures,
-    scope_org_units,
 )
+from rectify.orgs.scoping import scope_org_units
 
 router = Router(tags=["measures"])
 

@@ -20,20 +20,15 @@ from rectify.api.errors import ERRORS
 from rectify.api.pagination import Page, SyncFilter, since
 from rectify.api.routers.fields import Id, Line, Number, Slug, Text, storable
 from rectify.api.routers.measures import MeasureOut, invalid
+from rectify.campaigns.scoping import get_campaign_for_user
+from rectify.feedback.scoping import scope_feedback
 from rectify.ledger import derived, routing, services
 from rectify.ledger.choices import Difficulty, Nature, ProblemState, Source
 from rectify.ledger.filters import ProblemFilter, ProblemFilterForm
 from rectify.ledger.models import Category, Problem, ProblemList
-from rectify.orgs.scoping import (
-    access,
-    get_campaign_for_user,
-    get_problem_for_user,
-    scope_feedback,
-    scope_measures,
-    scope_org_units,
-    scope_problems,
-    scope_regions,
-)
+from rectify.ledger.scoping import get_problem_for_user, scope_measures, scope_problems
+from rectify.orgs.access import access
+from rectify.orgs.scoping import scope_org_units, scope_regions
 
 router = Router(tags=["problems"])
 

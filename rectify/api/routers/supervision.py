@@ -15,16 +15,12 @@ from rectify.api.errors import ERRORS
 from rectify.api.pagination import Page
 from rectify.api.routers.campaigns import PersonOut, UnitRef
 from rectify.api.routers.fields import Id, Line, Moment, Slug, Text
-from rectify.orgs.scoping import (
-    get_campaign_for_reader,
-    get_campaign_for_user,
-    scope_measures,
-    scope_org_units,
-    scope_problems,
-    scope_supervision_actions,
-)
+from rectify.campaigns.scoping import get_campaign_for_reader, get_campaign_for_user
+from rectify.ledger.scoping import scope_measures, scope_problems
+from rectify.orgs.scoping import scope_org_units
 from rectify.supervision import services
 from rectify.supervision.choices import SupervisionKind
+from rectify.supervision.scoping import scope_supervision_actions
 
 router = Router(tags=["supervision"])
 

@@ -45,24 +45,25 @@ from rectify.campaigns.forms import (
     WorkGroupForm,
 )
 from rectify.campaigns.models import ActivityAttachment
-from rectify.feedback import closeness, entry
-from rectify.feedback.choices import FeedbackKind
-from rectify.feedback.forms import MAX_ROWS
-from rectify.feedback.models import TEXT_MAX_LENGTH
-from rectify.orgs.scoping import (
-    access,
+from rectify.campaigns.scoping import (
     can_change_activity,
     can_manage_work_groups,
+    can_record,
     get_activity_attachment_for_user,
     get_activity_for_user,
     get_campaign_for_reader,
     get_work_group_for_user,
     recording_groups,
     scope_activities,
-    scope_feedback,
-    scope_regions,
     scope_work_groups,
 )
+from rectify.feedback import closeness, entry
+from rectify.feedback.choices import FeedbackKind
+from rectify.feedback.forms import MAX_ROWS
+from rectify.feedback.models import TEXT_MAX_LENGTH
+from rectify.feedback.scoping import scope_feedback
+from rectify.orgs.access import access
+from rectify.orgs.scoping import scope_regions
 from rectify.textsim.normalise import dedup_key
 
 router = Router(tags=["work groups and activities"])
@@ -324,7 +325,7 @@ def _activity_form(request, campaign, data: dict, activity=None) -> ActivityForm
 def create_activity(request, slug: Slug, payload: ResearchActivityIn):
     user = request.user
     campaign = get_campaign_for_reader(user, slug)
-    if not (access(user, campaign).is_office or recording_groups(user, campaign).exists()):
+    if not can_record(user, campaign):
         raise PermissionDenied
     data = payload.model_dump()
     if data["work_group_id"] is None and not access(user, campaign).is_office:

@@ -2,7 +2,7 @@
 
 from django import template
 
-from rectify.orgs.scoping import READ_ALL_ROLES, access
+from rectify.campaigns import scoping
 
 register = template.Library()
 
@@ -13,4 +13,4 @@ def reads_campaign(context, campaign) -> bool:
     request = context.get("request")
     if request is None or campaign is None or not request.user.is_authenticated:
         return False
-    return access(request.user, campaign).has(*READ_ALL_ROLES)
+    return scoping.reads_campaign(request.user, campaign)

@@ -3,7 +3,7 @@
 from django import template
 
 from rectify.consolidation.models import Merge
-from rectify.orgs.scoping import access
+from rectify.orgs.access import access
 
 register = template.Library()
 

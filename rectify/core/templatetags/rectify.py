@@ -6,6 +6,7 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import get_language
 
+from rectify.campaigns.scoping import scope_campaigns
 from rectify.ledger import derived
 from rectify.ledger.choices import (
     DUE_STATUS_COLORS,
@@ -15,7 +16,6 @@ from rectify.ledger.choices import (
     MeasureState,
     ProblemState,
 )
-from rectify.orgs.scoping import scope_campaigns
 
 register = template.Library()
 

@@ -63,8 +63,7 @@ from rectify.feedback.importing.parsing import CellProblem, Lookups, RowParser, 
 from rectify.feedback.importing.reader import Column, Note, Sheet, SheetInfo, read
 from rectify.feedback.importing.report import MAX_STORED, Duplicate, Report, RowProblem
 from rectify.feedback.models import ColumnMapping, FeedbackItem, ImportBatch, fingerprint
-from rectify.orgs.choices import Role
-from rectify.orgs.scoping import access
+from rectify.feedback.scoping import can_import, can_undo_import
 from rectify.textsim.normalise import dedup_key
 
 log = logging.getLogger(__name__)
@@ -84,12 +83,6 @@ RUNNABLE = (
 
 
 # --- who may ------------------------------------------------------------------------------
-
-
-def can_import(actor, campaign: Campaign) -> bool:
-    """The campaign office and work-group members (they record feedback). No actor: the CLI
-    run by the server's operator."""
-    return actor is None or access(actor, campaign).has(Role.OFFICE, Role.GROUP)
 
 
 def _require_importer(actor, campaign: Campaign) -> None:
@@ -1238,10 +1231,7 @@ def undo(batch: ImportBatch, *, actor) -> int:
     from rectify.ledger.models import ProblemFeedback
 
     locked = ImportBatch.objects.select_for_update().select_related("campaign").get(pk=batch.pk)
-    acc = access(actor, locked.campaign) if actor is not None else None
-    if acc is not None and not (
-        acc.is_office or (locked.created_by_id == actor.pk and acc.has(Role.GROUP))
-    ):
+    if not can_undo_import(actor, locked):
         raise ImportRefused("undo_not_allowed")
     if locked.status != ImportBatch.Status.DONE:
         raise ImportRefused("undo_state", status=locked.get_status_display())

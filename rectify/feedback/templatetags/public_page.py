@@ -3,7 +3,7 @@
 from django import template
 from django.urls import reverse
 
-from rectify.orgs.scoping import access
+from rectify.orgs.access import access
 
 register = template.Library()
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from rectify.api import tokens
 from rectify.api.models import ApiToken, TokenScope
+from rectify.orgs.access import SYSTEM
 from rectify.orgs.models import User
 
 MAX_DAYS = 3650
@@ -110,7 +111,7 @@ class Command(BaseCommand):
         if token.revoked_at is not None:
             self.stdout.write(_("Token %(id)d was already revoked.") % {"id": id})
             return
-        tokens.revoke(token, actor=None)
+        tokens.revoke(token, actor=SYSTEM)
         self.stdout.write(
             _("Token %(id)d of %(username)s is revoked.")
             % {"id": id, "username": token.user.username}

@@ -10,8 +10,9 @@ from rectify.campaigns.models import Campaign
 from rectify.feedback import exporting
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import FeedbackItem
+from rectify.feedback.scoping import scope_feedback
+from rectify.orgs.access import access
 from rectify.orgs.models import User
-from rectify.orgs.scoping import access, scope_feedback
 
 
 def _date(value: str) -> dt.date:

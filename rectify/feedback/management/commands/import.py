@@ -18,6 +18,7 @@ from rectify.core.tables import ProgressBar
 from rectify.feedback import importing
 from rectify.feedback.importing.fields import FIELD_NAMES
 from rectify.feedback.models import ImportBatch
+from rectify.orgs.access import SYSTEM
 from rectify.orgs.models import User
 
 EXIT_BAD_ROWS = 1
@@ -53,7 +54,11 @@ class Command(BaseCommand):
             action="store_true",
             help="import the good rows and refuse the bad ones (default: import nothing)",
         )
-        parser.add_argument("--user", help="import as this user (office or work-group member)")
+        parser.add_argument(
+            "--user",
+            help="import as this user (office or work-group member); without it, as the "
+            "system (the server's operator), recorded as no person",
+        )
         parser.add_argument("--report", help="write the report to this .xlsx file")
         parser.add_argument("--save-mapping", metavar="NAME", help="save the columns as NAME")
         parser.add_argument(
@@ -74,7 +79,7 @@ class Command(BaseCommand):
         campaign = Campaign.objects.filter(slug=opts["campaign"]).first()
         if campaign is None:
             raise CommandError(f"没有专项工作 “{opts['campaign']}” / no campaign with that slug")
-        actor = None
+        actor = SYSTEM
         if opts["user"]:
             actor = User.objects.filter(username=opts["user"]).first()
             if actor is None:

@@ -1,0 +1,99 @@
+"""Who may see and change problems, measures, milestones, progress reports and evidence.
+
+One function per type, built on orgs/access.py. A unit liaison reaches only measures whose
+responsible unit is in their subtree, and the problems those measures belong to.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from rectify.campaigns.models import Campaign
+from rectify.ledger.models import Evidence, Measure, Milestone, Problem, ProgressReport
+from rectify.orgs.access import READ_ALL_ROLES, access, unit_q
+from rectify.orgs.choices import Role
+
+
+def scope_measures(user, campaign: Campaign) -> QuerySet[Measure]:
+    acc = access(user, campaign)
+    qs = Measure.objects.filter(campaign=campaign)
+    paths = acc.paths(*READ_ALL_ROLES, Role.LIAISON)
+    if not acc.roles:
+        return qs.none()
+    if paths is None:
+        return qs
+    return qs.filter(unit_q(paths, "responsible_unit"))
+
+
+def can_change_measure(user, measure: Measure) -> bool:
+    acc = access(user, measure.campaign)
+    return acc.is_office or (
+        acc.has(Role.LIAISON) and acc.covers_unit(measure.responsible_unit, Role.LIAISON)
+    )
+
+
+def get_measure_for_user(user, pk: int, *, write: bool = False) -> Measure:
+    """The measure if the user may see it (else 404); with write, also change it (else 403)."""
+    measure = (
+        Measure.objects.select_related("campaign", "problem", "responsible_unit")
+        .filter(pk=pk)
+        .first()
+    )
+    if measure is None or not scope_measures(user, measure.campaign).filter(pk=pk).exists():
+        raise Http404("measure")
+    if write and not can_change_measure(user, measure):
+        raise PermissionDenied
+    return measure
+
+
+def scope_problems(user, campaign: Campaign) -> QuerySet[Problem]:
+    acc = access(user, campaign)
+    qs = Problem.objects.filter(campaign=campaign)
+    if not acc.roles:
+        return qs.none()
+    paths = acc.paths(*READ_ALL_ROLES, Role.LIAISON)
+    if paths is None:
+        return qs
+    visible_measures = scope_measures(user, campaign).values("problem_id")
+    return qs.filter(Q(pk__in=visible_measures) | unit_q(paths, "lead_unit"))
+
+
+def get_problem_for_user(user, campaign: Campaign, number: int) -> Problem:
+    problem = scope_problems(user, campaign).filter(number=number).first()
+    if problem is None:
+        raise Http404("problem")
+    return problem
+
+
+def can_change_problem(user, problem: Problem) -> bool:
+    return access(user, problem.campaign).is_office
+
+
+def get_evidence_for_user(user, pk: int) -> Evidence:
+    evidence = Evidence.objects.select_related("measure__campaign").filter(pk=pk).first()
+    if (
+        evidence is None
+        or not scope_measures(user, evidence.measure.campaign)
+        .filter(pk=evidence.measure_id)
+        .exists()
+    ):
+        raise Http404("evidence")
+    return evidence
+
+
+def get_milestone_for_user(user, pk: int):
+    """The milestone if the user may see its measure (else 404)."""
+    milestone = Milestone.objects.filter(pk=pk).first()
+    if milestone is None:
+        raise Http404("milestone")
+    milestone.measure = get_measure_for_user(user, milestone.measure_id)
+    return milestone
+
+
+def get_progress_report_for_user(user, pk: int):
+    """The progress report if the user may see its measure (else 404)."""
+    report = ProgressReport.objects.filter(pk=pk).first()
+    if report is None:
+        raise Http404("progress")
+    report.measure = get_measure_for_user(user, report.measure_id)
+    return report
