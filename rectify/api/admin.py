@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from rectify.api.models import ApiToken
-from rectify.audit.admin import ReadOnlyAdmin
+from rectify.core.admin import ReadOnlyAdmin
 
 
 @admin.register(ApiToken)

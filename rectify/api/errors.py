@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
-from rectify.core.errors import ConflictError, DomainError, PermissionRefused, TransitionRefused
+from rectify.core.errors import DomainError
+from rectify.core.pages import status_of
 
 
 class FieldError(Schema):
@@ -43,18 +44,6 @@ def respond(api, request, status: int, body: dict):
     return api.create_response(request, body, status=status)
 
 
-def _status_of(exc: DomainError) -> int:
-    if isinstance(exc, ConflictError):
-        return 409
-    if isinstance(exc, PermissionRefused):
-        return 403
-    if isinstance(exc, TransitionRefused):
-        return 403 if exc.code == "wrong_role" else 409
-    if exc.code == "idempotency_key_reused":
-        return 422  # the Idempotency-Key draft: the same key with a different payload
-    return 400
-
-
 def install(api) -> None:
     """Register the handlers on a NinjaAPI."""
 
@@ -66,7 +55,7 @@ def install(api) -> None:
             "message_en": exc.render("en"),
             "errors": [],
         }
-        return respond(api, request, _status_of(exc), body)
+        return respond(api, request, status_of(exc), body)
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):

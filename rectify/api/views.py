@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from rectify.api import tokens
 from rectify.api.models import ApiToken, TokenScope
+from rectify.core.forms import style
 
 MAX_DAYS = 3650
 
@@ -42,9 +43,7 @@ class TokenForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
+        style(self)
 
 
 @login_required

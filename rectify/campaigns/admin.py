@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from rectify.audit.admin import LoggedModelAdmin, ReadOnlyAdmin
+from rectify.audit.logged_admin import LoggedModelAdmin
 from rectify.campaigns.models import (
     ActivityAttachment,
     Campaign,
@@ -9,6 +9,7 @@ from rectify.campaigns.models import (
     ResearchActivity,
     WorkGroup,
 )
+from rectify.core.admin import ReadOnlyAdmin
 
 
 @admin.register(Campaign)

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify.campaigns.choices import ActivityKind
 from rectify.campaigns.coverage import in_region_q, in_unit_q
-from rectify.campaigns.forms import style
 from rectify.campaigns.models import WorkGroup
+from rectify.core.forms import style
 from rectify.orgs.models import OrgUnit, Region
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

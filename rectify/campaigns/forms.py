@@ -11,27 +11,13 @@ from rectify.campaigns import services
 from rectify.campaigns.choices import ActivityKind
 from rectify.campaigns.models import ResearchActivity, WorkGroup
 from rectify.campaigns.scoping import recording_groups
+from rectify.core.forms import style
 from rectify.orgs.access import access
 from rectify.orgs.models import OrgUnit, Region, User
 
 EARLIEST_DAY = dt.date(1990, 1, 1)
 MAX_PARTICIPANTS = 10_000_000
 NOTES_MAX_LENGTH = 10_000
-
-
-def style(form: forms.Form, *, small: bool = False) -> None:
-    """Bootstrap classes on every visible widget."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.HiddenInput):
-            continue
-        if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select" + (" form-select-sm" if small else "")
-        else:
-            css = "form-control" + (" form-control-sm" if small else "")
-        widget.attrs.setdefault("class", css)
 
 
 class PersonChoiceField(forms.ModelChoiceField):

@@ -34,25 +34,13 @@ from rectify.campaigns.scoping import (
     scope_activities,
     scope_work_groups,
 )
-from rectify.core.errors import ConflictError, DomainError, PermissionRefused
+from rectify.core.errors import DomainError
+from rectify.core.pages import is_htmx, status_of
 from rectify.feedback.choices import FeedbackKind
 from rectify.feedback.scoping import scope_feedback
 from rectify.orgs.models import User
 
 PAGE_SIZE = 50
-
-
-def is_htmx(request) -> bool:
-    """An htmx request for a fragment (a history restore wants the whole page)."""
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
-def status_of(error: DomainError) -> int:
-    if isinstance(error, ConflictError):
-        return 409
-    return 403 if isinstance(error, PermissionRefused) else 400
 
 
 # --- work groups -----------------------------------------------------------------------------

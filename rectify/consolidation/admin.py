@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from rectify.audit.admin import ReadOnlyAdmin
 from rectify.consolidation.models import Merge, NotDuplicate, Run, SetAside
+from rectify.core.admin import ReadOnlyAdmin
 
 
 @admin.register(Run)

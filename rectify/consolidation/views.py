@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -32,19 +31,12 @@ from rectify.consolidation.scoping import (
     get_suggested_group_for_user,
 )
 from rectify.core.errors import DomainError
+from rectify.core.pages import form_errors_to_messages, redirect_back
 from rectify.feedback.scoping import get_feedback_for_user
 from rectify.ledger.choices import Source
 from rectify.ledger.models import Category, Problem
 
 GROUPS_PER_PAGE = 20
-
-
-def _back(request, default: str):
-    """Where to return after an action: the page the form came from, if it is ours."""
-    target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect(default)
 
 
 def _board_url(campaign, level=Level.DUPLICATE) -> str:
@@ -54,13 +46,6 @@ def _board_url(campaign, level=Level.DUPLICATE) -> str:
 
 def _refused(request, error: DomainError) -> None:
     messages.error(request, error.message)
-
-
-def _form_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for e in errors:
-            messages.error(request, f"{label}: {e}" if label else e)
 
 
 def _cards(run: Run, groups) -> list[dict]:
@@ -159,7 +144,7 @@ def regroup(request, slug):
     campaign = get_campaign_for_office(request.user, slug)
     form = RegroupForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_to_messages(request, form)
         return redirect(_board_url(campaign))
     level = form.cleaned_data["level"]
     try:
@@ -218,8 +203,8 @@ def accept(request, pk):
     form = AcceptForm(request.POST, campaign=campaign, member_ids=member_ids)
     back = _board_url(campaign, group.run.level)
     if not form.is_valid():
-        _form_errors(request, form)
-        return _back(request, back)
+        form_errors_to_messages(request, form)
+        return redirect_back(request, back)
     data = form.cleaned_data
     try:
         merge = services.accept(
@@ -235,7 +220,7 @@ def accept(request, pk):
         )
     except DomainError as e:
         _refused(request, e)
-        return _back(request, back)
+        return redirect_back(request, back)
     messages.success(
         request,
         ngettext(
@@ -245,7 +230,7 @@ def accept(request, pk):
         )
         % {"count": merge.items.count(), "number": merge.problem_number},
     )
-    return _back(request, back)
+    return redirect_back(request, back)
 
 
 @login_required
@@ -254,8 +239,8 @@ def split(request, pk):
     group, form = _group_action(request, pk, ItemsForm)
     back = reverse("consolidation-group", args=[group.pk])
     if not form.is_valid():
-        _form_errors(request, form)
-        return _back(request, back)
+        form_errors_to_messages(request, form)
+        return redirect_back(request, back)
     data = form.cleaned_data
     try:
         new = services.split(
@@ -268,9 +253,9 @@ def split(request, pk):
         )
     except DomainError as e:
         _refused(request, e)
-        return _back(request, back)
+        return redirect_back(request, back)
     messages.success(request, _("Split off into group #%(number)s.") % {"number": new.pk})
-    return _back(request, back)
+    return redirect_back(request, back)
 
 
 @login_required
@@ -281,13 +266,13 @@ def move(request, pk):
     if form.is_valid() and not form.cleaned_data.get("to"):
         form.add_error("to", _("Give the number of the group to move the item to."))
     if not form.is_valid():
-        _form_errors(request, form)
-        return _back(request, back)
+        form_errors_to_messages(request, form)
+        return redirect_back(request, back)
     data = form.cleaned_data
     target = SuggestedGroup.objects.filter(pk=data["to"], run=group.run).first()
     if target is None:
         messages.error(request, _("There is no group #%(number)s here.") % {"number": data["to"]})
-        return _back(request, back)
+        return redirect_back(request, back)
     try:
         services.move(
             group,
@@ -299,9 +284,9 @@ def move(request, pk):
         )
     except DomainError as e:
         _refused(request, e)
-        return _back(request, back)
+        return redirect_back(request, back)
     messages.success(request, _("Moved to group #%(number)s.") % {"number": target.pk})
-    return _back(request, back)
+    return redirect_back(request, back)
 
 
 @login_required
@@ -310,8 +295,8 @@ def not_duplicate(request, pk):
     group, form = _group_action(request, pk, ItemActionForm)
     back = reverse("consolidation-group", args=[group.pk])
     if not form.is_valid():
-        _form_errors(request, form)
-        return _back(request, back)
+        form_errors_to_messages(request, form)
+        return redirect_back(request, back)
     data = form.cleaned_data
     try:
         services.mark_not_duplicate(
@@ -323,11 +308,11 @@ def not_duplicate(request, pk):
         )
     except DomainError as e:
         _refused(request, e)
-        return _back(request, back)
+        return redirect_back(request, back)
     messages.success(
         request, _("Marked as not a duplicate; later regroupings keep these items apart.")
     )
-    return _back(request, back)
+    return redirect_back(request, back)
 
 
 @login_required
@@ -338,14 +323,14 @@ def set_aside(request, pk):
     form = SetAsideForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the item is set aside."))
-        return _back(request, back)
+        return redirect_back(request, back)
     try:
         services.set_aside(item, actor=request.user, reason=form.cleaned_data["reason"])
     except DomainError as e:
         _refused(request, e)
-        return _back(request, back)
+        return redirect_back(request, back)
     messages.success(request, _("The item was set aside."))
-    return _back(request, back)
+    return redirect_back(request, back)
 
 
 @login_required
@@ -360,7 +345,7 @@ def restore(request, pk):
         _refused(request, e)
     else:
         messages.success(request, _("The item is back on the board."))
-    return _back(request, _board_url(item.campaign))
+    return redirect_back(request, _board_url(item.campaign))
 
 
 @login_required
@@ -387,7 +372,7 @@ def undo(request, pk):
         services.undo_merge(merge, actor=request.user, reason=reason)
     except DomainError as e:
         _refused(request, e)
-        return _back(request, back)
+        return redirect_back(request, back)
     messages.success(
         request,
         _("The merge into problem %(number)s was undone; its items are back on the board.")
@@ -395,4 +380,4 @@ def undo(request, pk):
     )
     if merge.created_problem:  # the problem page is gone
         return redirect(back)
-    return _back(request, back)
+    return redirect_back(request, back)

@@ -1,11 +1,16 @@
+"""Admin plumbing every app's admin.py shares."""
+
 from django.contrib import admin
 
-from rectify.audit.admin import LoggedModelAdmin
-from rectify.core.models import CalendarDay
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only services may write (state changes, verifications, merges)."""
 
-@admin.register(CalendarDay)
-class CalendarDayAdmin(LoggedModelAdmin):
-    list_display = ("date", "is_workday", "name")
-    list_filter = ("is_workday",)
-    date_hierarchy = "date"
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from rectify.audit.admin import LoggedModelAdmin, ReadOnlyAdmin
+from rectify.audit.logged_admin import LoggedModelAdmin
+from rectify.core.admin import ReadOnlyAdmin
 from rectify.feedback.models import TRIAGE_FIELDS, ColumnMapping, FeedbackItem, ImportBatch
 
 

@@ -14,8 +14,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from rectify.campaigns.coverage import feedback_at_unit_q, in_region_q
-from rectify.campaigns.forms import style
 from rectify.campaigns.models import ResearchActivity, WorkGroup
+from rectify.core.forms import style
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.orgs.models import OrgUnit, Region
 

@@ -9,8 +9,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from rectify.campaigns.forms import style
 from rectify.campaigns.models import WorkGroup
+from rectify.core.forms import style
 from rectify.feedback.choices import FeedbackKind
 from rectify.feedback.entry import ENTRY_CHANNELS, channel_for
 from rectify.feedback.models import TEXT_MAX_LENGTH, TRIAGE_FIELDS, FeedbackItem

@@ -25,8 +25,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rectify.campaigns.views import is_htmx
 from rectify.core.errors import DomainError
+from rectify.core.pages import is_htmx
 from rectify.feedback import importing
 from rectify.feedback.import_forms import MappingForm, UploadForm, mapping_initial
 from rectify.feedback.importing import FIELDS

@@ -31,8 +31,8 @@ from rectify.campaigns.scoping import (
     scope_activities,
     scope_work_groups,
 )
-from rectify.campaigns.views import is_htmx, status_of
 from rectify.core.errors import DomainError
+from rectify.core.pages import is_htmx, status_of
 from rectify.feedback import closeness, entry, exporting, services
 from rectify.feedback.filters import FeedbackFilter
 from rectify.feedback.forms import (

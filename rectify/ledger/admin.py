@@ -1,6 +1,12 @@
+"""Ledger rows in the admin: read-only, because only the services write them (versions, field
+rules, the state machine, the activity log). The pages and /api/v1/ are the write path.
+"""
+
 from django.contrib import admin
 
-from rectify.audit.admin import LoggedModelAdmin, ReadOnlyAdmin
+from rectify.audit.logged_admin import LoggedModelAdmin
+from rectify.core.admin import ReadOnlyAdmin
+from rectify.core.models import CalendarDay
 from rectify.ledger.models import (
     Category,
     Evidence,
@@ -14,15 +20,25 @@ from rectify.ledger.models import (
 )
 
 
+@admin.register(CalendarDay)
+class CalendarDayAdmin(LoggedModelAdmin):
+    """Holidays and make-up workdays decide deadlines in working days: registered with the
+    ledger, whose deadlines they move (core, where the table lives, stands below audit)."""
+
+    list_display = ("date", "is_workday", "name")
+    list_filter = ("is_workday",)
+    date_hierarchy = "date"
+
+
 @admin.register(Category)
-class CategoryAdmin(LoggedModelAdmin):
+class CategoryAdmin(ReadOnlyAdmin):
     list_display = ("name", "parent", "campaign", "order")
     list_filter = ("campaign",)
     search_fields = ("name",)
 
 
 @admin.register(ProblemList)
-class ProblemListAdmin(LoggedModelAdmin):
+class ProblemListAdmin(ReadOnlyAdmin):
     list_display = ("name", "campaign", "order")
     list_filter = ("campaign",)
 
@@ -33,17 +49,12 @@ class ProblemFeedbackInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ("feedback_item", "merged_by", "merged_at", "reason", "similarity")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Problem)
-class ProblemAdmin(LoggedModelAdmin):
+class ProblemAdmin(ReadOnlyAdmin):
     list_display = ("number", "title", "source", "is_prominent", "lead_unit", "campaign")
     list_filter = ("campaign", "source", "is_prominent", "lists", "category")
     search_fields = ("title", "description")
-    readonly_fields = ("version", "created_by")
-    filter_horizontal = ("lists",)
     inlines = (ProblemFeedbackInline,)
 
 
@@ -53,15 +64,10 @@ class MilestoneInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(LoggedModelAdmin):
-    """State is read-only here: it changes only through the state machine (the pages or API)."""
-
+class MeasureAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "state", "responsible_unit", "deadline", "mode")
     list_filter = ("campaign", "state", "mode")
     search_fields = ("content", "responsible_person")
-    readonly_fields = ("state", "phase_complete", "closed_on", "version", "created_by")
-    autocomplete_fields = ("responsible_unit",)
-    raw_id_fields = ("problem",)
     inlines = (MilestoneInline,)
 
 

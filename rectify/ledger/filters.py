@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from rectify.core.forms import style
 from rectify.ledger import derived
 from rectify.ledger.choices import DueStatus, MeasureState, ProblemState, Source
 from rectify.ledger.models import Category, ProblemList
@@ -70,9 +71,7 @@ class ProblemFilterForm(forms.Form):
         self.fields["list"].queryset = ProblemList.objects.filter(campaign=campaign)
         self.fields["category"].queryset = Category.objects.filter(campaign=campaign)
         self.fields["unit"].queryset = units
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", f"{css} form-{css.split('-')[1]}-sm")
+        style(self, small=True)
 
 
 class ProblemFilter:

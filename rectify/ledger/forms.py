@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rectify.core.forms import style
 from rectify.ledger import services
 from rectify.ledger.choices import Difficulty, MeasureMode, Nature, Source
 from rectify.ledger.models import Category, Measure, Problem, ProblemList
@@ -80,10 +81,7 @@ class MeasureForm(forms.Form):
             self.fields["responsible_unit"].queryset = OrgUnit.objects.subtree(
                 measure.campaign.org_unit
             )
-        for name, field in self.fields.items():
-            if name != "version":
-                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-                field.widget.attrs.setdefault("class", css)
+        style(self)
 
     def clean_content(self):
         content = self.cleaned_data["content"].strip()
@@ -178,19 +176,6 @@ class CategoryField(forms.ModelChoiceField):
         self.choices = [("", self.empty_label), *choices]
 
 
-def _style(form):
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.HiddenInput):
-            continue
-        if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        else:
-            widget.attrs.setdefault("class", "form-control")
-
-
 class ProblemForm(forms.Form):
     """Create or edit a problem (the office). On edit, the hidden `version` is the one the user
     saw; services.update_problem refuses a stale one."""
@@ -272,7 +257,7 @@ class ProblemForm(forms.Form):
         self.fields["lists"].queryset = ProblemList.objects.filter(campaign=campaign)
         self.fields["lead_unit"].queryset = OrgUnit.objects.subtree(campaign.org_unit)
         self.fields["region"].queryset = Region.objects.order_by("code")
-        _style(self)
+        style(self)
 
     def clean_title(self):
         title = self.cleaned_data["title"].strip()
@@ -404,7 +389,7 @@ class ProblemListForm(forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.campaign, self.instance = campaign, instance
-        _style(self)
+        style(self)
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -450,7 +435,7 @@ class CategoryForm(forms.Form):
             del self.fields["parent"]  # renaming does not move a category
         else:
             self.fields["parent"].set_campaign(campaign)
-        _style(self)
+        style(self)
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

@@ -24,6 +24,7 @@ from django.views.decorators.vary import vary_on_headers
 from rectify.audit.log import history
 from rectify.campaigns.scoping import get_campaign_for_office, get_campaign_for_user
 from rectify.core.errors import ConflictError, DomainError, PermissionRefused
+from rectify.core.pages import form_errors_to_messages, is_htmx
 from rectify.feedback.scoping import scope_feedback
 from rectify.ledger import derived, routing, services, states
 from rectify.ledger.choices import MeasureMode, MeasureState, Source
@@ -50,13 +51,6 @@ from rectify.orgs.access import access
 from rectify.orgs.models import OrgUnit
 
 PAGE_SIZE = 50
-
-
-def is_htmx(request) -> bool:
-    """An htmx request for a fragment (a history restore wants the whole page)."""
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
 
 
 # --- problems --------------------------------------------------------------------------------
@@ -307,9 +301,7 @@ def problem_classify(request, slug):
     if query and not query.startswith("?"):
         query = ""
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        form_errors_to_messages(request, form)
         return redirect(back + query)
     problems = scope_problems(request.user, campaign).filter(
         pk__in=[p.pk for p in form.cleaned_data["problems"]]
@@ -372,9 +364,7 @@ def _rename(request, form, update, done: str) -> None:
     """A list's or category's inline edit form, saved through the service
     (`update(instance, actor=…, **fields)`); the outcome is a message on the page it returns to."""
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        form_errors_to_messages(request, form)
         return
     try:
         update(form.instance, actor=request.user, **form.cleaned_data)
@@ -523,9 +513,7 @@ def measure_transition(request, pk, name):
     measure = get_measure_for_user(request.user, pk, write=True)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        form_errors_to_messages(request, form)
         return redirect("measure-detail", pk=measure.pk)
     try:
         measure = services.transition(

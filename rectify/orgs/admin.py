@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from rectify.audit.admin import LoggedModelAdmin
+from rectify.audit.logged_admin import LoggedModelAdmin
 from rectify.orgs.models import Membership, OrgUnit, Region, User
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from rectify.audit.admin import LoggedModelAdmin
+from rectify.audit.logged_admin import LoggedModelAdmin
 from rectify.supervision.models import SupervisionAction
 
 

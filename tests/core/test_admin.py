@@ -6,7 +6,6 @@ from django.contrib import admin
 from django.urls import reverse
 
 from rectify.audit.models import ActivityLog
-from rectify.ledger.models import Measure
 from rectify.orgs.models import User
 
 
@@ -26,10 +25,21 @@ def test_every_registered_model_has_working_list_and_add_pages(admin_client_worl
 
 
 @pytest.mark.django_db
-def test_measure_state_cannot_be_changed_in_the_admin(admin_client_world, world):
-    url = reverse("admin:ledger_measure_change", args=[world.measure_a.pk])
-    page = admin_client_world.get(url).content.decode()
-    assert 'name="state"' not in page
+@pytest.mark.parametrize("model", ["measure", "problem", "problemlist", "category"])
+def test_ledger_rows_are_read_only_in_the_admin(admin_client_world, world, model):
+    """Only the services write ledger rows (versions, field rules, the activity log)."""
+    obj = {
+        "measure": world.measure_a,
+        "problem": world.measure_a.problem,
+        "problemlist": world.campaign.problem_lists.first() or _a_list(world),
+        "category": _a_category(world),
+    }[model]
+    change = reverse(f"admin:ledger_{model}_change", args=[obj.pk])
+    page = admin_client_world.get(change)
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert admin_client_world.post(change, {}).status_code == 403
+    assert admin_client_world.get(reverse(f"admin:ledger_{model}_add")).status_code == 403
 
 
 @pytest.mark.django_db
@@ -40,37 +50,36 @@ def test_verifications_are_read_only_in_the_admin(admin_client_world):
 
 @pytest.mark.django_db
 def test_an_admin_edit_is_logged(admin_client_world, world):
-    url = reverse("admin:ledger_problemlist_add")
-    resp = admin_client_world.post(
-        url, {"campaign": world.campaign.pk, "name": "部党组突出问题清单", "order": 1}
-    )
+    url = reverse("admin:core_calendarday_add")
+    resp = admin_client_world.post(url, {"date": "2027-01-01", "is_workday": "", "name": "元旦"})
     assert resp.status_code == 302
     entry = ActivityLog.objects.filter(action="admin.add").latest("id")
-    assert entry.target_repr == "部党组突出问题清单"
-    assert entry.campaign == world.campaign
+    assert entry.target_repr == "2027-01-01 元旦"
     assert entry.actor.username == "root"
 
 
 @pytest.mark.django_db
 def test_an_admin_change_logs_before_and_after(admin_client_world, world):
-    m = world.measure_a
-    url = reverse("admin:ledger_measure_change", args=[m.pk])
-    resp = admin_client_world.post(
-        url,
-        {
-            "campaign": m.campaign_id,
-            "problem": m.problem_id,
-            "content": m.content,
-            "responsible_unit": m.responsible_unit_id,
-            "responsible_person": "张三",
-            "mode": m.mode,
-            "deadline": "2026-12-31",
-            "milestones-TOTAL_FORMS": 0,
-            "milestones-INITIAL_FORMS": 0,
-        },
-    )
+    campaign = world.campaign
+    url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    form = admin_client_world.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(name="新的名称")
+    resp = admin_client_world.post(url, data)
     assert resp.status_code == 302, resp.content.decode()[:2000]
-    assert Measure.objects.get(pk=m.pk).responsible_person == "张三"
-    entry = ActivityLog.objects.filter(action="admin.change", target_id=m.pk).latest("id")
-    assert entry.before == {"responsible_person": ""}
-    assert entry.after == {"responsible_person": "张三"}
+    entry = ActivityLog.objects.filter(action="admin.change", target_id=campaign.pk).latest("id")
+    assert entry.before["name"] == campaign.name
+    assert entry.after == {"name": "新的名称"}
+    assert entry.campaign == campaign
+
+
+def _a_list(world):
+    from rectify.ledger.models import ProblemList
+
+    return ProblemList.objects.create(campaign=world.campaign, name="清单")
+
+
+def _a_category(world):
+    from rectify.ledger.models import Category
+
+    return Category.objects.create(campaign=world.campaign, name="类别")
