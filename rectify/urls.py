@@ -10,7 +10,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", include("rectify.core.urls")),
     path("", include("rectify.reports.urls")),
     path("", include("rectify.ledger.urls")),
     path("", include("rectify.api.urls")),

@@ -174,7 +174,7 @@ def _breach(module: Module, target: Module) -> str | None:
                 f"{kind} of {module.app} imports {target.app}, which is above it "
                 f"(order: {' < '.join(LAYERS)})"
             )
-        if target.is_web and module.app not in FLOOR:
+        if target.is_web and target.app not in FLOOR and module.app not in FLOOR:
             return f"a domain module imports the web module {target.name}"
     if target.is_web and target.app != "core":
         return f"a web module imports another app's web module ({target.name})"

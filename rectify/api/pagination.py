@@ -5,7 +5,7 @@ from typing import Any
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
-from rectify.api.routers.fields import Moment
+from rectify.api.fields import Moment
 
 
 class Page(PaginationBase):

@@ -19,8 +19,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from rectify.campaigns import coverage, services
 from rectify.campaigns.filters import ActivityFilter
-from rectify.campaigns.forms import ActivityForm, AttachmentForm, WorkGroupForm
 from rectify.campaigns.history import timeline
+from rectify.campaigns.inputs import ActivityForm, AttachmentForm, WorkGroupForm
 from rectify.campaigns.models import ResearchActivity
 from rectify.campaigns.scoping import (
     can_change_activity,
@@ -32,6 +32,7 @@ from rectify.campaigns.scoping import (
     get_work_group_for_user,
     is_unit_limited,
     scope_activities,
+    scope_campaigns,
     scope_work_groups,
 )
 from rectify.core.errors import DomainError
@@ -41,6 +42,33 @@ from rectify.feedback.scoping import scope_feedback
 from rectify.orgs.models import User
 
 PAGE_SIZE = 50
+
+
+# --- the landing page: the signed-in user's campaigns ------------------------------------
+
+
+@login_required
+def home(request):
+    """Straight to the campaign when the user has exactly one; otherwise a list to choose from."""
+    campaigns = list(scope_campaigns(request.user).select_related("org_unit"))
+    if len(campaigns) == 1:
+        return redirect("campaign-home", slug=campaigns[0].slug)
+    return render(
+        request, "campaigns/home.html", {"campaigns": campaigns, "tree": campaign_tree(campaigns)}
+    )
+
+
+def campaign_tree(campaigns) -> list[tuple]:
+    """(campaign, its subordinate campaigns) for the campaigns whose parent the user cannot see.
+
+    An office of a campaign with 160 subordinate ledgers sees one entry, not 161.
+    """
+    ids = {c.pk for c in campaigns}
+    children: dict[int, list] = {}
+    for c in campaigns:
+        if c.parent_id in ids:
+            children.setdefault(c.parent_id, []).append(c)
+    return [(c, children.get(c.pk, [])) for c in campaigns if c.parent_id not in ids]
 
 
 # --- work groups -----------------------------------------------------------------------------

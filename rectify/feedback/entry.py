@@ -15,6 +15,10 @@ from rectify.feedback.choices import Channel
 from rectify.feedback.models import FeedbackItem
 from rectify.textsim.normalise import dedup_key
 
+# Items entered at once, on the page and in the API (a request carries at most 1,000 fields,
+# Django's default; the page sends 5 per row).
+MAX_ROWS = 150
+
 # Research activities and the channel their feedback arrives through share their names.
 CHANNEL_OF_ACTIVITY = {
     kind: kind for kind in ("symposium", "interview", "written", "field_visit", "survey")

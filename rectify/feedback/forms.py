@@ -12,12 +12,11 @@ from django.utils.translation import ngettext_lazy
 from rectify.campaigns.models import WorkGroup
 from rectify.core.forms import style
 from rectify.feedback.choices import FeedbackKind
-from rectify.feedback.entry import ENTRY_CHANNELS, channel_for
+from rectify.feedback.entry import ENTRY_CHANNELS, MAX_ROWS, channel_for
 from rectify.feedback.models import TEXT_MAX_LENGTH, TRIAGE_FIELDS, FeedbackItem
 from rectify.ledger.models import Category
 from rectify.orgs.models import OrgUnit, Region
 
-MAX_ROWS = 150  # a request carries at most 1,000 fields (Django's default), 5 per row
 PASTE_MAX_LENGTH = MAX_ROWS * 1000
 EARLIEST_DAY = dt.date(1990, 1, 1)
 TEXT_ERRORS = {

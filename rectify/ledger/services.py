@@ -237,6 +237,13 @@ def create_measure(problem: Problem, *, actor, content: str, responsible_unit, *
     return measure
 
 
+def editable_fields(user, measure: Measure) -> tuple[str, ...]:
+    """The fields update_measure lets this user change."""
+    if access(user, measure.campaign).is_office:
+        return OFFICE_MEASURE_FIELDS
+    return UNIT_MEASURE_FIELDS
+
+
 @transaction.atomic
 def update_measure(measure: Measure, *, actor, expected_version: int, **changes) -> Measure:
     """Edit a measure's fields; a stale `expected_version` raises ConflictError, saving nothing."""

@@ -28,16 +28,15 @@ from rectify.core.pages import form_errors_to_messages, is_htmx
 from rectify.feedback.scoping import scope_feedback
 from rectify.ledger import derived, routing, services, states
 from rectify.ledger.choices import MeasureMode, MeasureState, Source
-from rectify.ledger.filters import ProblemFilter
+from rectify.ledger.filtering import ProblemFilter
 from rectify.ledger.forms import (
     BulkClassifyForm,
     CategoryForm,
-    MeasureForm,
     ProblemForm,
     ProblemListForm,
-    TransitionForm,
     category_choices,
 )
+from rectify.ledger.inputs import MeasureForm, TransitionForm
 from rectify.ledger.models import Category, ProblemList, ProgressReport
 from rectify.ledger.scoping import (
     can_change_measure,

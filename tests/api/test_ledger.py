@@ -15,7 +15,7 @@ from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger import services
 from rectify.ledger.choices import MeasureMode, Source
-from rectify.ledger.filters import ProblemFilter
+from rectify.ledger.filtering import ProblemFilter
 from rectify.ledger.models import Category, Evidence, Measure, Problem, ProblemList
 from rectify.ledger.scoping import scope_measures, scope_problems
 from tests.factories import add_evidence, make_campaign

@@ -15,8 +15,8 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from rectify.api.errors import ERRORS
+from rectify.api.fields import Id, Slug
 from rectify.api.pagination import Page, SyncFilter, since
-from rectify.api.routers.fields import Id, Slug
 from rectify.audit.log import history
 from rectify.audit.models import ActivityLog
 from rectify.campaigns.scoping import can_read_campaign_log, get_campaign_for_user, scope_campaigns

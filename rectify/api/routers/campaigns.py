@@ -9,8 +9,8 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from rectify.api.errors import ERRORS
+from rectify.api.fields import Slug
 from rectify.api.pagination import Page
-from rectify.api.routers.fields import Slug
 from rectify.campaigns.scoping import (
     get_campaign_for_reader,
     get_campaign_for_user,

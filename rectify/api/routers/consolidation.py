@@ -14,8 +14,8 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
 from rectify.api.errors import ERRORS
+from rectify.api.fields import Id, Line, Number, Slug
 from rectify.api.pagination import Page
-from rectify.api.routers.fields import Id, Line, Number, Slug
 from rectify.campaigns.scoping import get_campaign_for_office
 from rectify.consolidation import services
 from rectify.consolidation.models import Level, Merge, Run, SetAside, SuggestedGroup

@@ -16,8 +16,8 @@ from pydantic import ConfigDict
 
 from rectify.api import idempotency
 from rectify.api.errors import ERRORS, error_body
+from rectify.api.fields import Id, Line, Moment, Slug, Text
 from rectify.api.pagination import Page, SyncFilter, since
-from rectify.api.routers.fields import Id, Line, Moment, Slug, Text
 from rectify.campaigns.scoping import (
     get_campaign_for_reader,
     get_campaign_for_user,

@@ -34,8 +34,8 @@ from pydantic import ConfigDict
 
 from rectify.api import idempotency
 from rectify.api.errors import ERRORS, ErrorOut, error_body
+from rectify.api.fields import Id, Line, Slug, printable, storable
 from rectify.api.pagination import Page
-from rectify.api.routers.fields import Id, Line, Slug, printable, storable
 from rectify.feedback import importing
 from rectify.feedback.importing import service
 from rectify.feedback.importing.fields import BY_NAME

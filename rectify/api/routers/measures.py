@@ -18,8 +18,7 @@ from ninja.pagination import paginate
 from pydantic import AfterValidator, ConfigDict, Field
 
 from rectify.api.errors import ERRORS, ErrorOut, error_body
-from rectify.api.pagination import Page, SyncFilter, since
-from rectify.api.routers.fields import (
+from rectify.api.fields import (
     FILE_DOWNLOAD,
     Id,
     Line,
@@ -32,11 +31,12 @@ from rectify.api.routers.fields import (
     printable,
     storable,
 )
+from rectify.api.pagination import Page, SyncFilter, since
 from rectify.campaigns.scoping import get_campaign_for_user
 from rectify.core.errors import TransitionRefused
 from rectify.ledger import derived, services, states
 from rectify.ledger.choices import DueStatus, MeasureMode, MeasureState
-from rectify.ledger.forms import MeasureForm, TransitionForm, editable_fields
+from rectify.ledger.inputs import MeasureForm, TransitionForm
 from rectify.ledger.models import Evidence, Measure, Milestone, ProgressReport
 from rectify.ledger.scoping import (
     can_change_measure,
@@ -46,6 +46,7 @@ from rectify.ledger.scoping import (
     get_problem_for_user,
     scope_measures,
 )
+from rectify.ledger.services import editable_fields
 from rectify.orgs.scoping import scope_org_units
 
 router = Router(tags=["measures"])
@@ -235,7 +236,7 @@ def get_measure(request, id: Id):
 
 
 class MeasureIn(Schema):
-    """Validated as on the pages (ledger/forms.py::MeasureForm)."""
+    """Validated as on the pages (ledger/inputs.py::MeasureForm)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -6,8 +6,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from rectify.api.errors import ERRORS
+from rectify.api.fields import Id, Line
 from rectify.api.pagination import Page
-from rectify.api.routers.fields import Id, Line
 from rectify.orgs.choices import OrgKind, RegionLevel
 from rectify.orgs.scoping import scope_org_units, scope_regions
 

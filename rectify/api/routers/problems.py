@@ -1,6 +1,6 @@
 """Problem lists, categories and problems (with their merged feedback) of a campaign.
 
-The problem list is the page's list: ledger/filters.py::ProblemFilter reads the same query
+The problem list is the page's list: ledger/filtering.py::ProblemFilter reads the same query
 string (q, list, category, source, prominent, state, measure_state, unit, due) over the same
 scoped querysets, so a query string answers the same problems here and on the page.
 """
@@ -17,14 +17,14 @@ from ninja.pagination import paginate
 from pydantic import AfterValidator, ConfigDict, Field
 
 from rectify.api.errors import ERRORS
+from rectify.api.fields import Id, Line, Number, Slug, Text, storable
 from rectify.api.pagination import Page, SyncFilter, since
-from rectify.api.routers.fields import Id, Line, Number, Slug, Text, storable
 from rectify.api.routers.measures import MeasureOut, invalid
 from rectify.campaigns.scoping import get_campaign_for_user
 from rectify.feedback.scoping import scope_feedback
 from rectify.ledger import derived, routing, services
 from rectify.ledger.choices import Difficulty, Nature, ProblemState, Source
-from rectify.ledger.filters import ProblemFilter, ProblemFilterForm
+from rectify.ledger.filtering import ProblemFilter, ProblemFilterForm
 from rectify.ledger.models import Category, Problem, ProblemList
 from rectify.ledger.scoping import get_problem_for_user, scope_measures, scope_problems
 from rectify.orgs.access import access

@@ -21,7 +21,7 @@ from ninja.decorators import decorate_view
 from pydantic import AfterValidator, ConfigDict
 
 from rectify.api.errors import ERRORS, ErrorOut, error_body
-from rectify.api.routers.fields import Id, Line, Slug, Text
+from rectify.api.fields import Id, Line, Slug, Text
 from rectify.feedback import public
 from rectify.feedback.choices import FeedbackKind
 from rectify.feedback.models import TEXT_MAX_LENGTH

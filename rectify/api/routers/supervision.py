@@ -12,9 +12,9 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict
 
 from rectify.api.errors import ERRORS
+from rectify.api.fields import Id, Line, Moment, Slug, Text
 from rectify.api.pagination import Page
 from rectify.api.routers.campaigns import PersonOut, UnitRef
-from rectify.api.routers.fields import Id, Line, Moment, Slug, Text
 from rectify.campaigns.scoping import get_campaign_for_reader, get_campaign_for_user
 from rectify.ledger.scoping import scope_measures, scope_problems
 from rectify.orgs.scoping import scope_org_units

@@ -22,10 +22,7 @@ from pydantic import ConfigDict
 
 from rectify.api import idempotency
 from rectify.api.errors import ERRORS, ErrorOut, error_body
-from rectify.api.pagination import Page
-from rectify.api.routers.campaigns import PersonOut, RegionRef, UnitRef
-from rectify.api.routers.feedback import FeedbackCreatedOut, near_of
-from rectify.api.routers.fields import (
+from rectify.api.fields import (
     FILE_DOWNLOAD,
     Id,
     Line,
@@ -35,9 +32,12 @@ from rectify.api.routers.fields import (
     Text,
     printable,
 )
+from rectify.api.pagination import Page
+from rectify.api.routers.campaigns import PersonOut, RegionRef, UnitRef
+from rectify.api.routers.feedback import FeedbackCreatedOut, near_of
 from rectify.campaigns import services
 from rectify.campaigns.choices import ActivityKind
-from rectify.campaigns.forms import (
+from rectify.campaigns.inputs import (
     MAX_PARTICIPANTS,
     NOTES_MAX_LENGTH,
     ActivityForm,
@@ -59,7 +59,7 @@ from rectify.campaigns.scoping import (
 )
 from rectify.feedback import closeness, entry
 from rectify.feedback.choices import FeedbackKind
-from rectify.feedback.forms import MAX_ROWS
+from rectify.feedback.entry import MAX_ROWS
 from rectify.feedback.models import TEXT_MAX_LENGTH
 from rectify.feedback.scoping import scope_feedback
 from rectify.orgs.access import access

@@ -1,4 +1,5 @@
-"""Template helpers shared by every page: badges, big numbers, the navbar's campaigns."""
+"""Template helpers shared by every page: plain text for <title>, numbers as Chinese reports
+write them."""
 
 from decimal import Decimal
 
@@ -6,29 +7,7 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import get_language
 
-from rectify.campaigns.scoping import scope_campaigns
-from rectify.ledger import derived
-from rectify.ledger.choices import (
-    DUE_STATUS_COLORS,
-    MEASURE_STATE_COLORS,
-    PROBLEM_STATE_COLORS,
-    DueStatus,
-    MeasureState,
-    ProblemState,
-)
-
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def user_campaigns(context):
-    """The user's top campaigns (for the navbar), through the scoping module."""
-    request = context.get("request")
-    if request is None or not request.user.is_authenticated:
-        return []
-    campaigns = list(scope_campaigns(request.user).only("slug", "name", "parent"))
-    ids = {c.pk for c in campaigns}
-    return [c for c in campaigns if c.parent_id not in ids]  # subordinate ones are on home
 
 
 BIDI_CONTROLS = dict.fromkeys(
@@ -40,42 +19,6 @@ BIDI_CONTROLS = dict.fromkeys(
 def plain(value) -> str:
     """User text without bidi control characters, for places that cannot isolate it (<title>)."""
     return str(value).translate(BIDI_CONTROLS)
-
-
-@register.filter
-def measure_state_color(state: str) -> str:
-    return MEASURE_STATE_COLORS.get(state, "secondary")
-
-
-@register.filter
-def measure_state_label(state: str) -> str:
-    return MeasureState(state).label if state in MeasureState.values else state
-
-
-@register.filter
-def problem_state_color(state: str) -> str:
-    return PROBLEM_STATE_COLORS.get(state, "secondary")
-
-
-@register.filter
-def problem_state_label(state: str) -> str:
-    return ProblemState(state).label if state in ProblemState.values else state
-
-
-@register.filter
-def due_color(status: str) -> str:
-    return DUE_STATUS_COLORS.get(status or "", "light")
-
-
-@register.filter
-def due_label(status: str) -> str:
-    return DueStatus(status or "").label if (status or "") in DueStatus.values else status
-
-
-@register.filter
-def days_overdue(measure) -> int:
-    """Calendar days late; only asked for measures annotated overdue (no extra query)."""
-    return derived.days_overdue(measure)
 
 
 @register.filter

@@ -1,4 +1,4 @@
-"""The one filter of the problem list. The page, its htmx refresh, and later the API and the
+"""The one filter of the problem list. The page, its htmx refresh, the API and the
 exports use it, so "which problems" means the same thing everywhere.
 
     pf = ProblemFilter(request.GET, campaign=campaign, problems=scope_problems(user, campaign),

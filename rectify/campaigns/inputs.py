@@ -1,5 +1,6 @@
-"""Forms of the work-group and research-activity pages. They validate at the edge (every message
-names its field); campaigns/services.py does the writing."""
+"""What users submit about work groups, research activities and their attachments, checked
+the same way on the pages and in /api/v1/. The forms validate at the edge (every message names
+its field); campaigns/services.py does the writing."""
 
 import datetime as dt
 

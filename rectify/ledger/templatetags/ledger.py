@@ -1,0 +1,51 @@
+"""Template helpers of the ledger's rows: state and due-status badges, days late."""
+
+from django import template
+
+from rectify.ledger import derived
+from rectify.ledger.choices import (
+    DUE_STATUS_COLORS,
+    MEASURE_STATE_COLORS,
+    PROBLEM_STATE_COLORS,
+    DueStatus,
+    MeasureState,
+    ProblemState,
+)
+
+register = template.Library()
+
+
+@register.filter
+def measure_state_color(state: str) -> str:
+    return MEASURE_STATE_COLORS.get(state, "secondary")
+
+
+@register.filter
+def measure_state_label(state: str) -> str:
+    return MeasureState(state).label if state in MeasureState.values else state
+
+
+@register.filter
+def problem_state_color(state: str) -> str:
+    return PROBLEM_STATE_COLORS.get(state, "secondary")
+
+
+@register.filter
+def problem_state_label(state: str) -> str:
+    return ProblemState(state).label if state in ProblemState.values else state
+
+
+@register.filter
+def due_color(status: str) -> str:
+    return DUE_STATUS_COLORS.get(status or "", "light")
+
+
+@register.filter
+def due_label(status: str) -> str:
+    return DueStatus(status or "").label if (status or "") in DueStatus.values else status
+
+
+@register.filter
+def days_overdue(measure) -> int:
+    """Calendar days late; only asked for measures annotated overdue (no extra query)."""
+    return derived.days_overdue(measure)
