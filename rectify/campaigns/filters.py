@@ -14,10 +14,10 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from rectify.campaigns.choices import ActivityKind
-from rectify.campaigns.coverage import in_region_q, in_unit_q
 from rectify.campaigns.models import WorkGroup
 from rectify.core.forms import style
 from rectify.orgs.models import OrgUnit, Region
+from rectify.reports.coverage import in_region_q, in_unit_q
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -18,6 +18,7 @@ from rectify.campaigns.models import (
 )
 from rectify.orgs.access import (
     READ_ALL_ROLES,
+    SYSTEM,
     UNIT_READER_ROLES,
     access,
     is_active_user,
@@ -27,10 +28,10 @@ from rectify.orgs.choices import Role
 
 
 def scope_campaigns(user) -> QuerySet[Campaign]:
+    if user is SYSTEM or (is_active_user(user) and user.is_superuser):
+        return Campaign.objects.all()
     if not is_active_user(user):
         return Campaign.objects.none()
-    if user.is_superuser:
-        return Campaign.objects.all()
     return Campaign.objects.filter(memberships__user=user).distinct()
 
 
@@ -51,6 +52,18 @@ def is_unit_limited(user, campaign: Campaign) -> bool:
     """Is what the user reads limited to a unit subtree (a leader, supervisor or viewer of one
     unit)? Their pages say so."""
     return access(user, campaign).paths(*UNIT_READER_ROLES) is not None
+
+
+def scope_subordinates(user, campaign: Campaign) -> QuerySet[Campaign]:
+    """The subordinate campaigns rolled up into `campaign` that the user may see: all of them
+    for a campaign-wide reader, those of units within their subtree for one limited to a unit,
+    none for a liaison."""
+    qs = Campaign.objects.filter(parent=campaign)
+    acc = access(user, campaign)
+    if not acc.has(*READ_ALL_ROLES):
+        return qs.none()
+    paths = acc.paths(*READ_ALL_ROLES)
+    return qs if paths is None else qs.filter(unit_q(paths, "org_unit"))
 
 
 def get_campaign_for_reader(user, slug: str) -> Campaign:

@@ -2,7 +2,7 @@
 attachments.
 
 Thin views: every lookup goes through orgs/scoping.py, every write through campaigns/services.py,
-every figure through campaigns/coverage.py.
+every figure through reports/coverage.py.
 """
 
 from django.contrib import messages
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from rectify.campaigns import coverage, services
+from rectify.campaigns import services
 from rectify.campaigns.filters import ActivityFilter
 from rectify.campaigns.history import timeline
 from rectify.campaigns.inputs import ActivityForm, AttachmentForm, WorkGroupForm
@@ -40,6 +40,7 @@ from rectify.core.pages import is_htmx, status_of
 from rectify.feedback.choices import FeedbackKind
 from rectify.feedback.scoping import scope_feedback
 from rectify.orgs.models import User
+from rectify.reports import coverage
 
 PAGE_SIZE = 50
 

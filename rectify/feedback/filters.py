@@ -13,11 +13,11 @@ from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from rectify.campaigns.coverage import feedback_at_unit_q, in_region_q
 from rectify.campaigns.models import ResearchActivity, WorkGroup
 from rectify.core.forms import style
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.orgs.models import OrgUnit, Region
+from rectify.reports.coverage import feedback_at_unit_q, in_region_q
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -1,4 +1,5 @@
-"""The campaign home: headline figures derived from the records (ledger/derived.py)."""
+"""The campaign home and the subordinate roll-up: figures over what the reader may see
+(reports/figures.py)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,14 +8,14 @@ from django.shortcuts import render
 from rectify.campaigns.scoping import get_campaign_for_user, reads_campaign, scope_indicators
 from rectify.ledger import derived
 from rectify.ledger.scoping import scope_measures, scope_problems
+from rectify.reports import figures
 
 
 @login_required
 def campaign_home(request, slug):
     """Campaign-wide figures for readers of the whole campaign; a "my unit" panel for liaisons.
 
-    derived.campaign_figures counts the whole campaign, which a unit liaison may not see, so a
-    liaison (without another role) gets the same derivations applied to their scoped measures.
+    Both count only what the user may see (the same scoping as the lists they link to).
     """
     campaign = get_campaign_for_user(request.user, slug)
     context = {
@@ -22,7 +23,7 @@ def campaign_home(request, slug):
         "indicators": scope_indicators(request.user, campaign).select_related("program"),
     }
     if reads_campaign(request.user, campaign):
-        context["figures"] = derived.campaign_figures(campaign)
+        context["figures"] = figures.campaign_figures(request.user, campaign)
     else:
         context["unit"] = _unit_figures(request.user, campaign)
     return render(request, "reports/campaign_home.html", context)
@@ -41,5 +42,5 @@ def subordinates(request, slug):
     campaign = get_campaign_for_user(request.user, slug)
     if not reads_campaign(request.user, campaign):
         raise PermissionDenied
-    rows = derived.subordinate_rollup(campaign)
+    rows = figures.subordinate_rollup(request.user, campaign)
     return render(request, "reports/subordinates.html", {"campaign": campaign, "rows": rows})

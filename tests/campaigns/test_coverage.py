@@ -5,12 +5,12 @@ import datetime as dt
 
 import pytest
 
-from rectify.campaigns import coverage
 from rectify.campaigns.choices import ActivityKind
-from rectify.campaigns.coverage import CoverageRow, mark_thin, region_coverage, sort_rows
 from rectify.campaigns.models import ResearchActivity, WorkGroup
 from rectify.feedback.models import FeedbackItem
 from rectify.orgs.models import Region
+from rectify.reports import coverage
+from rectify.reports.coverage import CoverageRow, mark_thin, region_coverage, sort_rows
 from tests.campaigns.scene import region
 from tests.factories import make_campaign, make_unit
 

@@ -21,7 +21,7 @@ from rectify.core.management.commands.demo import is_loopback
 from rectify.feedback.choices import FeedbackKind
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger.choices import MeasureMode, MeasureState, ProblemState, Source
-from rectify.ledger.derived import annotate_problem_state, campaign_figures
+from rectify.ledger.derived import annotate_problem_state
 from rectify.ledger.models import (
     Category,
     Evidence,
@@ -33,7 +33,9 @@ from rectify.ledger.models import (
     Verification,
 )
 from rectify.ledger.scoping import scope_measures
+from rectify.orgs.access import SYSTEM
 from rectify.orgs.models import User
+from rectify.reports import figures
 from rectify.supervision.models import SupervisionAction
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -60,7 +62,7 @@ class DemoCampaignTests(TestCase):
         media = cls.enterClassContext(tempfile.TemporaryDirectory())
         cls.enterClassContext(override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=FAST_HASHERS))
         cls.campaign, cls.created = build_demo()
-        cls.figures = campaign_figures(cls.campaign)
+        cls.figures = figures.campaign_figures(SYSTEM, cls.campaign)
 
     def measures(self):
         return Measure.objects.filter(campaign=self.campaign)

@@ -18,13 +18,20 @@ from rectify.feedback.models import FeedbackItem
 from rectify.ledger import derived, services
 from rectify.ledger.choices import DueStatus, MeasureMode, MeasureState, ProblemState, Source
 from rectify.ledger.models import Measure, Problem, ProblemList
+from rectify.orgs.access import SYSTEM
 from rectify.orgs.choices import Role
 from rectify.orgs.models import Region
+from rectify.reports import figures
 from tests.factories import add_evidence, grant, make_campaign, make_unit, make_user
 
 D = dt.date
 S = MeasureState
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def figures_of(campaign, on=None):
+    """The figures as the office sees them (everything)."""
+    return figures.campaign_figures(SYSTEM, campaign, on)
 
 
 def pinned(day: dt.date, hour: int = 10):
@@ -127,24 +134,24 @@ def test_an_office_declared_2027_holiday_moves_the_window(world):
     m = measure_due(world, D(2027, 2, 8))
     assert derived.due_soon_cutoff(world.campaign, on) == D(2027, 2, 5)
     assert derived.due_status(m, on) == DueStatus.NONE
-    assert derived.campaign_figures(world.campaign, on).calendar_warning_years == [2027]
+    assert figures_of(world.campaign, on).calendar_warning_years == [2027]
 
     CalendarDay.objects.create(date=D(2027, 2, 1), is_workday=False, name="测试假日")
     assert derived.due_soon_cutoff(world.campaign, on) == D(2027, 2, 8)
     assert derived.due_status(m, on) == DueStatus.DUE_SOON
-    assert derived.campaign_figures(world.campaign, on).calendar_warning_years == []
+    assert figures_of(world.campaign, on).calendar_warning_years == []
 
 
 def test_the_calendar_warning_names_the_year_the_window_reaches(world):
     set_basis(world.campaign, DeadlineBasis.WORKING)
-    assert derived.campaign_figures(world.campaign, D(2026, 6, 1)).calendar_warning_years == []
+    assert figures_of(world.campaign, D(2026, 6, 1)).calendar_warning_years == []
     # Five working days after Mon 2026-12-28 reach into 2027.
-    assert derived.campaign_figures(world.campaign, D(2026, 12, 28)).calendar_warning_years == [
-        2027
-    ]
+    assert figures.campaign_figures(
+        SYSTEM, world.campaign, D(2026, 12, 28)
+    ).calendar_warning_years == [2027]
     # Counting in calendar days needs no holiday calendar at all.
     set_basis(world.campaign, DeadlineBasis.CALENDAR)
-    assert derived.campaign_figures(world.campaign, D(2027, 3, 1)).calendar_warning_years == []
+    assert figures_of(world.campaign, D(2027, 3, 1)).calendar_warning_years == []
 
 
 def test_closed_measures_are_never_overdue(world):
@@ -375,7 +382,7 @@ def hand_built(world):
 
 
 def test_campaign_figures_on_a_hand_built_campaign(hand_built):
-    f = derived.campaign_figures(hand_built, D(2026, 6, 10))
+    f = figures_of(hand_built, D(2026, 6, 10))
     assert f.as_of == D(2026, 6, 10)
     assert f.work_groups == 3
     assert f.regions == 3  # Beijing, Tianjin, Hebei: Tianjin counted once
@@ -411,7 +418,7 @@ def test_campaign_figures_on_a_hand_built_campaign(hand_built):
 
 def test_campaign_figures_agree_with_the_row_by_row_rules(hand_built):
     on = D(2026, 6, 10)
-    f = derived.campaign_figures(hand_built, on)
+    f = figures_of(hand_built, on)
     measures = list(Measure.objects.filter(campaign=hand_built).select_related("campaign"))
     statuses = [derived.due_status(m, on) for m in measures]
     assert f.overdue == statuses.count(DueStatus.OVERDUE)
@@ -422,7 +429,9 @@ def test_campaign_figures_agree_with_the_row_by_row_rules(hand_built):
 
 
 def test_campaign_figures_of_an_empty_campaign_are_zero(world):
-    f = derived.campaign_figures(make_campaign(world.ministry, slug="empty"), D(2026, 6, 10))
+    f = figures.campaign_figures(
+        SYSTEM, make_campaign(world.ministry, slug="empty"), D(2026, 6, 10)
+    )
     assert (f.work_groups, f.regions, f.cadres, f.activities, f.interviewees) == (0, 0, 0, 0, 0)
     assert (f.consolidated, f.measures_total, f.overdue, f.due_soon) == (0, 0, 0, 0)
     assert f.problems_by_state == dict.fromkeys(ProblemState.values, 0)
@@ -432,6 +441,6 @@ def test_campaign_figures_of_an_empty_campaign_are_zero(world):
 
 def test_campaign_figures_default_to_today(hand_built):
     with pinned(D(2026, 6, 10)):
-        f = derived.campaign_figures(hand_built)
+        f = figures_of(hand_built)
     assert f.as_of == D(2026, 6, 10)
     assert (f.overdue, f.due_soon) == (2, 2)

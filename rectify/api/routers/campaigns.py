@@ -18,9 +18,9 @@ from rectify.campaigns.scoping import (
     scope_indicators,
     scope_programs,
 )
-from rectify.ledger import derived
 from rectify.ledger.scoping import scope_measures, scope_problems
 from rectify.orgs.access import access
+from rectify.reports import figures
 
 router = Router(tags=["campaigns"])
 
@@ -45,7 +45,8 @@ class CampaignOut(Schema):
 
 
 class FiguresOut(Schema):
-    """The headline figures, derived from the records by ledger/derived.py (as on the pages)."""
+    """The headline figures the user may see, derived from the records by reports/figures.py (as
+    on the pages)."""
 
     as_of: dt.date
     regions: int
@@ -86,7 +87,7 @@ def get_campaign(request, slug: Slug):
     summary="Headline figures (campaign-wide readers only)",
 )
 def campaign_figures(request, slug: Slug):
-    return derived.campaign_figures(get_campaign_for_reader(request.user, slug))
+    return figures.campaign_figures(request.user, get_campaign_for_reader(request.user, slug))
 
 
 # --- people, regions and units as other answers name them ----------------------------------

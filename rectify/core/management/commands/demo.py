@@ -19,9 +19,10 @@ from django.utils import translation
 from rectify.core.demo import build_demo
 from rectify.core.demo.data import DEMO_USERS, ROLE_NAMES
 from rectify.ledger.choices import MeasureState
-from rectify.ledger.derived import campaign_figures
+from rectify.orgs.access import SYSTEM
 from rectify.orgs.choices import Role
 from rectify.orgs.models import User
+from rectify.reports import figures
 
 
 def pad(text: str, width: int) -> str:
@@ -87,7 +88,7 @@ class Command(BaseCommand):
             self.serve(host, port)
 
     def write_figures(self, campaign):
-        f = campaign_figures(campaign)
+        f = figures.campaign_figures(SYSTEM, campaign)
         states = "，".join(f"{MeasureState(k).label} {v}" for k, v in f.measures_by_state.items())
         lines = [
             f"地区 regions {f.regions} · 工作组 work groups {f.work_groups} · "

@@ -2,7 +2,8 @@
 the activities held, the people heard and the items collected, with the thin places marked.
 
 The one place these figures are derived; the coverage page, the API and reports call it with
-the querysets the reader may see (orgs/scoping.py), so a count and the list it links to agree:
+the querysets the reader may see (campaigns and feedback scoping), so a count and the list it
+links to agree:
 
     cov = region_coverage(campaign, activities=scope_activities(user, campaign),
                           feedback=scope_feedback(user, campaign))
