@@ -37,7 +37,7 @@ format: setup
 
 # Regenerate and compile the translations (needs GNU gettext).
 messages: setup
-	cd rectify && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location
+	cd rectify && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location --no-wrap
 	cd rectify && ../$(PY) ../manage.py compilemessages -l zh_Hans
 
 # Benchmarks print their figures (see bench/README.md); never part of the test suite.

@@ -6,3 +6,9 @@ class ApiConfig(AppConfig):
     name = "rectify.api"
     label = "api"
     verbose_name = _("API")
+
+    def ready(self):
+        from rectify.api import log_labels
+        from rectify.audit.timeline import describe
+
+        describe(actions=log_labels.ACTIONS)

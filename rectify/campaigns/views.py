@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from rectify.audit.timeline import timeline
 from rectify.campaigns import services
 from rectify.campaigns.filters import ActivityFilter
-from rectify.campaigns.history import timeline
 from rectify.campaigns.inputs import ActivityForm, AttachmentForm, WorkGroupForm
 from rectify.campaigns.models import ResearchActivity
 from rectify.campaigns.scoping import (

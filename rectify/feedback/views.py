@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from rectify.campaigns.history import timeline
+from rectify.audit.timeline import timeline
 from rectify.campaigns.scoping import (
     can_change_activity,
     can_record,

@@ -6,28 +6,24 @@ every figure through ledger/derived.py.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import models
 from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_date
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from rectify.audit.log import history
+from rectify.audit.timeline import timeline
 from rectify.campaigns.scoping import get_campaign_for_office, get_campaign_for_user
 from rectify.core.errors import ConflictError, DomainError, PermissionRefused
 from rectify.core.pages import form_errors_to_messages, is_htmx
 from rectify.feedback.scoping import scope_feedback
 from rectify.ledger import derived, routing, services, states
-from rectify.ledger.choices import MeasureMode, MeasureState, Source
+from rectify.ledger.choices import MeasureState
 from rectify.ledger.filtering import ProblemFilter
 from rectify.ledger.forms import (
     BulkClassifyForm,
@@ -545,105 +541,3 @@ def evidence_download(request, pk):
         filename=evidence.original_name,
         content_type="application/octet-stream",
     )
-
-
-# --- the activity timeline -------------------------------------------------------------------
-
-ACTION_LABELS = {
-    "problem.create": gettext_lazy("created the problem"),
-    "problem.update": gettext_lazy("edited the problem"),
-    "problem.lists": gettext_lazy("changed the problem's lists"),
-    "problem.merge": gettext_lazy("merged feedback items into the problem"),
-    "problem.classify": gettext_lazy("classified the problem (several at once)"),
-    "problem.unmerge": gettext_lazy("undid a merge into the problem"),
-    "problem.delete": gettext_lazy("deleted the problem (created by a merge that was undone)"),
-    "measure.create": gettext_lazy("created the measure"),
-    "measure.update": gettext_lazy("edited the measure"),
-    "measure.phase_complete": gettext_lazy("marked the phase complete"),
-    "milestone.create": gettext_lazy("added a milestone"),
-    "milestone.done": gettext_lazy("completed a milestone"),
-    "progress.create": gettext_lazy("reported progress"),
-    "evidence.create": gettext_lazy("uploaded evidence"),
-}
-CHOICE_LABELS = {"state": MeasureState, "mode": MeasureMode, "source": Source}
-UNIT_FIELDS = ("responsible_unit", "lead_unit")
-
-
-def timeline(objects) -> list[dict]:
-    """The activity-log entries of `objects`, merged newest first, ready to show."""
-    entries = [entry for obj in objects for entry in history(obj)]
-    entries.sort(key=lambda e: (e.at, e.pk), reverse=True)
-    unit_ids = {
-        side.get(name)
-        for e in entries
-        for side in (e.before, e.after)
-        for name in UNIT_FIELDS
-        if isinstance(side.get(name), int)
-    }
-    units = dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
-    # Categories and lists are logged by id: show their names (as they are called now).
-    category_ids = {side.get("category") for e in entries for side in (e.before, e.after)} - {None}
-    list_ids = {
-        pk for e in entries for side in (e.before, e.after) for pk in side.get("lists") or ()
-    }
-    names = {
-        "category": dict(Category.objects.filter(pk__in=category_ids).values_list("pk", "name")),
-        "lists": dict(ProblemList.objects.filter(pk__in=list_ids).values_list("pk", "name")),
-    }
-    return [_describe(e, units, names) for e in entries]
-
-
-def _describe(entry, units, names) -> dict:
-    model = ContentType.objects.get_for_id(entry.target_type_id).model_class()
-    changes = []
-    for name in dict.fromkeys([*entry.before, *entry.after]):
-        try:
-            field = model._meta.get_field(name)
-        except FieldDoesNotExist:  # a key that is not a field, e.g. "feedback_items"
-            field = None
-        had_before = name in entry.before
-        if had_before and entry.before.get(name) == entry.after.get(name):
-            continue  # snapshots list fields that may change; show only those that did
-        changes.append(
-            {
-                "field": field.verbose_name if field is not None else name,
-                "had_before": had_before,
-                "before": _show(field, name, entry.before.get(name), units, names),
-                "after": _show(field, name, entry.after.get(name), units, names),
-            }
-        )
-    action = entry.action
-    label = ACTION_LABELS.get(action)
-    if label is None and action.startswith("measure."):
-        transition = states.TRANSITIONS.get(action.removeprefix("measure."))
-        label = transition.label if transition else None
-    return {
-        "at": entry.at,
-        "actor": entry.actor,
-        "action": label or action,
-        "target": entry.target_repr,
-        "changes": changes,
-        "reason": entry.reason,
-    }
-
-
-def _show(field, name, value, units, names):
-    if value is None or value == "":
-        return "—"
-    if name == "category" and isinstance(value, int):
-        return names["category"].get(value, value)
-    if name == "lists" and isinstance(value, list):
-        return "、".join(str(names["lists"].get(v, v)) for v in value) or "—"
-    if isinstance(field, models.DateField) and isinstance(value, str):
-        day = parse_date(value[:10])
-        return date_format(day) if day else value
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if name in UNIT_FIELDS and isinstance(value, int):
-        return units.get(value, value)
-    choices = CHOICE_LABELS.get(name)
-    if choices is not None and value in choices.values:
-        return choices(value).label
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return value

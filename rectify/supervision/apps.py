@@ -6,3 +6,9 @@ class SupervisionConfig(AppConfig):
     name = "rectify.supervision"
     label = "supervision"
     verbose_name = _("Supervision")
+
+    def ready(self):
+        from rectify.audit.timeline import describe
+        from rectify.supervision import log_labels
+
+        describe(actions=log_labels.ACTIONS)

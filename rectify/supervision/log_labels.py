@@ -1,0 +1,7 @@
+"""How the activity log names what supervision records (audit/timeline.py)."""
+
+from django.utils.translation import gettext_lazy as _
+
+ACTIONS = {
+    "supervision.create": _("recorded a supervision action"),
+}
