@@ -8,7 +8,7 @@ from rectify.core.admin import ReadOnlyAdmin
 class RunAdmin(ReadOnlyAdmin):
     """Regroupings are started and run only through consolidation.services."""
 
-    list_display = ("campaign", "level", "status", "items_total", "group_count", "created_at")
+    list_display = ("campaign", "level", "status", "total", "group_count", "created_at")
     list_filter = ("campaign", "level", "status")
 
 

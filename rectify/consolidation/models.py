@@ -11,13 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rectify.core.jobs import Job
+
 
 class Level(models.TextChoices):
     DUPLICATE = "duplicate", _("Near-duplicates")
     TOPIC = "topic", _("Topics")
 
 
-class Run(models.Model):
+class Run(Job):
     """One regrouping of a campaign's unmerged feedback (一次归并分组)."""
 
     class Status(models.TextChoices):
@@ -25,6 +27,8 @@ class Run(models.Model):
         RUNNING = "running", _("Grouping")
         DONE = "done", _("Grouped")
         FAILED = "failed", _("Failed")
+
+    RUNNING_STATUSES = (Status.PENDING, Status.RUNNING)
 
     campaign = models.ForeignKey(
         "campaigns.Campaign",
@@ -38,8 +42,6 @@ class Run(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     in_background = models.BooleanField(_("run by the background worker"), default=False)
-    items_total = models.PositiveIntegerField(_("items"), default=0)
-    items_done = models.PositiveIntegerField(_("items done"), default=0)
     group_count = models.PositiveIntegerField(_("groups"), default=0)
     kept_apart = models.PositiveIntegerField(
         _("groups divided by “not a duplicate” marks"), default=0
@@ -53,10 +55,6 @@ class Run(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("regrouping")
@@ -67,14 +65,10 @@ class Run(models.Model):
         return f"{self.campaign} · {self.get_level_display()} · {self.created_at:%Y-%m-%d %H:%M}"
 
     @property
-    def is_running(self) -> bool:
-        return self.status in (self.Status.PENDING, self.Status.RUNNING)
-
-    @property
     def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
-        return min(99, 100 * self.items_done // self.items_total) if self.items_total else 0
+        return min(99, 100 * self.done // self.total) if self.total else 0
 
 
 class SuggestedGroup(models.Model):

@@ -7,7 +7,6 @@ Merges write ledger links (ProblemFeedback) directly, one per item with its simi
 one `problem.merge` log entry on the problem, as ledger.services.merge_feedback does.
 """
 
-import datetime as dt
 import time
 
 from django.db import transaction
@@ -41,7 +40,6 @@ from rectify.textsim import DEFAULT_THRESHOLDS, Group, group_texts
 # runs it and the board shows its progress.
 INLINE_LIMIT = 150
 # A run with no sign of life for this long is taken as dead (its worker was stopped).
-STALE_AFTER = dt.timedelta(minutes=10)
 PROGRESS_EVERY = 1.0  # seconds between progress writes
 BATCH = 2000
 
@@ -97,14 +95,9 @@ def running_run(campaign: Campaign) -> Run | None:
     for run in Run.objects.filter(
         campaign=campaign, status__in=(Run.Status.PENDING, Run.Status.RUNNING)
     ):
-        if not _is_stale(run):
+        if not run.is_stale:
             return run
     return None
-
-
-def _is_stale(run: Run) -> bool:
-    last = run.heartbeat_at or run.started_at or run.created_at
-    return timezone.now() - last > STALE_AFTER
 
 
 def board_groups(run: Run, *, parent: SuggestedGroup | None = None) -> QuerySet[SuggestedGroup]:
@@ -160,7 +153,7 @@ def start_regroup(
             campaign=campaign,
             level=level,
             threshold=DEFAULT_THRESHOLDS[level] if threshold is None else threshold,
-            items_total=count,
+            total=count,
             in_background=background,
             created_by=_who(actor),
         )
@@ -168,7 +161,7 @@ def start_regroup(
             run,
             "consolidation.regroup",
             actor=actor,
-            after=snapshot(run, ["level", "threshold", "items_total", "in_background"]),
+            after=snapshot(run, ["level", "threshold", "total", "in_background"]),
         )
         if background:
             from rectify.consolidation.tasks import regroup
@@ -194,14 +187,14 @@ def run_regroup(run: Run) -> Run:
         rows = list(unmerged_items(run.campaign).order_by("pk").values_list("pk", "title", "text"))
         ids = [pk for pk, _t, _x in rows]
         texts = [item_text(t, x) for _pk, t, x in rows]
-        Run.objects.filter(pk=run.pk).update(items_total=len(ids), items_done=0)
+        Run.objects.filter(pk=run.pk).update(total=len(ids), done=0)
         last = [0.0]
 
         def progress(done: int, total: int) -> None:
             if time.monotonic() - last[0] >= PROGRESS_EVERY or done >= total:
                 last[0] = time.monotonic()
                 Run.objects.filter(pk=run.pk).update(
-                    items_done=min(done * len(ids) // max(total, 1), len(ids)),
+                    done=min(done * len(ids) // max(total, 1), len(ids)),
                     heartbeat_at=timezone.now(),
                 )
 
@@ -225,7 +218,7 @@ def run_regroup(run: Run) -> Run:
             _store(run, groups, ids)
             Run.objects.filter(pk=run.pk).update(
                 status=Run.Status.DONE,
-                items_done=len(ids),
+                done=len(ids),
                 group_count=len(groups),
                 kept_apart=divided,
                 finished_at=timezone.now(),
@@ -248,7 +241,7 @@ def _halves(progress):
 def progress(run: Run) -> Run:
     """The run as stored now (for the progress bar); a dead worker's run shows as failed."""
     fresh = Run.objects.get(pk=run.pk)
-    if fresh.is_running and _is_stale(fresh):
+    if fresh.is_stale:
         fresh.status = Run.Status.FAILED
         fresh.error = "stale: no sign of life"
     return fresh

@@ -11,4 +11,4 @@ def regroup(run_id: int) -> dict:
     from rectify.consolidation import services
 
     run = services.run_regroup(Run.objects.select_related("campaign").get(pk=run_id))
-    return {"status": run.status, "groups": run.group_count, "items": run.items_total}
+    return {"status": run.status, "groups": run.group_count, "items": run.total}

@@ -158,9 +158,9 @@ def regroup(request, slug):
             ngettext(
                 "Regrouped %(items)d item into %(groups)d group.",
                 "Regrouped %(items)d items into %(groups)d groups.",
-                run.items_total,
+                run.total,
             )
-            % {"items": run.items_total, "groups": run.group_count},
+            % {"items": run.total, "groups": run.group_count},
         )
     else:
         messages.info(

@@ -232,7 +232,7 @@ def _create_batch(request, campaign, staged, sheet, form) -> ImportBatch:
 def _start(batch: ImportBatch, *, validate_only: bool, mode: str | None = None) -> None:
     """Small files in the request (the page answers with the outcome), large ones in the
     background worker (the page shows a progress bar)."""
-    if batch.rows_total <= settings.IMPORT_INLINE_ROWS:
+    if batch.total <= settings.IMPORT_INLINE_ROWS:
         if validate_only:
             importing.validate(batch)
         else:

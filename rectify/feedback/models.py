@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rectify.core.jobs import Job
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.textsim.normalise import comparable, dedup_key
 
@@ -246,7 +247,7 @@ class ColumnMapping(models.Model):
         return self.name
 
 
-class ImportBatch(models.Model):
+class ImportBatch(Job):
     """One spreadsheet import (导入批次): the file as uploaded, how it was read, what came of it.
 
     Items it created link back to it, so the batch can be undone as a whole until one of them
@@ -262,6 +263,8 @@ class ImportBatch(models.Model):
         REJECTED = "rejected", _("Nothing imported: bad rows")
         FAILED = "failed", _("Failed")
         UNDONE = "undone", _("Undone")
+
+    RUNNING_STATUSES = (Status.VALIDATING, Status.SAVING)
 
     class Mode(models.TextChoices):
         GOOD_ROWS = "good_rows", _("Import the good rows")
@@ -297,8 +300,6 @@ class ImportBatch(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
     )
-    rows_total = models.PositiveIntegerField(_("rows (estimate)"), default=0)
-    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
     rows_read = models.PositiveIntegerField(_("rows read"), default=0)
     rows_imported = models.PositiveIntegerField(_("rows imported"), default=0)
     rows_present = models.PositiveIntegerField(_("rows already present"), default=0)
@@ -316,10 +317,6 @@ class ImportBatch(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("undone by"),
@@ -341,7 +338,3 @@ class ImportBatch(models.Model):
             if self.created_at
             else self.file_name
         )
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in (self.Status.VALIDATING, self.Status.SAVING)

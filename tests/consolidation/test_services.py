@@ -23,7 +23,7 @@ def sizes(run):
 def test_regroup_suggests_the_planted_groups_largest_first(board):
     run = board.run
     assert run.status == Run.Status.DONE and not run.in_background
-    assert run.items_total == 9
+    assert run.total == 9
     assert sizes(run) == [3, 2, 2, 1, 1]
     oil = group_of(run, board.oil[0])
     assert set(live(oil)) == {i.pk for i in board.oil}
@@ -213,7 +213,7 @@ def test_other_campaigns_items_never_join(board):
     other = make_campaign(board.ministry, slug="other")
     add_items(other, OIL)
     run = services.start_regroup(board.campaign, actor=board.office)
-    assert run.items_total == 9
+    assert run.total == 9
 
 
 def test_the_worker_task_runs_a_large_regroup(board, settings, django_capture_on_commit_callbacks):

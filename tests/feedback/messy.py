@@ -338,7 +338,5 @@ class OtherProcessDB:
         return self.query("SELECT COUNT(*) FROM feedback_feedbackitem")[0]
 
     def batch_state(self) -> tuple[str, int] | None:
-        row = self.query(
-            "SELECT status, rows_done FROM feedback_importbatch ORDER BY id DESC LIMIT 1"
-        )
+        row = self.query("SELECT status, done FROM feedback_importbatch ORDER BY id DESC LIMIT 1")
         return tuple(row) if row else None

@@ -58,6 +58,14 @@ class RunOut(Schema):
     url: str = Field(description="Where to follow its progress")
 
     @staticmethod
+    def resolve_items_total(obj) -> int:
+        return obj.total
+
+    @staticmethod
+    def resolve_items_done(obj) -> int:
+        return obj.done
+
+    @staticmethod
     def resolve_created_by(obj) -> str | None:
         return obj.created_by.username if obj.created_by_id else None
 

@@ -25,7 +25,8 @@ How a batch is written (and why):
   (row locks do not block it).
 - Either way a killed worker leaves all of the batch or none of it (tests/feedback/
   test_import_kill.py kills one with SIGKILL on both engines). A batch left running is stale
-  after STALE_AFTER and can be run again; rows already saved count as already present.
+  after Job.STALE_AFTER (core/jobs.py) and can be run again; rows already saved count as
+  already present.
 - For large files the duplicate keys (text normalisation, the costliest step) are computed in
   a helper process while the next chunk is parsed.
 
@@ -73,7 +74,6 @@ Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in the pha
 CHUNK = 2000  # rows per bulk insert
 PARALLEL_FROM_ROWS = 20_000  # files this large compute duplicate keys in a helper process
 PROGRESS_EVERY = 0.25  # seconds between committed progress updates
-STALE_AFTER = dt.timedelta(minutes=10)  # a running batch silent this long has died
 RUNNABLE = (
     ImportBatch.Status.PENDING,
     ImportBatch.Status.VALIDATED,
@@ -445,7 +445,7 @@ def _create(
             defaults={k: v for k, v in defs.items() if v not in (None, "")},
             column_mapping=mapping,
             mode=mode,
-            rows_total=sh.data_rows_estimate,
+            total=sh.data_rows_estimate,
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
         name = ImportBatch.file.field.generate_filename(batch, wb.file_name)
@@ -492,8 +492,8 @@ def enqueue(batch: ImportBatch, *, mode: str | None = None, validate_only: bool 
     if batch.status in RUNNABLE:
         # Queued: pages show a progress bar (not the last check's choices) until the worker
         # claims it.
-        batch.status, batch.rows_done = ImportBatch.Status.PENDING, 0
-        ImportBatch.objects.filter(pk=batch.pk).update(status=batch.status, rows_done=0)
+        batch.status, batch.done = ImportBatch.Status.PENDING, 0
+        ImportBatch.objects.filter(pk=batch.pk).update(status=batch.status, done=0)
     transaction.on_commit(lambda: task.enqueue(batch.pk))
 
 
@@ -610,10 +610,7 @@ def _claim(batch: ImportBatch, mode: str | None) -> None:
     """Mark the batch as running, refusing one that runs (and is alive), is done or undone."""
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        stale = locked.is_running and (
-            locked.heartbeat_at is None or timezone.now() - locked.heartbeat_at > STALE_AFTER
-        )
-        if locked.status not in RUNNABLE and not stale:
+        if locked.status not in RUNNABLE and not locked.is_stale:
             raise ImportRefused("batch_state", status=locked.get_status_display())
         now = timezone.now()
         fields = {
@@ -621,7 +618,7 @@ def _claim(batch: ImportBatch, mode: str | None) -> None:
             "started_at": now,
             "heartbeat_at": now,
             "finished_at": None,
-            "rows_done": 0,
+            "done": 0,
             "error": {},
         }
         if mode:
@@ -715,7 +712,7 @@ def _check(batch, sheet: Sheet, p: Plan, *, sink, report, keys=None, lookups=Non
     existing_ext, existing_fp = keys or _existing_keys(batch.campaign_id)
     seen_ext: dict[str, int] = {}
     seen_fp: dict[str, int] = {}
-    total = batch.rows_total
+    total = batch.total
     last = time.monotonic()
 
     def decide(parsed: list[tuple[int, dict]], text_keys: list[str]) -> None:
@@ -778,7 +775,7 @@ def _check(batch, sheet: Sheet, p: Plan, *, sink, report, keys=None, lookups=Non
             decide(parsed, _dedup_keys([v["text"] for _r, v in parsed]))
     finally:
         maker.close()
-    batch.rows_total = out.read
+    batch.total = out.read
     report(out.read, out.read)
     return out
 
@@ -795,10 +792,8 @@ def _committed(batch, callback: Progress | None):
 def _progress(batch, phase: str, done: int, total: int, callback: Progress | None) -> None:
     """Commit progress on the batch (outside any transaction: visible at once)."""
     now = timezone.now()
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        rows_done=done, rows_total=total, heartbeat_at=now
-    )
-    batch.rows_done, batch.rows_total, batch.heartbeat_at = done, total, now
+    ImportBatch.objects.filter(pk=batch.pk).update(done=done, total=total, heartbeat_at=now)
+    batch.done, batch.total, batch.heartbeat_at = done, total, now
     if callback:
         callback(phase, done, total)
 
@@ -822,8 +817,8 @@ def _store_counts(batch, checked: Checked, status: str, imported: int = 0) -> No
             "rows_imported",
             "rows_present",
             "rows_refused",
-            "rows_total",
-            "rows_done",
+            "total",
+            "done",
             "problems",
             "problem_count",
             "duplicates",
@@ -868,8 +863,8 @@ class _SideChannel:
         try:
             with self.conn.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {ImportBatch._meta.db_table} SET rows_done = %s, "
-                    "rows_total = GREATEST(rows_total, %s), heartbeat_at = %s WHERE id = %s",
+                    f"UPDATE {ImportBatch._meta.db_table} SET done = %s, "
+                    "total = GREATEST(total, %s), heartbeat_at = %s WHERE id = %s",
                     [done, total or 0, timezone.now(), self.batch_pk],
                 )
         except Exception:  # progress is a courtesy; the import goes on without it
@@ -1022,7 +1017,7 @@ def _stream(batch, sheet: Sheet, p: Plan, progress: Progress | None) -> bool:
     Returns whether the rows were saved (False: all-or-nothing with bad rows, rolled back)."""
     now = timezone.now()
     ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportBatch.Status.SAVING, rows_done=0, heartbeat_at=now
+        status=ImportBatch.Status.SAVING, done=0, heartbeat_at=now
     )
     batch.status = ImportBatch.Status.SAVING
     lookups = Lookups(batch.campaign)
@@ -1050,7 +1045,7 @@ def _stream(batch, sheet: Sheet, p: Plan, progress: Progress | None) -> bool:
                 )
             if checked.refused and batch.mode == ImportBatch.Mode.ALL_OR_NOTHING:
                 raise _Rejected(checked)
-            batch.rows_done = checked.good
+            batch.done = checked.good
             _store_counts(batch, checked, ImportBatch.Status.DONE, checked.good)
             _log_import(batch, checked, checked.good)
     except _Rejected as rejected:
@@ -1099,14 +1094,14 @@ def _save(batch, spill, checked: Checked, progress: Progress | None, inserter) -
     now = timezone.now()
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportBatch.Status.SAVING,
-        rows_done=0,
-        rows_total=to_save,
+        done=0,
+        total=to_save,
         rows_read=checked.read,
         rows_present=checked.present,
         rows_refused=checked.refused,
         heartbeat_at=now,
     )
-    batch.status, batch.rows_done, batch.rows_total = ImportBatch.Status.SAVING, 0, to_save
+    batch.status, batch.done, batch.total = ImportBatch.Status.SAVING, 0, to_save
     if progress:
         progress(ImportBatch.Status.SAVING, 0, to_save)
     with transaction.atomic():
@@ -1136,7 +1131,7 @@ def _save(batch, spill, checked: Checked, progress: Progress | None, inserter) -
             imported += len(rows)
             if progress:
                 progress(ImportBatch.Status.SAVING, imported, to_save)
-        batch.rows_done = imported
+        batch.done = imported
         _store_counts(batch, checked, ImportBatch.Status.DONE, imported)
         _log_import(batch, checked, imported)
 
@@ -1215,10 +1210,7 @@ class ProgressInfo:
 def progress(batch: ImportBatch) -> ProgressInfo:
     """Where a batch is, read fresh from the database (for a progress bar)."""
     b = ImportBatch.objects.get(pk=batch.pk)
-    stale = b.is_running and (
-        b.heartbeat_at is None or timezone.now() - b.heartbeat_at > STALE_AFTER
-    )
-    return ProgressInfo(b.status, str(b.get_status_display()), b.rows_done, b.rows_total, stale)
+    return ProgressInfo(b.status, str(b.get_status_display()), b.done, b.total, b.is_stale)
 
 
 # --- undo ---------------------------------------------------------------------------------
