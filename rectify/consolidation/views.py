@@ -15,7 +15,15 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from rectify.campaigns.scoping import get_campaign_for_office
-from rectify.consolidation import services
+from rectify.consolidation import regrouping, services
+from rectify.consolidation.board import (
+    board_groups,
+    current_run,
+    leaves,
+    live_members,
+    running_run,
+    unmerged_items,
+)
 from rectify.consolidation.forms import (
     AcceptForm,
     ItemActionForm,
@@ -52,12 +60,12 @@ def _cards(run: Run, groups) -> list[dict]:
     """Each group with its leaves (itself, or a topic's subgroups) and their live members."""
     groups = list(groups)
     if run.level == Level.TOPIC and all(g.parent_id is None for g in groups):
-        leaves = {g.pk: list(services.board_groups(run, parent=g)) for g in groups}
+        leaves = {g.pk: list(board_groups(run, parent=g)) for g in groups}
     else:
         leaves = {g.pk: [g] for g in groups}
     all_leaves = [leaf for ls in leaves.values() for leaf in ls]
     members: dict[int, list] = {}
-    for m in services.live_members(all_leaves):
+    for m in live_members(all_leaves):
         members.setdefault(m.group_id, []).append(m)
     cards = []
     for g in groups:
@@ -89,11 +97,11 @@ def board(request, slug):
     if level not in Level.values:
         level = Level.DUPLICATE
     singles = request.GET.get("show") == "singles"
-    run = services.current_run(campaign, level)
+    run = current_run(campaign, level)
     page = cards = None
     counts = {"groups": 0, "singles": 0}
     if run is not None:
-        groups = services.board_groups(run)
+        groups = board_groups(run)
         counts = {
             "groups": groups.filter(live__gt=1).count(),
             "singles": groups.filter(live=1).count(),
@@ -104,14 +112,14 @@ def board(request, slug):
     context = {
         "campaign": campaign,
         "run": run,
-        "running": services.running_run(campaign),
+        "running": running_run(campaign),
         "level": level,
         "levels": Level.choices,
         "singles": singles,
         "counts": counts,
         "page": page,
         "cards": cards,
-        "unmerged": services.unmerged_items(campaign).count(),
+        "unmerged": unmerged_items(campaign).count(),
         "set_aside": SetAside.objects.filter(campaign=campaign)
         .select_related("feedback_item", "created_by")
         .order_by("-created_at")[:50],
@@ -148,7 +156,7 @@ def regroup(request, slug):
         return redirect(_board_url(campaign))
     level = form.cleaned_data["level"]
     try:
-        run = services.start_regroup(campaign, actor=request.user, level=level)
+        run = regrouping.start_regroup(campaign, actor=request.user, level=level)
     except DomainError as e:
         _refused(request, e)
         return redirect(_board_url(campaign, level))
@@ -174,7 +182,7 @@ def regroup(request, slug):
 def run_progress(request, pk):
     """The progress bar's fragment, polled by htmx while the run is going; when it ends the
     page reloads to show the new groups."""
-    run = services.progress(get_consolidation_run_for_user(request.user, pk))
+    run = regrouping.progress(get_consolidation_run_for_user(request.user, pk))
     response = render(request, "consolidation/_progress.html", {"running": run})
     if not run.is_running:
         response["HX-Refresh"] = "true"
@@ -183,7 +191,7 @@ def run_progress(request, pk):
 
 def _group_action(request, pk, form_class, **form_kwargs):
     group = get_suggested_group_for_user(request.user, pk)
-    member_ids = [m.feedback_item_id for m in services.live_members(services._leaves(group))]
+    member_ids = [m.feedback_item_id for m in live_members(leaves(group))]
     form = form_class(request.POST, member_ids=member_ids, **form_kwargs)
     return group, form
 
@@ -199,7 +207,7 @@ def _items(group, ids):
 def accept(request, pk):
     group = get_suggested_group_for_user(request.user, pk)
     campaign = group.run.campaign
-    member_ids = [m.feedback_item_id for m in services.live_members(services._leaves(group))]
+    member_ids = [m.feedback_item_id for m in live_members(leaves(group))]
     form = AcceptForm(request.POST, campaign=campaign, member_ids=member_ids)
     back = _board_url(campaign, group.run.level)
     if not form.is_valid():

@@ -10,6 +10,7 @@ import datetime as dt
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from rectify.audit.log import record, snapshot
 from rectify.campaigns.models import Campaign
 from rectify.core import files
-from rectify.core.errors import ConflictError, PermissionRefused
+from rectify.core.errors import ConflictError, DomainError, PermissionRefused
 from rectify.ledger import states
 from rectify.ledger.choices import MeasureState, VerificationDecision
 from rectify.ledger.models import (
@@ -185,29 +186,83 @@ def update_problem(problem: Problem, *, actor, expected_version: int | None = No
 
 
 @transaction.atomic
-def merge_feedback(problem: Problem, items, *, actor, reason: str = "", similarity=None):
-    """Link feedback items to a problem, keeping who merged them, when and why."""
+def merge_feedback(
+    problem: Problem, items, *, actor, reason: str = "", similarity=None, similarities=None
+) -> list[int]:
+    """Link feedback items to a problem, keeping who merged them, when, why and how alike each
+    was (`similarity` for all, or `similarities` by item id). Items already linked are skipped;
+    returns the ids linked now, logged as one `problem.merge` entry."""
     _require_office(actor, problem.campaign)
-    linked = []
+    items = list(items)
     for item in items:
         if item.campaign_id != problem.campaign_id:
             raise PermissionRefused(_("That feedback item belongs to another campaign."))
-        link, created = ProblemFeedback.objects.get_or_create(
-            problem=problem,
-            feedback_item=item,
-            defaults={
-                "merged_by": actor if actor.is_authenticated else None,
-                "reason": reason,
-                "similarity": similarity,
-            },
+    present = set(
+        ProblemFeedback.objects.filter(problem=problem, feedback_item__in=items).values_list(
+            "feedback_item_id", flat=True
         )
-        if created:
-            linked.append(item.pk)
+    )
+    fresh = [item for item in dict.fromkeys(items) if item.pk not in present]
+    ProblemFeedback.objects.bulk_create(
+        [
+            ProblemFeedback(
+                problem=problem,
+                feedback_item=item,
+                merged_by=actor if actor.is_authenticated else None,
+                reason=reason,
+                similarity=(similarities or {}).get(item.pk, similarity),
+            )
+            for item in fresh
+        ]
+    )
+    linked = [item.pk for item in fresh]
     if linked:
         record(
             problem, "problem.merge", actor=actor, after={"feedback_items": linked}, reason=reason
         )
     return linked
+
+
+@transaction.atomic
+def unmerge_feedback(problem: Problem, item_ids: list[int], *, actor, reason: str = "") -> None:
+    """Take feedback items off a problem (an undone merge), logged as `problem.unmerge`."""
+    _require_office(actor, problem.campaign)
+    ProblemFeedback.objects.filter(problem=problem, feedback_item__in=item_ids).delete()
+    record(
+        problem, "problem.unmerge", actor=actor, before={"feedback_items": item_ids}, reason=reason
+    )
+
+
+@transaction.atomic
+def delete_problem(problem: Problem, *, actor, reason: str = "") -> None:
+    """Delete a problem that nothing hangs on (no measure, no merged item): one a merge created
+    and its undoing leaves empty. Its number is never given again (_next_problem_number)."""
+    _require_office(actor, problem.campaign)
+    locked = Problem.objects.select_for_update(no_key=True).get(pk=problem.pk)
+    if locked.measures.exists() or locked.merges.exists():
+        raise DomainError(
+            _(
+                "Problem %(number)s was created by this merge but now has measures or other "
+                "merged items; undoing would delete them. Nothing was changed."
+            ),
+            params={"number": locked.number},
+            code="problem_in_use",
+        )
+    record(
+        locked,
+        "problem.delete",
+        actor=actor,
+        before=snapshot(locked, ["number", "title", "source"]),
+        reason=reason,
+    )
+    try:
+        with transaction.atomic():
+            locked.delete()
+    except ProtectedError:
+        raise DomainError(
+            _("Problem %(number)s is referred to elsewhere and cannot be deleted."),
+            params={"number": locked.number},
+        ) from None
 
 
 # --- measures --------------------------------------------------------------------------------

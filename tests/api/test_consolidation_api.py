@@ -2,7 +2,7 @@
 
 import pytest
 
-from rectify.consolidation import services
+from rectify.consolidation import regrouping, services
 from rectify.consolidation.models import Merge, NotDuplicate, Run
 from rectify.ledger.models import Problem, ProblemFeedback
 from tests.consolidation.conftest import group_of, make_board
@@ -73,14 +73,14 @@ def test_regroup_answers_202_with_a_status_url(board, api):
 
 def test_regroup_in_the_background(board, api, settings, monkeypatch):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    monkeypatch.setattr(services, "INLINE_LIMIT", 1)
+    monkeypatch.setattr(regrouping, "INLINE_LIMIT", 1)
     office = api(board.office)
     r = office.post("/campaigns/world/consolidation/runs", {})
     assert r.status_code == 202 and r.json()["status"] == "pending"
     assert r.json()["in_background"] is True
     again = office.post("/campaigns/world/consolidation/runs", {})
     assert again.status_code == 409 and again.json()["code"] == "running"
-    services.run_regroup(Run.objects.get(pk=r.json()["id"]))
+    regrouping.run_regroup(Run.objects.get(pk=r.json()["id"]))
     assert office.get(f"/consolidation/runs/{r.json()['id']}").json()["status"] == "done"
 
 

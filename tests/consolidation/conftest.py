@@ -1,6 +1,6 @@
 import pytest
 
-from rectify.consolidation import services
+from rectify.consolidation import regrouping
 from rectify.feedback.models import FeedbackItem
 
 # Three planted near-duplicate groups and two loners.
@@ -33,7 +33,7 @@ def make_board(world):
     world.road = add_items(c, ROAD)
     world.pension = add_items(c, PENSION)
     world.loners = add_items(c, LONERS)
-    world.run = services.start_regroup(c, actor=world.office)
+    world.run = regrouping.start_regroup(c, actor=world.office)
     return world
 
 

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from rectify.audit.log import history
-from rectify.consolidation import services
+from rectify.consolidation import regrouping, services
+from rectify.consolidation.board import current_run, unmerged_items
 from rectify.consolidation.models import Merge, NotDuplicate, Run
 from rectify.ledger.models import Category, Problem, ProblemFeedback
 from tests.consolidation.conftest import add_items, group_of
@@ -69,10 +70,10 @@ def test_the_board_shows_groups_largest_first_with_similarity(board, client):
 
 def test_hostile_text_is_inert_on_the_board(world, client):
     add_items(world.campaign, [HOSTILE, HOSTILE + "！"])
-    services.start_regroup(world.campaign, actor=world.office)
+    regrouping.start_regroup(world.campaign, actor=world.office)
     login(client, world.office)
     board_html = client.get(reverse("consolidation-board", args=["world"])).content.decode()
-    group = services.current_run(world.campaign).groups.first()
+    group = current_run(world.campaign).groups.first()
     detail_html = client.get(reverse("consolidation-group", args=[group.pk])).content.decode()
     for html in (board_html, detail_html):
         assert "<script>alert" not in html and "<img src=x" not in html
@@ -149,7 +150,7 @@ def test_move_split_not_duplicate_and_set_aside_from_the_group_page(board, clien
         reverse("consolidation-set-aside", args=[board.loners[0].pk]),
         {"reason": "表扬信"},
     )
-    assert board.loners[0] not in services.unmerged_items(board.campaign)
+    assert board.loners[0] not in unmerged_items(board.campaign)
     actions = {e.action for e in history(road)} | {e.action for e in history(oil)}
     assert {"consolidation.move", "consolidation.not_duplicate"} <= actions
 
@@ -176,7 +177,7 @@ def test_regroup_button_and_the_progress_fragment(board, client, settings, monke
     )
     assert response.context["run"].level == "topic"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    monkeypatch.setattr(services, "INLINE_LIMIT", 1)
+    monkeypatch.setattr(regrouping, "INLINE_LIMIT", 1)
     client.post(reverse("consolidation-regroup", args=["world"]), {"level": "duplicate"})
     running = Run.objects.get(status=Run.Status.PENDING)
     board_page = client.get(reverse("consolidation-board", args=["world"]))
@@ -184,6 +185,6 @@ def test_regroup_button_and_the_progress_fragment(board, client, settings, monke
     assert board_page.context["cards"]  # the last finished run stays usable
     fragment = client.get(reverse("consolidation-run-progress", args=[running.pk]))
     assert fragment.status_code == 200 and "HX-Refresh" not in fragment
-    services.run_regroup(running)
+    regrouping.run_regroup(running)
     fragment = client.get(reverse("consolidation-run-progress", args=[running.pk]))
     assert fragment["HX-Refresh"] == "true"

@@ -4,7 +4,8 @@ aside and undoes; provenance and the activity log stay intact throughout."""
 import pytest
 
 from rectify.audit.log import history
-from rectify.consolidation import services
+from rectify.consolidation import regrouping, services
+from rectify.consolidation.board import board_groups, current_run, live_members, unmerged_items
 from rectify.consolidation.models import Level, Merge, NotDuplicate, Run
 from rectify.core.errors import ConflictError, DomainError, PermissionRefused
 from rectify.ledger.choices import Source
@@ -13,11 +14,11 @@ from tests.consolidation.conftest import OIL, add_items, group_of
 
 
 def live(group):
-    return [m.feedback_item_id for m in services.live_members([group])]
+    return [m.feedback_item_id for m in live_members([group])]
 
 
 def sizes(run):
-    return [g.live for g in services.board_groups(run)]
+    return [g.live for g in board_groups(run)]
 
 
 def test_regroup_suggests_the_planted_groups_largest_first(board):
@@ -27,7 +28,7 @@ def test_regroup_suggests_the_planted_groups_largest_first(board):
     assert sizes(run) == [3, 2, 2, 1, 1]
     oil = group_of(run, board.oil[0])
     assert set(live(oil)) == {i.pk for i in board.oil}
-    sims = {m.feedback_item_id: m.similarity for m in services.live_members([oil])}
+    sims = {m.feedback_item_id: m.similarity for m in live_members([oil])}
     assert sims[oil.representative_id] == 1.0
     assert all(0.5 < s <= 1.0 for s in sims.values())
     assert oil.key_terms
@@ -76,7 +77,7 @@ def test_nothing_is_merged_without_the_office(board):
         with pytest.raises(PermissionRefused):
             services.accept(oil, actor=who, problem=board.problem)
         with pytest.raises(PermissionRefused):
-            services.start_regroup(board.campaign, actor=who)
+            regrouping.start_regroup(board.campaign, actor=who)
     assert not ProblemFeedback.objects.filter(feedback_item__in=board.oil).exists()
 
 
@@ -151,7 +152,7 @@ def test_moving_the_representative_chooses_a_new_one(board):
     services.move(oil, rep, to=road, actor=board.office)
     oil.refresh_from_db()
     assert oil.representative_id != rep.pk and oil.representative_id in live(oil)
-    sims = {m.feedback_item_id: m.similarity for m in services.live_members([oil])}
+    sims = {m.feedback_item_id: m.similarity for m in live_members([oil])}
     assert sims[oil.representative_id] == 1.0
 
 
@@ -163,7 +164,7 @@ def test_split_with_keep_apart_is_remembered_on_regroup(board):
     assert live(new) == [board.oil[2].pk]
     assert NotDuplicate.objects.count() == 2
     assert history(new).get().reason == "不同诉求"
-    run = services.start_regroup(board.campaign, actor=board.office)
+    run = regrouping.start_regroup(board.campaign, actor=board.office)
     assert group_of(run, board.oil[2]) != group_of(run, board.oil[0])
     assert run.kept_apart == 1
     assert group_of(run, board.oil[0]) == group_of(run, board.oil[1])
@@ -176,21 +177,21 @@ def test_not_a_duplicate_divides_the_group_and_later_regroupings(board):
     )
     assert len(new) == 1
     assert board.oil[0].pk in live(oil) and board.oil[1].pk not in live(oil)
-    run = services.start_regroup(board.campaign, actor=board.office)
+    run = regrouping.start_regroup(board.campaign, actor=board.office)
     assert group_of(run, board.oil[0]) != group_of(run, board.oil[1])
 
 
 def test_a_second_regroup_while_one_runs_is_refused(board):
     Run.objects.create(campaign=board.campaign, level=Level.DUPLICATE, threshold=0.6)
     with pytest.raises(ConflictError):
-        services.start_regroup(board.campaign, actor=board.office)
+        regrouping.start_regroup(board.campaign, actor=board.office)
 
 
 def test_topic_level_has_near_duplicate_subgroups(board):
-    run = services.start_regroup(board.campaign, actor=board.office, level=Level.TOPIC)
-    top = list(services.board_groups(run))
+    run = regrouping.start_regroup(board.campaign, actor=board.office, level=Level.TOPIC)
+    top = list(board_groups(run))
     assert [g.live for g in top] == [3, 2, 2, 1, 1]
-    subs = list(services.board_groups(run, parent=top[0]))
+    subs = list(board_groups(run, parent=top[0]))
     assert sum(g.live for g in subs) == 3
     merge = services.accept(top[0], actor=board.office, title="油烟", source=Source.GRASSROOTS)
     assert merge.problem.merges.count() == 3
@@ -201,9 +202,9 @@ def test_set_aside_and_restore(board):
     with pytest.raises(DomainError):
         services.set_aside(item, actor=board.office, reason=" ")
     services.set_aside(item, actor=board.office, reason="表扬，不是问题")
-    assert item not in services.unmerged_items(board.campaign)
+    assert item not in unmerged_items(board.campaign)
     services.restore(item, actor=board.office)
-    assert item in services.unmerged_items(board.campaign)
+    assert item in unmerged_items(board.campaign)
     assert [e.action for e in history(item)][:2] == ["feedback.restore", "feedback.set_aside"]
 
 
@@ -212,14 +213,14 @@ def test_other_campaigns_items_never_join(board):
 
     other = make_campaign(board.ministry, slug="other")
     add_items(other, OIL)
-    run = services.start_regroup(board.campaign, actor=board.office)
+    run = regrouping.start_regroup(board.campaign, actor=board.office)
     assert run.total == 9
 
 
 def test_the_worker_task_runs_a_large_regroup(board, settings, django_capture_on_commit_callbacks):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
-        run = services.start_regroup(board.campaign, actor=board.office, background=True)
+        run = regrouping.start_regroup(board.campaign, actor=board.office, background=True)
     assert run.in_background
     run.refresh_from_db()
     assert run.status == Run.Status.DONE and run.percent == 100 and run.group_count == 5
@@ -227,7 +228,7 @@ def test_the_worker_task_runs_a_large_regroup(board, settings, django_capture_on
 
 def test_more_than_the_inline_limit_goes_to_the_worker(board, monkeypatch, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    monkeypatch.setattr(services, "INLINE_LIMIT", 5)
-    run = services.start_regroup(board.campaign, actor=board.office)
+    monkeypatch.setattr(regrouping, "INLINE_LIMIT", 5)
+    run = regrouping.start_regroup(board.campaign, actor=board.office)
     assert run.in_background and run.status == Run.Status.PENDING
-    assert services.current_run(board.campaign) == board.run  # the board keeps the last one
+    assert current_run(board.campaign) == board.run  # the board keeps the last one

@@ -17,7 +17,7 @@ from rectify.api.errors import ERRORS
 from rectify.api.fields import Id, Line, Number, Slug
 from rectify.api.pagination import Page
 from rectify.campaigns.scoping import get_campaign_for_office
-from rectify.consolidation import services
+from rectify.consolidation import board, regrouping, services
 from rectify.consolidation.models import Level, Merge, Run, SetAside, SuggestedGroup
 from rectify.consolidation.scoping import (
     get_consolidation_run_for_user,
@@ -112,7 +112,7 @@ class GroupOut(Schema):
 
     @staticmethod
     def resolve_members(obj) -> list:
-        return list(services.live_members(services._leaves(obj)))
+        return list(board.live_members(board.leaves(obj)))
 
 
 class MergeOut(Schema):
@@ -236,13 +236,13 @@ def list_runs(request, slug: Slug):
     response={202: RunOut, **ERRORS},
     summary="Regroup the campaign's unmerged feedback (campaign office)",
     description=f"Answers 202 with the run; follow `url` for its progress. Up to "
-    f"{services.INLINE_LIMIT} items it is already done; above, the background worker runs it. "
+    f"{regrouping.INLINE_LIMIT} items it is already done; above, the background worker runs it. "
     "409 while another regrouping runs.",
 )
 def start_run(request, slug: Slug, payload: RegroupIn = None):
     campaign = get_campaign_for_office(request.user, slug)
     payload = payload or RegroupIn()
-    run = services.start_regroup(
+    run = regrouping.start_regroup(
         campaign, actor=request.user, level=payload.level, threshold=payload.threshold
     )
     from rectify.api.api import api
@@ -260,7 +260,7 @@ def start_run(request, slug: Slug, payload: RegroupIn = None):
     summary="One regrouping and its progress",
 )
 def get_run(request, id: Id):
-    return services.progress(get_consolidation_run_for_user(request.user, id))
+    return regrouping.progress(get_consolidation_run_for_user(request.user, id))
 
 
 class GroupQuery(Schema):
@@ -284,7 +284,7 @@ def list_groups(request, id: Id, filters: Query[GroupQuery]):
         parent = SuggestedGroup.objects.filter(run=run, pk=filters.parent).first()
         if parent is None:
             raise _invalid("parent", _("Unknown id in this campaign."))
-    qs = services.board_groups(run, parent=parent)
+    qs = board.board_groups(run, parent=parent)
     if filters.show == "groups":
         qs = qs.filter(live__gt=1)
     elif filters.show == "singles":
