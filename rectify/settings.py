@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "rectify.consolidation",
     "rectify.reports",
     "rectify.api",
+    "rectify.demo",  # development: `rectify demo` (no tables, no pages)
 ]
 
 MIDDLEWARE = [

@@ -15,9 +15,9 @@ from django.test import TestCase, override_settings
 
 from rectify.audit.models import ActivityLog
 from rectify.campaigns.models import Campaign, Program
-from rectify.core.demo import build_demo, demo_usernames
-from rectify.core.demo.data import PROMINENT_LIST, SOURCE_LISTS
-from rectify.core.management.commands.demo import is_loopback
+from rectify.demo.builder import build_demo, demo_usernames
+from rectify.demo.data import PROMINENT_LIST, SOURCE_LISTS
+from rectify.demo.management.commands.demo import is_loopback
 from rectify.feedback.choices import FeedbackKind
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger.choices import MeasureMode, MeasureState, ProblemState, Source
@@ -216,6 +216,29 @@ class DemoCampaignTests(TestCase):
         assert Counter(p.group_label for p in programs) == {"1": 1, "5": 10, "2": 2}
         assert all(p.n > 0 for p in programs)
 
+    def test_every_feedback_item_has_its_keys(self):
+        items = FeedbackItem.objects.filter(campaign=self.campaign)
+        assert not items.filter(text_key="").exists()
+        assert not items.filter(row_fingerprint="").exists()
+
+    def test_its_exported_feedback_imports_back_as_already_present(self):
+        """Defect 2 of issue 10: the demo's bulk-created items had no row fingerprints, so its
+        own export imported back as 398 new items."""
+        before = FeedbackItem.objects.filter(campaign=self.campaign).count()
+        with tempfile.TemporaryDirectory() as folder:
+            path = f"{folder}/demo-feedback.xlsx"
+            call_command("export-feedback", "--campaign", "demo", "-o", path, stdout=StringIO())
+            out = StringIO()
+            call_command("import", path, "--campaign", "demo", "--user", "office", stdout=out)
+        assert FeedbackItem.objects.filter(campaign=self.campaign).count() == before
+        assert f"already present {before}" in out.getvalue()
+
+    def test_the_board_shows_the_first_regroupings(self):
+        """A new demo's consolidation board is full at both levels (defect 8)."""
+        runs = self.campaign.consolidation_runs.filter(status="done")
+        assert set(runs.values_list("level", flat=True)) == {"duplicate", "topic"}
+        assert all(run.group_count > 0 for run in runs)
+
     def test_building_again_changes_nothing(self):
         before = row_counts()
         campaign, created = build_demo()
@@ -264,7 +287,7 @@ def test_it_will_not_take_over_existing_users_with_demo_names():
 
 @pytest.mark.django_db
 def test_building_without_serving_is_allowed_on_any_host(monkeypatch):
-    from rectify.core.management.commands import demo as command
+    from rectify.demo.management.commands import demo as command
 
     class Built(Exception):
         pass

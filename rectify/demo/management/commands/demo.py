@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http.request import validate_host
 from django.utils import translation
 
-from rectify.core.demo import build_demo
-from rectify.core.demo.data import DEMO_USERS, ROLE_NAMES
+from rectify.demo.builder import build_demo
+from rectify.demo.data import DEMO_USERS, ROLE_NAMES
 from rectify.ledger.choices import MeasureState
 from rectify.orgs.access import SYSTEM
 from rectify.orgs.choices import Role

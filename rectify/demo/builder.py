@@ -1,9 +1,13 @@
 """Build the demo campaign once: the seed's campaign, deterministic, with a real activity log.
 
-Inert rows (units, cadres, work groups, activities, feedback intake) are bulk-created because no
-log is owed for them. Every ledger change goes through rectify.ledger.services, acting as the
-office or as a unit liaison, so the demo's history reads like real use. One random.Random with a
-fixed seed drives every choice, so each build makes the same rows; only dates move with today.
+Everything a service exists for goes through it, acting as the person who would act: work
+groups and the categories and lists by the office, activities and feedback by the work groups'
+leaders, every ledger change by the office or a unit liaison, supervision by the supervisor.
+So the demo's rows carry their derived keys and its history reads like real use. Units, people,
+memberships, campaigns, programs and indicators have no service yet (the admin writes them)
+and are created directly. The first regroupings run at the end, so the consolidation board is
+full. One random.Random with a fixed seed drives every choice, so each build makes the same
+rows; only dates move with today.
 """
 
 import datetime as dt
@@ -20,10 +24,13 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from rectify.audit.log import record, snapshot
+from rectify.campaigns import services as campaign_services
 from rectify.campaigns.choices import ActivityKind
-from rectify.campaigns.models import Campaign, Indicator, Program, ResearchActivity, WorkGroup
-from rectify.core.demo import data
+from rectify.campaigns.models import Campaign, Indicator, Program, ResearchActivity
+from rectify.consolidation import regrouping
+from rectify.consolidation.models import Level
+from rectify.demo import data
+from rectify.feedback import services as feedback_services
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger import services
@@ -35,12 +42,11 @@ from rectify.ledger.choices import (
     Nature,
     Source,
 )
-from rectify.ledger.models import Category, Measure, Problem, ProblemList
+from rectify.ledger.models import Measure, Problem
 from rectify.orgs.choices import OrgKind, Role
 from rectify.orgs.models import Membership, OrgUnit, Region, User
+from rectify.supervision import services as supervision_services
 from rectify.supervision.choices import SupervisionKind
-from rectify.supervision.models import SupervisionAction
-from rectify.textsim.normalise import dedup_key
 
 SEED = 2019
 SOCIAL_ORG_COUNT = 161
@@ -137,6 +143,7 @@ class DemoBuilder:
         self._programs()
         self._subordinates()
         self._supervision()
+        self._first_regrouping()
         return self.campaign
 
     # --- helpers ---------------------------------------------------------------------------
@@ -293,49 +300,39 @@ class DemoBuilder:
     def _work_groups(self):
         """32 groups, one per province and the XPCC; 168 cadres, the `group` user among them."""
         cadres = iter(self.cadres)
-        groups, members = [], []
+        self.groups = {}
         for i, region in enumerate(self.regions, 1):
             size = 6 if i % 4 == 1 else 5
             people = [next(cadres) for _ in range(size - (region.code == data.GROUP_USER_REGION))]
             if region.code == data.GROUP_USER_REGION:
                 people.append(self.users["group"])
-            groups.append(
-                WorkGroup(
-                    campaign=self.campaign,
-                    name=f"第{data.chinese_number(i)}工作组",
-                    leader=people[0],
-                )
+            self.groups[region.code] = campaign_services.create_work_group(
+                self.campaign,
+                actor=self.office,
+                name=f"第{data.chinese_number(i)}工作组",
+                leader=people[0],
+                members=people,
+                regions=[region],
+                org_units=[self.bureaus[region.code]],
             )
-            members.append(people)
-        groups = WorkGroup.objects.bulk_create(groups)
-        self.groups = {r.code: g for r, g in zip(self.regions, groups, strict=True)}
-        WorkGroup.members.through.objects.bulk_create(
-            WorkGroup.members.through(workgroup_id=g.pk, user_id=u.pk)
-            for g, people in zip(groups, members, strict=True)
-            for u in people
-        )
-        WorkGroup.regions.through.objects.bulk_create(
-            WorkGroup.regions.through(workgroup_id=g.pk, region_id=r.pk)
-            for r, g in zip(self.regions, groups, strict=True)
-        )
-        WorkGroup.org_units.through.objects.bulk_create(
-            WorkGroup.org_units.through(workgroup_id=g.pk, orgunit_id=self.bureaus[r.code].pk)
-            for r, g in zip(self.regions, groups, strict=True)
-        )
-        self.log(f"  工作组 work groups: {len(groups)}，成员 members: {sum(map(len, members))}")
+        members = sum(g.members.count() for g in self.groups.values())
+        self.log(f"  工作组 work groups: {len(self.groups)}，成员 members: {members}")
 
     # --- listening -------------------------------------------------------------------------
 
     def _activities(self):
+        """Each group's leader records the group's symposiums, interviews and visits; the office
+        its written consultations and the online survey."""
         rng = self.rng
-        rows = []
+        activities = []
         for i, region in enumerate(self.regions, 1):
             group, cities = self.groups[region.code], data.CITIES[region.code]
             bureau = self.bureaus[region.code]
 
             def activity(kind, title, city, people, group=group, region=region, bureau=bureau):
-                return ResearchActivity(
-                    campaign=self.campaign,
+                return campaign_services.create_activity(
+                    self.campaign,
+                    actor=group.leader,
                     work_group=group,
                     kind=kind,
                     title=title,
@@ -344,49 +341,48 @@ class DemoBuilder:
                     region=region,
                     org_unit=bureau,
                     participant_count=people,
-                    created_by=group.leader,
                 )
 
             for k in range(4 if i % 8 == 1 else 5):
                 city = cities[k % len(cities)]
                 topic = rng.choice(data.SYMPOSIUM_TOPICS)
-                rows.append(
+                activities.append(
                     activity(ActivityKind.SYMPOSIUM, f"{city}{topic}", city, rng.randint(7, 13))
                 )
             for k in range(1 + i % 2):
                 city = cities[(k + 1) % len(cities)]
                 who = rng.choice(data.INTERVIEWEES)
-                rows.append(
+                activities.append(
                     activity(ActivityKind.INTERVIEW, f"{city}{who}访谈", city, rng.randint(2, 6))
                 )
             city = cities[2]
-            rows.append(
+            activities.append(
                 activity(ActivityKind.FIELD_VISIT, f"{city}实地走访", city, rng.randint(3, 8))
             )
         for k, title in enumerate(data.WRITTEN_CONSULTATIONS):
-            rows.append(
-                ResearchActivity(
-                    campaign=self.campaign,
+            activities.append(
+                campaign_services.create_activity(
+                    self.campaign,
+                    actor=self.office,
                     kind=ActivityKind.WRITTEN,
                     title=title,
                     held_on=self.day(-145 + 2 * k),
                     place="书面征求意见",
                     notes=f"收到书面意见{rng.randint(12, 40)}份。",
-                    created_by=self.office,
                 )
             )
-        rows.append(
-            ResearchActivity(
-                campaign=self.campaign,
+        activities.append(
+            campaign_services.create_activity(
+                self.campaign,
+                actor=self.office,
                 kind=ActivityKind.SURVEY,
                 title=data.ONLINE_SURVEY,
                 held_on=self.day(-145),
                 place="民政部门户网站",
                 notes="网上征集意见建议。",
-                created_by=self.office,
             )
         )
-        self.activities = ResearchActivity.objects.bulk_create(rows)
+        self.activities = activities
         by_kind = defaultdict(list)
         for a in self.activities:
             by_kind[a.kind].append(a)
@@ -399,33 +395,26 @@ class DemoBuilder:
         )
 
     def _structure(self):
-        """The standards tree and the "1+3" lists (no service yet: logged here, like one would)."""
+        """The standards tree and the "1+3" lists, set up by the office."""
         self.categories = {}
-        for i, (name, standard, children) in enumerate(data.CATEGORIES, 1):
-            root = self._logged_create(
-                Category, "category.create", name=name, standard=standard, order=i
+        for name, standard, children in data.CATEGORIES:
+            root = services.create_category(
+                self.campaign, actor=self.office, name=name, standard=standard
             )
-            for j, child in enumerate(children, 1):
-                self.categories[child] = self._logged_create(
-                    Category, "category.create", parent=root, name=child, order=j
+            for child in children:
+                self.categories[child] = services.create_category(
+                    self.campaign, actor=self.office, name=child, parent=root
                 )
         names = [data.PROMINENT_LIST, *data.SOURCE_LISTS.values()]
         self.lists = {
-            name: self._logged_create(
-                ProblemList,
-                "problem_list.create",
+            name: services.create_problem_list(
+                self.campaign,
+                actor=self.office,
                 name=name,
                 description=data.LIST_DESCRIPTIONS[name],
-                order=i,
             )
-            for i, name in enumerate(names, 1)
+            for name in names
         }
-
-    def _logged_create(self, model, action: str, **fields):
-        with transaction.atomic():
-            obj = model.objects.create(campaign=self.campaign, **fields)
-            record(obj, action, actor=self.office, after=snapshot(obj, ["name"]))
-        return obj
 
     def _feedback(self):
         """Intake: every problem heard at least once, many heard several times in other words."""
@@ -441,7 +430,6 @@ class DemoBuilder:
         heard = list(self.plans)
         heard += [rng.choice(grassroots) for _ in range(PROBLEM_ITEMS - len(self.plans))]
 
-        items = []
         for plan in heard:
             activity, region = self._where_heard(plan.source)
             frames = data.PROBLEM_FRAMES
@@ -455,7 +443,6 @@ class DemoBuilder:
             )
             item = self._item(FeedbackKind.PROBLEM, text, activity, region)
             plan.items.append(item)
-            items.append(item)
 
         self.suggestions = []
         weights = [len(area["problems"]) for area in data.AREAS]
@@ -474,8 +461,6 @@ class DemoBuilder:
             )
             item = self._item(FeedbackKind.SUGGESTION, text, activity, region)
             self.suggestions.append((area, item))
-            items.append(item)
-        FeedbackItem.objects.bulk_create(items)
         self.log(f"  反映 feedback: 问题 {len(heard)} 条，意见建议 {len(self.suggestions)} 条")
 
     def _where_heard(self, source: str) -> tuple[ResearchActivity, Region]:
@@ -493,22 +478,26 @@ class DemoBuilder:
         return rng.choice(pool), rng.choice(self.regions)
 
     def _item(self, kind, text, activity, region) -> FeedbackItem:
+        """Recorded by the leader of the group that heard it; the office then assigns the unit
+        it concerns (triage), as it does with real intake."""
         group = self.groups[region.code]
         held = activity.held_on + dt.timedelta(
             days=0 if activity.region_id else self.rng.randint(0, 12)
         )
-        return FeedbackItem(
-            campaign=self.campaign,
+        item = feedback_services.create_feedback(
+            self.campaign,
+            actor=group.leader,
             kind=kind,
             text=text,
-            text_key=dedup_key(text),  # bulk_create skips save(), which sets it
             channel=CHANNEL_OF_ACTIVITY[activity.kind],
             region=region,
-            org_unit=self.bureaus[region.code],
             activity=activity,
             work_group=group,
             received_at=self.moment(held, self.rng.randint(9, 17)),
-            created_by=group.leader,
+            flag=False,
+        )
+        return feedback_services.update_triage(
+            item, actor=self.office, org_unit=self.bureaus[region.code]
         )
 
     # --- consolidation ---------------------------------------------------------------------
@@ -888,7 +877,7 @@ class DemoBuilder:
     # --- supervision -----------------------------------------------------------------------
 
     def _supervision(self):
-        """Reminders, talks, visits: no service exists yet, so log each row here ourselves."""
+        """Reminders, talks, visits, recorded by the supervisor."""
         rng = self.rng
         late = list(
             Measure.objects.filter(
@@ -924,25 +913,27 @@ class DemoBuilder:
             content, outcome = data.SUPERVISION_TEXTS[kind]
             if measure is not None:
                 content = f"关于“{measure.content[:30]}”：{content}"
-            with transaction.atomic():
-                action = SupervisionAction.objects.create(
-                    campaign=self.campaign,
-                    kind=kind,
-                    target_unit=unit,
-                    measure=measure,
-                    problem=measure.problem if measure else None,
-                    actor=self.supervisor,
-                    happened_at=self.moment(self.day(-days_ago), rng.randint(9, 17)),
-                    content=content,
-                    outcome=outcome,
-                )
-                record(
-                    action,
-                    "supervision.create",
-                    actor=self.supervisor,
-                    after=snapshot(action, ["kind", "target_unit", "measure", "content"]),
-                )
+            supervision_services.record_action(
+                self.campaign,
+                actor=self.supervisor,
+                kind=kind,
+                target_unit=unit,
+                measure=measure,
+                content=content,
+                outcome=outcome,
+                happened_at=self.moment(self.day(-days_ago), rng.randint(9, 17)),
+            )
         self.log(f"  督查督办 supervision actions: {len(actions)}")
+
+    # --- consolidation board ---------------------------------------------------------------
+
+    def _first_regrouping(self):
+        """The office's first regrouping at both levels, so the board of a new demo is full."""
+        for level in (Level.DUPLICATE, Level.TOPIC):
+            run = regrouping.start_regroup(
+                self.campaign, actor=self.office, level=level, background=False
+            )
+            self.log(f"  归并分组 regrouping ({level}): {run.group_count} 组 groups")
 
 
 def _png(rgb: tuple[int, int, int], size: int = 24) -> bytes:
