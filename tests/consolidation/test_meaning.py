@@ -33,7 +33,7 @@ def test_the_first_regroup_keeps_a_vector_per_item_as_the_model_reads_it(world, 
     texts = [services.item_text(i.title, i.text) for i in items]
     fresh = textsim.sentence_vectors(texts)
     stored = np.vstack([np.frombuffer(bytes(kept[i.pk].vector), dtype="<f4") for i in items])
-    assert np.array_equal(stored, fresh)
+    assert np.allclose(stored, fresh, atol=1e-6)  # float32 products: equal to rounding
 
 
 def test_a_second_regroup_reads_only_new_and_edited_items(world, reads):

@@ -77,7 +77,7 @@ def test_cluster_writes_every_row_with_its_group(messy_file, tmp_path):
     assert [r["group_size"] for r in rows[:3]] == ["3", "3", "3"]
     assert rows[0]["group"] == "1"  # the largest group first
     assert {float(r["similarity"]) for r in rows[:3]} <= {x / 1000 for x in range(600, 1001)}
-    assert max(float(r["similarity"]) for r in rows[:3]) == 1.0
+    assert max(float(r["similarity"]) for r in rows[:3]) == pytest.approx(1.0)
     assert rows[3]["group"] != rows[4]["group"]
     assert rows[3]["group_size"] == rows[4]["group_size"] == "1"
     assert rows[3]["similarity"] == "1.000"

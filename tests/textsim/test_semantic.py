@@ -102,5 +102,6 @@ def test_a_text_given_twice_is_read_once_and_gets_the_same_vector():
     calls = []
     vectors = semantic.encode(texts, lambda done, total: calls.append(total))
     assert set(calls) == {3}  # three distinct texts went through the model
+    # exact on purpose: a repeated text gets a copy of the one vector read, no arithmetic
     assert np.array_equal(vectors[0], vectors[2]) and np.array_equal(vectors[1], vectors[4])
     assert np.allclose(vectors[3], semantic.encode([LAMPS_AGAIN])[0], atol=1e-5)

@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field
 
 from rectify.api.errors import ERRORS
 from rectify.api.pagination import Page
-from rectify.api.routers.fields import Id, Line, Number, Slug
+from rectify.api.routers.fields import Id, Line, Number, Similarity, Slug
 from rectify.consolidation import services
 from rectify.consolidation.models import Level, Merge, Run, SetAside, SuggestedGroup
 from rectify.feedback.models import FeedbackItem
@@ -77,7 +77,7 @@ class ItemRef(Schema):
 
 class MemberOut(Schema):
     feedback_item: ItemRef
-    similarity: float = Field(description="To the group's representative, 0..1")
+    similarity: Similarity = Field(description="To the group's representative, 0..1")
 
 
 class GroupOut(Schema):

@@ -17,7 +17,7 @@ from pydantic import ConfigDict
 from rectify.api import idempotency
 from rectify.api.errors import ERRORS, error_body
 from rectify.api.pagination import Page, SyncFilter, since
-from rectify.api.routers.fields import Id, Line, Moment, Slug, Text
+from rectify.api.routers.fields import Id, Line, Moment, Similarity, Slug, Text
 from rectify.feedback import closeness, services
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import TEXT_MAX_LENGTH
@@ -98,7 +98,7 @@ class NearProblem(Schema):
 
     number: int
     title: str
-    similarity: float = Field(description="0..1; at or above the near-duplicate threshold")
+    similarity: Similarity = Field(description="0..1; at or above the near-duplicate threshold")
 
 
 class FeedbackCreatedOut(FeedbackOut):

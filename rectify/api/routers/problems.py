@@ -18,7 +18,7 @@ from pydantic import AfterValidator, ConfigDict, Field
 
 from rectify.api.errors import ERRORS
 from rectify.api.pagination import Page, SyncFilter, since
-from rectify.api.routers.fields import Id, Line, Number, Slug, Text, storable
+from rectify.api.routers.fields import Id, Line, Number, Similarity, Slug, Text, storable
 from rectify.api.routers.measures import MeasureOut, invalid
 from rectify.ledger import derived, routing, services
 from rectify.ledger.choices import Difficulty, Nature, ProblemState, Source
@@ -138,7 +138,7 @@ class MergedFeedbackOut(Schema):
     merged_by: str | None
     merged_at: dt.datetime
     reason: str
-    similarity: float | None
+    similarity: Similarity | None
 
     @staticmethod
     def resolve_merged_by(obj) -> str | None:
