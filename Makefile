@@ -67,8 +67,8 @@ messages: setup
 bench: dev model
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-bench.lock
 	$(PY) bench/import_feedback.py
-	$(PY) bench/cluster.py
-	$(PY) bench/quality.py
+	MEANING_MODEL=$(MEANING_MODEL) $(PY) bench/cluster.py
+	MEANING_MODEL=$(MEANING_MODEL) $(PY) bench/quality.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from rectify import textsim
 from rectify.audit.log import record, snapshot
 from rectify.campaigns.models import Campaign
-from rectify.consolidation.meaning import vectors_for
+from rectify.consolidation.meaning import model_folder, vectors_for
 from rectify.consolidation.models import (
     Level,
     Merge,
@@ -142,6 +142,7 @@ def start_regroup(
     _require_office(actor, campaign)
     if level not in Level.values:
         raise DomainError(_("Unknown grouping level."))
+    model_folder()  # a MEANING_MODEL that names no model fails here, before a run is started
     with transaction.atomic():
         list(
             Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).values_list("pk")
@@ -207,16 +208,18 @@ def run_regroup(run: Run) -> Run:
 
         groups = []
         if texts:
+            folder = model_folder()  # settings.MEANING_MODEL; None: characters only
             reading, grouping = (None, progress)
-            if textsim.semantic_for(len(texts)):
+            if textsim.semantic_for(len(texts), model=folder):
                 reading, grouping = _halves(progress)
             # the sentence vectors kept from earlier runs: only new or edited items are read
-            meaning = vectors_for(ids, texts, reading) if reading else None
+            meaning = vectors_for(ids, texts, folder, reading) if reading else None
             groups = group_texts(
                 texts,
                 level=run.level,
                 threshold=run.threshold,
                 progress=grouping,
+                model=folder,
                 meaning=meaning,
             )
         apart = _apart_pairs(run.campaign, ids)
@@ -309,7 +312,7 @@ def keep_groups_apart(
 
 def similarities(representative: str, texts: list[str]) -> list[float]:
     """Each text's similarity to the representative, 0..1 (the first text is usually it)."""
-    out = [round(x, 4) for x in textsim.similarities(representative, texts)]
+    out = [round(x, 4) for x in textsim.similarities(representative, texts, model=model_folder())]
     return [1.0 if t == representative else s for t, s in zip(texts, out, strict=True)]
 
 
