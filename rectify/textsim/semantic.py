@@ -56,6 +56,8 @@ def find(choice: str | os.PathLike | None) -> Path | None:
         folder = Path(spec.submodule_search_locations[0]) / SHIPPED
     else:
         folder = Path(choice).expanduser().resolve()
+    if not folder.is_dir():
+        raise ModelMissing(f"no sentence model at {folder}: there is no such folder")
     missing = [name for name in FILES if not (folder / name).is_file()]
     if missing:
         raise ModelMissing(f"no sentence model in {folder}: {', '.join(missing)} missing")

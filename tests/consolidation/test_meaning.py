@@ -115,7 +115,8 @@ def test_without_a_model_the_board_groups_by_characters_reads_nothing_and_says_s
 
 
 def test_a_folder_that_holds_no_model_is_named_before_a_run_starts(world, settings, tmp_path):
-    settings.MEANING_MODEL = str(tmp_path / "models" / "nothing-here")
+    (tmp_path / "nothing-here").mkdir()
+    settings.MEANING_MODEL = str(tmp_path / "nothing-here")
     add_items(world.campaign, LAMPS)
     with pytest.raises(ImproperlyConfigured, match="nothing-here.*pytorch_model.bin"):
         services.start_regroup(world.campaign, actor=world.office)

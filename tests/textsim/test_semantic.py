@@ -120,7 +120,7 @@ def test_a_folder_without_a_model_is_named_with_what_it_lacks(tmp_path):
         semantic.find(tmp_path)
     assert str(tmp_path) in str(refused.value)
     assert "pytorch_model.bin, tokenizer.json missing" in str(refused.value)
-    with pytest.raises(semantic.ModelMissing, match="no-such-folder"):
+    with pytest.raises(semantic.ModelMissing, match="no-such-folder: there is no such folder"):
         semantic.find(tmp_path / "no-such-folder")
 
 
