@@ -162,14 +162,13 @@ class Model:
             + self.w["embeddings.token_type_embeddings.weight"][0]
         )
         x = self._norm(x, "embeddings.LayerNorm").reshape(batch * length, -1)
-        heads = self.heads
-        width = x.shape[-1] // heads
+        width = x.shape[-1] // self.heads
         blocked = np.where(mask, 0.0, -1e9).astype(np.float32)[:, None, None, :]
         for k in range(self.layers):
             at = f"encoder.layer.{k}"
 
             qkv = self._dense(x, f"{at}.attention.self.qkv")
-            qkv = qkv.reshape(batch, length, 3, heads, width).transpose(2, 0, 3, 1, 4)
+            qkv = qkv.reshape(batch, length, 3, self.heads, width).transpose(2, 0, 3, 1, 4)
             q, key, v = qkv[0], qkv[1], qkv[2]  # each (batch, heads, length, width)
             scores = q @ key.transpose(0, 1, 3, 2)
             scores *= 1.0 / math.sqrt(width)
