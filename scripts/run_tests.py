@@ -1,6 +1,9 @@
 """`make test`: the whole suite on SQLite, then again on PostgreSQL.
 
 PostgreSQL is at DATABASE_URL_TEST_PG (default postgres://postgres@127.0.0.1:5432/test).
+The suite runs with the m3e-small sentence model, chosen here (MEANING_MODEL=m3e-small, also for
+processes the tests start): its licence is non-commercial, research use only (docs/licences.md),
+and the setting's default is none.
 With CI=true a missing PostgreSQL server fails the run; otherwise that run is skipped with one
 clear line. Extra arguments go to pytest (e.g. `make test ARGS=-x` is not needed:
 `.venv/bin/python scripts/run_tests.py -x tests/ledger`).
@@ -28,9 +31,10 @@ def pg_reachable(url: str) -> str | None:
 def run(label: str, database_url: str | None, args: list[str]) -> int:
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
+    env["MEANING_MODEL"] = "m3e-small"
     if database_url:
         env["DATABASE_URL"] = database_url
-    print(f"\n=== {label} ===", flush=True)
+    print(f"\n=== {label} (sentence model: m3e-small) ===", flush=True)
     return subprocess.call([sys.executable, "-m", "pytest", *args], env=env)
 
 

@@ -14,6 +14,10 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real hashing costs ~0.3 s per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The suite judges meaning with the m3e-small model, chosen here explicitly (its licence:
+    # non-commercial, research use only; docs/licences.md). The setting's default is none;
+    # the tests of "no model" set it back.
+    settings.MEANING_MODEL = "m3e-small"
 
 
 @pytest.fixture(autouse=True)

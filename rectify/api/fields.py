@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field, PlainSerializer
 
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
@@ -63,6 +63,10 @@ Slug = Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]+$", max_length=50)]  # a ca
 Number = Annotated[int, Field(ge=1, le=2**31 - 1)]  # a problem number or a version (32-bit)
 # Text the forms and services validate further; here only what the database could not store.
 Storable = Annotated[str, AfterValidator(storable)]
+# A similarity (0..1) as it is meant to be read: three decimals, like `rectify cluster`'s CSV.
+# The stored value keeps its float32 noise (0.9999998 on one CPU, 1.0 on another); answers do
+# not. Only the answer is rounded: the OpenAPI type stays a number.
+Similarity = Annotated[float, PlainSerializer(lambda x: round(x, 3), return_type=float)]
 
 
 def printable(value: str) -> str:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify import textsim
 from rectify.campaigns.models import Campaign
+from rectify.consolidation.meaning import model_folder
 from rectify.consolidation.models import Level, Run, SuggestedGroup, SuggestedMember
 from rectify.core.errors import PermissionRefused
 from rectify.feedback.models import FeedbackItem
@@ -100,7 +101,7 @@ def partition(members: list[int], apart: set[frozenset]) -> list[list[int]]:
 
 def similarities(representative: str, texts: list[str]) -> list[float]:
     """Each text's similarity to the representative, 0..1 (the first text is usually it)."""
-    out = [round(x, 4) for x in textsim.similarities(representative, texts)]
+    out = [round(x, 4) for x in textsim.similarities(representative, texts, model=model_folder())]
     return [1.0 if t == representative else s for t, s in zip(texts, out, strict=True)]
 
 

@@ -24,7 +24,7 @@ from rectify.consolidation.board import (
     similarities,
     unmerged_items,
 )
-from rectify.consolidation.meaning import vectors_for
+from rectify.consolidation.meaning import model_folder, vectors_for
 from rectify.consolidation.models import Level, NotDuplicate, Run, SuggestedGroup, SuggestedMember
 from rectify.core.errors import ConflictError, DomainError
 from rectify.textsim import DEFAULT_THRESHOLDS, Group, group_texts
@@ -58,6 +58,7 @@ def start_regroup(
     require_office(actor, campaign)
     if level not in Level.values:
         raise DomainError(_("Unknown grouping level."))
+    model_folder()  # a MEANING_MODEL that names no model fails here, before a run is started
     with transaction.atomic():
         list(
             Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).values_list("pk")
@@ -121,16 +122,18 @@ def run_regroup(run: Run) -> Run:
 
         groups = []
         if texts:
+            folder = model_folder()  # settings.MEANING_MODEL; None: characters only
             reading, grouping = (None, progress)
-            if textsim.semantic_for(len(texts)):
+            if textsim.semantic_for(len(texts), model=folder):
                 reading, grouping = _halves(progress)
             # the sentence vectors kept from earlier runs: only new or edited items are read
-            meaning = vectors_for(ids, texts, reading) if reading else None
+            meaning = vectors_for(ids, texts, folder, reading) if reading else None
             groups = group_texts(
                 texts,
                 level=run.level,
                 threshold=run.threshold,
                 progress=grouping,
+                model=folder,
                 meaning=meaning,
             )
         apart = _apart_pairs(run.campaign, ids)

@@ -32,6 +32,7 @@ from rectify.consolidation.forms import (
     RegroupForm,
     SetAsideForm,
 )
+from rectify.consolidation.meaning import measure_used
 from rectify.consolidation.models import Level, Merge, Run, SetAside, SuggestedGroup
 from rectify.consolidation.scoping import (
     get_consolidation_run_for_user,
@@ -124,6 +125,7 @@ def board(request, slug):
         .select_related("feedback_item", "created_by")
         .order_by("-created_at")[:50],
         "regroup_form": RegroupForm(initial={"level": level}),
+        "measure": measure_used(run.total if run else 0),  # the footnote
         **_choices(campaign),
     }
     return render(request, "consolidation/board.html", context)

@@ -18,7 +18,7 @@ class Job(models.Model):
     STALE_AFTER = dt.timedelta(minutes=10)  # a running job silent this long has died
     RUNNING_STATUSES: tuple[str, ...] = ()
 
-    done = models.PositiveIntegerField(_("done"), default=0)
+    done = models.PositiveIntegerField(_("done so far"), default=0)
     total = models.PositiveIntegerField(_("total (estimate)"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)

@@ -1,7 +1,7 @@
 """The public submission page (群众反映): receipt codes, anonymous intake, rate limits and what a
 submitter may learn about their own item.
 
-The public role (domain.md) submits feedback and follows it by receipt code, without seeing
+The public role (docs/domain.md) submits feedback and follows it by receipt code, without seeing
 anyone else's data. The page (public_views.py) and the API (api/routers/public.py) both call
 `submit_public()` and `public_status()`; the rate limits live here so they are the same on both.
 

@@ -1,4 +1,4 @@
-"""The measure state machine (domain.md, States of a measure). The only place transitions live.
+"""The measure state machine (docs/domain.md, States of a measure). The only place transitions live.
 
     draft ──start──> in_progress ──request_closure──> closure_requested ──verify──> closed
                          ^  returned ──request_closure──┘        │                   │

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    """A user's role in one campaign, scoped to an org subtree (domain.md, Roles)."""
+    """A user's role in one campaign, scoped to an org subtree (docs/domain.md, Roles)."""
 
     OFFICE = "office", _("Campaign office")
     LEADER = "leader", _("Leader")

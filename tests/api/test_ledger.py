@@ -16,7 +16,7 @@ from rectify.feedback.models import FeedbackItem
 from rectify.ledger import services
 from rectify.ledger.choices import MeasureMode, Source
 from rectify.ledger.filtering import ProblemFilter
-from rectify.ledger.models import Category, Evidence, Measure, Problem, ProblemList
+from rectify.ledger.models import Category, Evidence, Measure, Problem, ProblemFeedback, ProblemList
 from rectify.ledger.scoping import scope_measures, scope_problems
 from tests.factories import add_evidence, make_campaign
 
@@ -269,6 +269,13 @@ def test_a_problem_shows_state_lists_measures_and_merged_feedback(api, merged):
     assert link["merged_by"] == "office"
     assert link["reason"] == "同类问题合并"
     assert link["similarity"] == pytest.approx(0.87)
+
+
+@pytest.mark.django_db
+def test_a_merged_items_similarity_is_answered_to_three_decimals(api, merged):
+    ProblemFeedback.objects.filter(feedback_item=merged.item).update(similarity=0.8765432)
+    [link] = api(merged.office).get("/campaigns/world/problems/1").json()["feedback"]
+    assert link["similarity"] == 0.877
     assert link["merged_at"].startswith("2026-11-16")
 
 

@@ -35,7 +35,7 @@ def test_merge_a_suggested_group_and_undo_it_in_a_real_browser(live_server, page
     texts = group.locator("[data-testid=member-text]").all_inner_texts()
     assert sorted(texts) == sorted(SAME)  # the paraphrases, and nothing else, largest first
     similarities = [float(s) for s in group.locator("[data-testid=similarity]").all_inner_texts()]
-    assert max(similarities) == 1.0 and min(similarities) > 0.5
+    assert max(similarities) == pytest.approx(1.0) and min(similarities) > 0.5
     assert Problem.objects.filter(campaign=world.campaign).count() == before  # nothing merged yet
 
     group.locator("input[name=title]").fill("幸福小区门口路灯长期不亮")

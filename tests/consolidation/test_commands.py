@@ -6,7 +6,7 @@ import io
 
 import pytest
 import xlsxwriter
-from django.core.management import call_command
+from django.core.management import call_command, get_commands, load_command_class
 from django.core.management.base import CommandError
 from django.utils import translation
 
@@ -77,7 +77,7 @@ def test_cluster_writes_every_row_with_its_group(messy_file, tmp_path):
     assert [r["group_size"] for r in rows[:3]] == ["3", "3", "3"]
     assert rows[0]["group"] == "1"  # the largest group first
     assert {float(r["similarity"]) for r in rows[:3]} <= {x / 1000 for x in range(600, 1001)}
-    assert max(float(r["similarity"]) for r in rows[:3]) == 1.0
+    assert max(float(r["similarity"]) for r in rows[:3]) == pytest.approx(1.0)
     assert rows[3]["group"] != rows[4]["group"]
     assert rows[3]["group_size"] == rows[4]["group_size"] == "1"
     assert rows[3]["similarity"] == "1.000"
@@ -118,6 +118,40 @@ def test_cluster_measure_is_chosen_and_reported(tmp_path):
     )
     assert "仅按字面" in stdout
     assert [r["group_size"] for r in read_output(out)] == ["1", "1"]
+
+
+def lamps_file(tmp_path):
+    rows = [["反映内容"], ["小区路灯坏了好几个月没人修"], ["我们小区的照明灯损坏多日，无人维修"]]
+    return write_csv(tmp_path / "in.csv", rows, encoding="utf-8")
+
+
+@pytest.mark.parametrize("unset", ["", "none"])
+def test_cluster_without_a_model_groups_by_characters_and_says_so(tmp_path, settings, unset):
+    settings.MEANING_MODEL = unset
+    source, out = lamps_file(tmp_path), tmp_path / "out.csv"
+    with translation.override("en"):
+        stdout, _ = run("cluster", str(source), "--text-column", "反映内容", "-o", str(out))
+    assert "by characters only: no sentence model is chosen (MEANING_MODEL)" in stdout
+    assert [r["group_size"] for r in read_output(out)] == ["1", "1"]
+    with pytest.raises(CommandError, match="semantic measure needs a sentence model"):
+        run("cluster", str(source), "--text-column", "反映内容", "--measure", "semantic",
+            "-o", str(out))  # fmt: skip
+
+
+def test_cluster_names_a_model_folder_that_holds_no_model(tmp_path, settings):
+    settings.MEANING_MODEL = str(tmp_path / "no-model-here")
+    out = tmp_path / "out.csv"
+    with pytest.raises(CommandError) as refused:
+        run("cluster", str(lamps_file(tmp_path)), "--text-column", "反映内容", "-o", str(out))
+    assert "MEANING_MODEL" in str(refused.value) and "no-model-here" in str(refused.value)
+    assert not out.exists()
+
+
+def test_cluster_help_names_the_setting_and_the_model_licence():
+    command = load_command_class(get_commands()["cluster"], "cluster")
+    text = " ".join(command.create_parser("rectify", "cluster").format_help().split())
+    assert "MEANING_MODEL" in text
+    assert "non-commercial research use only" in text and "非商用，仅供研究使用" in text
 
 
 def test_missing_column_names_it_and_lists_the_columns(messy_file, tmp_path):

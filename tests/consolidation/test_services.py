@@ -29,7 +29,7 @@ def test_regroup_suggests_the_planted_groups_largest_first(board):
     oil = group_of(run, board.oil[0])
     assert set(live(oil)) == {i.pk for i in board.oil}
     sims = {m.feedback_item_id: m.similarity for m in live_members([oil])}
-    assert sims[oil.representative_id] == 1.0
+    assert sims[oil.representative_id] == pytest.approx(1.0)
     assert all(0.5 < s <= 1.0 for s in sims.values())
     assert oil.key_terms
     assert history(run).get().action == "consolidation.regroup"
@@ -153,7 +153,7 @@ def test_moving_the_representative_chooses_a_new_one(board):
     oil.refresh_from_db()
     assert oil.representative_id != rep.pk and oil.representative_id in live(oil)
     sims = {m.feedback_item_id: m.similarity for m in live_members([oil])}
-    assert sims[oil.representative_id] == 1.0
+    assert sims[oil.representative_id] == pytest.approx(1.0)
 
 
 def test_split_with_keep_apart_is_remembered_on_regroup(board):

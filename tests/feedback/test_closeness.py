@@ -187,6 +187,9 @@ def test_the_api_answers_the_flag_to_the_sender_and_on_the_item(client, elderly,
 
     detail = client.get(f"/api/v1/feedback/{body['id']}", headers=headers).json()
     assert detail["near_problem"]["number"] == w.elderly.number
+    stored = FeedbackItem.objects.get(pk=body["id"]).near_similarity
+    assert body["near_problem"]["similarity"] == round(stored, 3)  # answered as read
+    assert detail["near_problem"]["similarity"] == round(stored, 3)
 
     far = client.post(
         f"/api/v1/campaigns/{w.campaign.slug}/feedback",

@@ -1,6 +1,6 @@
 """The measure state machine, tested through the services that apply it.
 
-SPEC below restates domain.md ("States of a measure", "Roles") independently of
+SPEC below restates docs/domain.md ("States of a measure", "Roles") independently of
 rectify/ledger/states.py; every test compares the code against it.
 """
 

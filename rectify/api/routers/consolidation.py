@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
 from rectify.api.errors import ERRORS
-from rectify.api.fields import Id, Line, Number, Slug
+from rectify.api.fields import Id, Line, Number, Similarity, Slug
 from rectify.api.pagination import Page
 from rectify.campaigns.scoping import get_campaign_for_office
 from rectify.consolidation import board, regrouping, services
@@ -85,7 +85,7 @@ class ItemRef(Schema):
 
 class MemberOut(Schema):
     feedback_item: ItemRef
-    similarity: float = Field(description="To the group's representative, 0..1")
+    similarity: Similarity = Field(description="To the group's representative, 0..1")
 
 
 class GroupOut(Schema):

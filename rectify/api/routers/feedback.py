@@ -16,7 +16,7 @@ from pydantic import ConfigDict
 
 from rectify.api import idempotency
 from rectify.api.errors import ERRORS, error_body
-from rectify.api.fields import Id, Line, Moment, Slug, Text
+from rectify.api.fields import Id, Line, Moment, Similarity, Slug, Text
 from rectify.api.pagination import Page, SyncFilter, since
 from rectify.campaigns.scoping import (
     get_campaign_for_reader,
@@ -96,7 +96,7 @@ class NearProblem(Schema):
 
     number: int
     title: str
-    similarity: float = Field(description="0..1; at or above the near-duplicate threshold")
+    similarity: Similarity = Field(description="0..1; at or above the near-duplicate threshold")
 
 
 class FeedbackCreatedOut(FeedbackOut):

@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from pydantic import AfterValidator, ConfigDict, Field
 
 from rectify.api.errors import ERRORS
-from rectify.api.fields import Id, Line, Number, Slug, Text, storable
+from rectify.api.fields import Id, Line, Number, Similarity, Slug, Text, storable
 from rectify.api.pagination import Page, SyncFilter, since
 from rectify.api.routers.measures import MeasureOut, invalid
 from rectify.campaigns.scoping import get_campaign_for_user
@@ -133,7 +133,7 @@ class MergedFeedbackOut(Schema):
     merged_by: str | None
     merged_at: dt.datetime
     reason: str
-    similarity: float | None
+    similarity: Similarity | None
 
     @staticmethod
     def resolve_merged_by(obj) -> str | None:

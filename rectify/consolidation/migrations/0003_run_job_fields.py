@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
         migrations.RenameField("run", "items_done", "done"),
         migrations.RenameField("run", "items_total", "total"),
         migrations.AlterField(
-            "run", "done", models.PositiveIntegerField(default=0, verbose_name="done")
+            "run", "done", models.PositiveIntegerField(default=0, verbose_name="done so far")
         ),
         migrations.AlterField(
             "run",

@@ -10,7 +10,9 @@ class Migration(migrations.Migration):
         migrations.RenameField("importbatch", "rows_done", "done"),
         migrations.RenameField("importbatch", "rows_total", "total"),
         migrations.AlterField(
-            "importbatch", "done", models.PositiveIntegerField(default=0, verbose_name="done")
+            "importbatch",
+            "done",
+            models.PositiveIntegerField(default=0, verbose_name="done so far"),
         ),
         migrations.AlterField(
             "importbatch",
