@@ -24,8 +24,17 @@ class RectifyAPI(NinjaAPI):
         "429": "Too many requests (see Retry-After)",
     }
 
-    def get_openapi_schema(self, *args, **kwargs):
-        schema = super().get_openapi_schema(*args, **kwargs)
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Built once per process (about a second: every router's schemas) and kept: the
+        routes cannot change while the process runs."""
+        key = (path_prefix, tuple(sorted((path_params or {}).items())))
+        cache = self.__dict__.setdefault("_schemas", {})
+        if key not in cache:
+            cache[key] = self._build_schema(path_prefix=path_prefix, path_params=path_params)
+        return cache[key]
+
+    def _build_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         error = errors.ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(error.pop("$defs", {}))

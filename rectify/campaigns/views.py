@@ -50,13 +50,13 @@ PAGE_SIZE = 50
 
 @login_required
 def home(request):
-    """Straight to the campaign when the user has exactly one; otherwise a list to choose from."""
+    """Straight to the campaign when the user has one (with or without its subordinate
+    campaigns, which its pages link to); otherwise, or with ?all=1, a list to choose from."""
     campaigns = list(scope_campaigns(request.user).select_related("org_unit"))
-    if len(campaigns) == 1:
-        return redirect("campaign-home", slug=campaigns[0].slug)
-    return render(
-        request, "campaigns/home.html", {"campaigns": campaigns, "tree": campaign_tree(campaigns)}
-    )
+    tree = campaign_tree(campaigns)
+    if len(tree) == 1 and not request.GET.get("all"):
+        return redirect("campaign-home", slug=tree[0][0].slug)
+    return render(request, "campaigns/home.html", {"campaigns": campaigns, "tree": tree})
 
 
 def campaign_tree(campaigns) -> list[tuple]:

@@ -80,3 +80,15 @@ def _anchor(case, world) -> None:
 def test_every_operation_conforms_to_the_document(case, world, office_headers):
     _anchor(case, world)
     case.call_and_validate(headers=office_headers, checks=CHECKS)
+
+
+@pytest.mark.django_db
+def test_the_openapi_document_is_built_once_per_process(client, monkeypatch):
+    """Defect 8 of issue 10: it was rebuilt on every request (0.9 s; the docs page 2-4 s)."""
+    from rectify.api.api import api
+
+    first = client.get("/api/v1/openapi.json").json()
+    built = []
+    monkeypatch.setattr(type(api), "_build_schema", lambda self, **kw: built.append(kw))
+    assert client.get("/api/v1/openapi.json").json() == first
+    assert built == []

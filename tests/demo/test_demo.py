@@ -1,6 +1,11 @@
 """`rectify demo`: the seed's campaign, built once, through the services, safe to serve locally."""
 
+import os
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from collections import Counter
 from io import StringIO
 
@@ -298,3 +303,40 @@ def test_building_without_serving_is_allowed_on_any_host(monkeypatch):
     monkeypatch.setattr(command, "build_demo", fake_build)
     with pytest.raises(Built):
         call_command("demo", "--host", "0.0.0.0", stdout=StringIO())
+
+
+SUPERVISED = """
+import os, sys, time
+import django
+django.setup()
+from rectify.demo.management.commands.demo import serve_beside_worker
+worker = [sys.executable, "-c", "import time; time.sleep(120)"]
+serve_beside_worker(lambda: time.sleep(120), worker, announce=lambda pid: print(pid, flush=True))
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by init) counts as stopped.
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split(") ")[1][0] != "Z"
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
+def test_stopping_the_demo_server_stops_its_worker(how):
+    """Defect 8 of issue 10: stopping the server left the background worker running."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "rectify.settings"}
+    server = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISED], stdout=subprocess.PIPE, text=True, env=env
+    )
+    worker = int(server.stdout.readline())
+    assert _alive(worker)
+    server.send_signal(how)
+    server.wait(timeout=20)
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker)

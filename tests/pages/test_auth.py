@@ -139,7 +139,12 @@ def test_home_nests_subordinate_campaigns_under_their_parent(client, world):
         )
         grant(world.office, child, Role.OFFICE)
     client.force_login(world.office)
+    # One top campaign: straight there after login (defect 8 of issue 10) …
     response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("campaign-home", args=["world"])
+    # … and the list with its subordinates under "All campaigns".
+    response = client.get(reverse("home") + "?all=1")
     tree = response.context["tree"]
     assert [(c.slug, [k.slug for k in kids]) for c, kids in tree] == [
         ("world", ["sub0", "sub1", "sub2"])
@@ -155,4 +160,4 @@ def test_home_nests_subordinate_campaigns_under_their_parent(client, world):
     ]
     assert 'href="/c/world/"' in menu
     assert 'href="/c/sub0/"' not in menu
-    assert 'href="/"' in menu
+    assert 'href="/?all=1"' in menu

@@ -3,8 +3,9 @@
 The demo logins share one well-known password, so serving refuses any address but loopback.
 """
 
-import atexit
+import ctypes
 import ipaddress
+import signal
 import subprocess
 import sys
 import time
@@ -137,22 +138,54 @@ class Command(BaseCommand):
                 "  " + pad(username, 18) + pad(label, 40) + (units.get(username) or "")
             )
         self.stdout.write("")
-        worker = self.start_worker()
-        call_command(
-            "runserver",
-            f"{address}:{port}",
-            use_reloader=False,
-            use_threading=True,
-            use_ipv6=ipv6,
+        serve_beside_worker(
+            lambda: call_command(
+                "runserver",
+                f"{address}:{port}",
+                use_reloader=False,
+                use_threading=True,
+                use_ipv6=ipv6,
+            ),
+            WORKER,
+            announce=lambda pid: self.stdout.write(f"后台任务进程 / Background worker: pid {pid}"),
         )
-        worker.terminate()
 
-    def start_worker(self) -> subprocess.Popen:
-        """The background worker (large imports, regrouping) beside the web server, stopped
-        with it; in production it is a service of its own (docs/deploy.md)."""
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "rectify.cli", "db_worker", "--no-reload", "--verbosity", "0"]
-        )
-        atexit.register(worker.terminate)
-        self.stdout.write(f"后台任务进程 / Background worker: pid {worker.pid}")
-        return worker
+
+# The background worker (large imports, regrouping) the demo runs beside its web server; in
+# production it is a service of its own (docs/deploy.md).
+WORKER = [sys.executable, "-m", "rectify.cli", "db_worker", "--no-reload", "--verbosity", "0"]
+
+
+def serve_beside_worker(serve, worker_argv: list[str], *, announce=lambda pid: None) -> None:
+    """Run `serve()` with a worker process that stops with it, however it stops.
+
+    Ctrl-C reaches both (one process group); SIGTERM or SIGHUP to the server stops the worker
+    too; and if the server is killed outright, Linux stops the worker (PR_SET_PDEATHSIG).
+    """
+    worker = subprocess.Popen(worker_argv, preexec_fn=_die_with_parent)
+    announce(worker.pid)
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        serve()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def _die_with_parent() -> None:
+    """In the worker, before it runs: ask Linux to send it SIGTERM when its parent dies."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
