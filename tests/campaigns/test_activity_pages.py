@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from rectify.campaigns import services
 from rectify.campaigns.models import ActivityAttachment, ResearchActivity
-from tests.pages.helpers import attrs, messages_of, texts
+from tests.helpers import attrs, messages_of, texts
 
 pytestmark = pytest.mark.django_db
 

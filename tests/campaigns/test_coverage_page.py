@@ -7,7 +7,7 @@ from django.urls import reverse
 from rectify.feedback import services as feedback_services
 from rectify.orgs.choices import Role
 from tests.factories import grant, make_user
-from tests.pages.helpers import _Finder, texts
+from tests.helpers import _Finder, texts
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from rectify.audit.log import history
 from rectify.campaigns.models import WorkGroup
 from tests.factories import make_campaign
-from tests.pages.helpers import attrs, texts
+from tests.helpers import attrs, texts
 
 pytestmark = pytest.mark.django_db
 

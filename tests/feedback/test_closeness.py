@@ -14,7 +14,7 @@ from rectify.ledger import services as ledger
 from rectify.ledger.choices import Source
 from tests.campaigns import scene as listening
 from tests.feedback.test_entry import post_rows
-from tests.pages.helpers import attrs
+from tests.helpers import attrs
 
 scene, today = listening.scene, listening.today  # fixtures
 

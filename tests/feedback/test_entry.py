@@ -16,7 +16,7 @@ from rectify.feedback import services
 from rectify.feedback.forms import MAX_ROWS
 from rectify.feedback.models import FeedbackItem
 from tests.campaigns import scene as listening
-from tests.pages.helpers import attrs, messages_of, parse, texts
+from tests.helpers import attrs, messages_of, parse, texts
 
 scene, today = listening.scene, listening.today  # fixtures
 

@@ -13,7 +13,7 @@ from rectify.feedback.views import PAGE_SIZE
 from rectify.ledger import services as ledger
 from rectify.ledger.choices import Source
 from tests.campaigns import scene as listening
-from tests.pages.helpers import attrs, texts
+from tests.helpers import attrs, texts
 
 scene, today = listening.scene, listening.today  # fixtures
 

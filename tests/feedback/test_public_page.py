@@ -20,7 +20,7 @@ from rectify.feedback.choices import Channel
 from rectify.feedback.models import TEXT_MAX_LENGTH, FeedbackItem
 from rectify.orgs.models import Region
 from tests.factories import make_campaign
-from tests.pages.helpers import texts
+from tests.helpers import texts
 
 NOW = dt.datetime(2026, 11, 16, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 PAGE = "/p/world/"

@@ -17,7 +17,7 @@ from rectify.ledger import services
 from rectify.ledger.choices import Source
 from rectify.orgs.choices import Role
 from tests.factories import add_evidence, grant, make_campaign, make_user
-from tests.pages.helpers import attrs, texts
+from tests.helpers import attrs, texts
 
 RECEIVED = dt.datetime(2026, 9, 3, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 CLOSED_DAY = dt.datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -8,7 +8,7 @@ from rectify.audit.log import history
 from rectify.feedback import services
 from rectify.ledger.models import Category
 from tests.campaigns import scene as listening
-from tests.pages.helpers import attrs, texts
+from tests.helpers import attrs, texts
 
 scene, today = listening.scene, listening.today  # fixtures
 

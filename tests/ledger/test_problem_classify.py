@@ -12,7 +12,7 @@ from rectify.ledger import services
 from rectify.ledger.choices import Difficulty, Nature, Source
 from rectify.ledger.models import Category, Problem, ProblemList
 from tests.factories import make_campaign, make_unit
-from tests.pages.helpers import attrs, messages_of, texts
+from tests.helpers import attrs, messages_of, texts
 
 pytestmark = pytest.mark.django_db
 

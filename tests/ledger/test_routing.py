@@ -10,7 +10,7 @@ from rectify.ledger import routing, services
 from rectify.ledger.choices import Source
 from rectify.ledger.models import Problem
 from rectify.textsim.classify import MIN_EXAMPLES
-from tests.pages.helpers import attrs, texts
+from tests.helpers import attrs, texts
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,9 @@ from rectify.ledger.choices import Source
 from rectify.ledger.models import ProblemList
 from rectify.orgs.models import Region
 from tests.factories import add_evidence
-from tests.pages.helpers import figure
+from tests.helpers import figure
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
 
 URL = reverse("campaign-home", args=["world"])
 

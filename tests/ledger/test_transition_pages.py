@@ -7,7 +7,9 @@ from rectify.audit.models import ActivityLog
 from rectify.ledger import services
 from rectify.ledger.models import Measure, Verification
 from tests.factories import add_evidence
-from tests.pages.helpers import attrs, messages_of
+from tests.helpers import attrs, messages_of
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
 
 
 def url(measure, name):

@@ -10,7 +10,9 @@ from rectify.feedback.models import FeedbackItem
 from rectify.ledger import services
 from rectify.ledger.choices import Difficulty, Nature
 from tests.factories import add_evidence
-from tests.pages.helpers import attrs, texts
+from tests.helpers import attrs, texts
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
 
 
 def url(number):

@@ -5,6 +5,8 @@ from html.parser import HTMLParser
 
 from django.contrib.messages import get_messages
 
+from tests.factories import PASSWORD
+
 
 class _Finder(HTMLParser):
     """Collects the text inside each element that carries data-testid."""
@@ -73,3 +75,12 @@ def messages_of(response) -> list[str]:
 
 def row_numbers(response) -> list[int]:
     return [int(a["data-number"]) for a in attrs(response, "problem-row")]
+
+
+def log_in(page, base, username):
+    """Sign in through the login form in a real browser (Playwright page)."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/accounts/login/'] button[type=submit]")
+    page.wait_for_load_state()

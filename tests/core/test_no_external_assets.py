@@ -8,6 +8,8 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
 RECTIFY = Path(settings.BASE_DIR) / "rectify"
 TEMPLATES = RECTIFY / "templates"
 STATIC = RECTIFY / "static"

@@ -11,6 +11,8 @@ from rectify.ledger import services
 from rectify.ledger.models import Measure
 from tests.factories import make_unit
 
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
 
 def url(measure):
     return reverse("measure-edit", args=[measure.pk])

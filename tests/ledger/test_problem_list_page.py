@@ -9,7 +9,9 @@ from rectify.ledger import services
 from rectify.ledger.choices import Source
 from rectify.ledger.models import Category, Measure, Problem, ProblemList
 from tests.factories import add_evidence
-from tests.pages.helpers import attrs, row_numbers
+from tests.helpers import attrs, row_numbers
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
 
 URL = reverse("problem-list", args=["world"])
 

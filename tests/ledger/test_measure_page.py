@@ -7,7 +7,9 @@ from django.urls import reverse
 
 from rectify.ledger import services
 from tests.factories import add_evidence
-from tests.pages.helpers import attrs, texts
+from tests.helpers import attrs, texts
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
 
 
 def url(measure):

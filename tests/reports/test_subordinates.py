@@ -12,6 +12,8 @@ from rectify.orgs.access import SYSTEM
 from rectify.reports import figures
 from tests.factories import add_evidence, grant, make_campaign, make_unit
 
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
 
 def _child(world, name, slug, deadlines, close=0):
     """A subordinate unit's own campaign with measures due on `deadlines`; `close` closed."""

@@ -14,7 +14,9 @@ from rectify.feedback.models import FeedbackItem
 from rectify.ledger import services
 from rectify.ledger.models import ProblemList
 from rectify.orgs.models import Region
-from tests.factories import PASSWORD
+from tests.helpers import log_in
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
 
 SCREENSHOT = "/tmp/rectify-home.png"
 
@@ -50,14 +52,6 @@ def furnish(world):
         unit="人次",
         as_of=dt.date(2026, 10, 1),
     )
-
-
-def log_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/accounts/login/'] button[type=submit]")
-    page.wait_for_load_state()
 
 
 def row_numbers(page):

@@ -8,6 +8,8 @@ from rectify.feedback import public
 from rectify.feedback.choices import Channel
 from rectify.feedback.models import FeedbackItem
 
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
 SCREENSHOT = "/tmp/rectify-public.png"
 TEXT = "<b>小区</b>门口的路灯坏了两个月\u202e，晚上出行很不安全"
 

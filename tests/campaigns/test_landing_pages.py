@@ -7,6 +7,8 @@ from django.urls import reverse
 from rectify.orgs.choices import Role
 from tests.factories import PASSWORD, grant, make_campaign
 
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
 
 def protected_urls(world):
     return [

@@ -5,8 +5,10 @@ import pytest
 
 from rectify.feedback.models import FeedbackItem, ImportBatch
 from rectify.orgs.models import Region
-from tests.browser.test_smoke import log_in
 from tests.feedback import messy
+from tests.helpers import log_in
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
 
 
 @pytest.mark.browser

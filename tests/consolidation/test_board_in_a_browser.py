@@ -7,7 +7,9 @@ import pytest
 from rectify.feedback import services
 from rectify.feedback.choices import Channel
 from rectify.ledger.models import Problem, ProblemFeedback
-from tests.browser.test_smoke import log_in
+from tests.helpers import log_in
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
 
 SAME = [
     "甲市东城区幸福小区门口的路灯坏了三个月，晚上出行很不安全",

@@ -14,6 +14,8 @@ from rectify.ledger import services
 from rectify.ledger.choices import Source
 from tests.factories import add_evidence
 
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
 SCRIPT = "<script>alert(1)</script>"
 RLO = "\u202e"
 HOSTILE = f"{SCRIPT}{RLO}gnp.exe 危险文本"
