@@ -45,8 +45,7 @@ class CampaignOut(Schema):
 
 
 class FiguresOut(Schema):
-    """The headline figures the user may see, derived from the records by reports/figures.py (as
-    on the pages)."""
+    """The headline figures the user may see, derived from the records (as on the pages)."""
 
     as_of: dt.date
     regions: int
