@@ -6,6 +6,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DATABASE_URL_TEST_PG ?= postgres://postgres@127.0.0.1:5432/test
 export DATABASE_URL_TEST_PG
+# With DEBUG off the built-in development key is refused: the demo (and the benchmarks) use a
+# random key made once here, unless SECRET_KEY or SECRET_KEY_FILE is set.
+DEMO_SECRET_KEY := $(abspath $(or $(RECTIFY_VAR_DIR),var))/demo-secret-key
+ifeq ($(SECRET_KEY)$(SECRET_KEY_FILE),)
+WITH_KEY := SECRET_KEY_FILE=$(DEMO_SECRET_KEY)
+endif
 
 .PHONY: setup demo test test-sqlite test-pg lint format messages bench clean
 
@@ -20,8 +26,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@touch $@
 
 # The main job: migrate, load the demo campaign once, serve it locally.
-demo: setup
-	$(VENV)/bin/rectify demo --serve --host $(HOST) --port $(PORT)
+demo: setup $(DEMO_SECRET_KEY)
+	$(WITH_KEY) $(VENV)/bin/rectify demo --serve --host $(HOST) --port $(PORT)
+
+$(DEMO_SECRET_KEY):
+	@mkdir -p $(dir $@)
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	@echo "演示密钥 / Demo secret key: $@"
 
 # The whole suite: SQLite first, then PostgreSQL (required when CI=true).
 test: setup
@@ -42,9 +53,9 @@ messages: setup
 
 # Benchmarks print their figures (see bench/README.md); never part of the test suite.
 # requirements-bench.lock adds string-grouper (compared with in bench/cluster.py) to the venv.
-bench: setup
+bench: setup $(DEMO_SECRET_KEY)
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-bench.lock
-	$(PY) bench/import_feedback.py
+	$(WITH_KEY) $(PY) bench/import_feedback.py
 	$(PY) bench/cluster.py
 	$(PY) bench/quality.py
 

@@ -11,8 +11,9 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The embedded SQLite file, uploads and collected static files live here by default. Nothing is
+# created on import: core's AppConfig.ready makes the SQLite folder, collectstatic its own.
 VAR_DIR = Path(os.getenv("RECTIFY_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded SQLite file and uploads live here
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -41,15 +42,35 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 def env_secret(name: str, default: str) -> str:
-    """Read NAME, or the file named by NAME_FILE (for container secrets)."""
+    """Read NAME, or the file named by NAME_FILE (for container secrets).
+
+    A named file that cannot be read fails here, naming it, rather than as a puzzling error later.
+    """
     path = os.getenv(f"{name}_FILE")
     if path:
-        return Path(path).read_text(encoding="utf-8").strip()
-    return os.getenv(name, default)
+        try:
+            value = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"{name}_FILE={path}: cannot read the file ({exc.strerror or exc})"
+            ) from None
+        if not value:
+            raise ImproperlyConfigured(f"{name}_FILE={path}: the file is empty")
+        return value
+    return os.getenv(name) or default
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_secret("SECRET_KEY", "insecure-dev-key-change-me-in-production")
+# The built-in key is public (it is in this file), so it is accepted for development only.
+INSECURE_SECRET_KEY = "insecure-dev-key-change-me-in-production"
+SECRET_KEY = env_secret("SECRET_KEY", INSECURE_SECRET_KEY)
+if SECRET_KEY == INSECURE_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is the built-in development key, which is refused when DEBUG is off. Set "
+        "SECRET_KEY or SECRET_KEY_FILE to a long random value, e.g. the output of "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'` (make demo makes "
+        "var/demo-secret-key for the demo), or set DEBUG=true on a development machine."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -140,8 +161,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns when it is missing
+STATIC_ROOT = VAR_DIR / "static"  # made by collectstatic (make demo runs it)
 STATICFILES_DIRS = [BASE_DIR / "rectify" / "static"]
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
@@ -175,8 +195,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Spreadsheet imports: the largest file accepted, and up to how many rows a page checks and
 # imports within the request (larger files go to the background worker, with a progress bar).
-IMPORT_MAX_BYTES = int(os.getenv("IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
-IMPORT_INLINE_ROWS = int(os.getenv("IMPORT_INLINE_ROWS", "3000"))
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+IMPORT_INLINE_ROWS = env_int("IMPORT_INLINE_ROWS", 3000)
+# The largest evidence file of a measure (API upload) and attachment of a research activity.
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024)
+ACTIVITY_ATTACHMENT_MAX_BYTES = env_int("ACTIVITY_ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024)
 
 # The JSON API: requests per token (or signed-in user, or address) and period.
 API_RATE_LIMIT = os.getenv("API_RATE_LIMIT", "600/min")
