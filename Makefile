@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DATABASE_URL_TEST_PG ?= postgres://postgres@127.0.0.1:5432/test
 export DATABASE_URL_TEST_PG
-# With DEBUG off the built-in development key is refused: the demo (and the benchmarks) use a
+# With DEBUG off the built-in development key is refused: the demo (benchmarks, messages) use a
 # random key made once here, unless SECRET_KEY or SECRET_KEY_FILE is set.
 DEMO_SECRET_KEY := $(abspath $(or $(RECTIFY_VAR_DIR),var))/demo-secret-key
 ifeq ($(SECRET_KEY)$(SECRET_KEY_FILE),)
@@ -47,9 +47,9 @@ format: setup
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
 
 # Regenerate and compile the translations (needs GNU gettext).
-messages: setup
-	cd rectify && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location
-	cd rectify && ../$(PY) ../manage.py compilemessages -l zh_Hans
+messages: setup $(DEMO_SECRET_KEY)
+	cd rectify && $(WITH_KEY) ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location --no-wrap
+	cd rectify && $(WITH_KEY) ../$(PY) ../manage.py compilemessages -l zh_Hans
 
 # Benchmarks print their figures (see bench/README.md); never part of the test suite.
 # requirements-bench.lock adds string-grouper (compared with in bench/cluster.py) to the venv.
