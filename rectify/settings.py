@@ -4,6 +4,7 @@ Every setting comes from the environment with a working default, so a fresh chec
 SQLite with no configuration. `.env.example` lists every variable.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -108,6 +110,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: answers a locked-out login (django-axes asks so)
 ]
 
 ROOT_URLCONF = "rectify.urls"
@@ -149,6 +152,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Login throttling (等保 2.0), django-axes: LOGIN_FAILURE_LIMIT failed logins for one username
+# or from one address lock logins out until LOGIN_LOCKOUT_MINUTES after the last failure (each
+# try meanwhile starts the wait again). The office lifts a lockout sooner in the admin (delete
+# the access attempts) or with `rectify axes_reset_username NAME` / `axes_reset_ip ADDRESS`.
+# LOGIN_LOCKOUT_BY: "username", "ip_address", or both joined with "+" for the pair only.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [
+    p.split("+") if "+" in p else p for p in env_list("LOGIN_LOCKOUT_BY", "username,ip_address")
+]
+AXES_CLIENT_IP_CALLABLE = "rectify.core.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "rectify.core.security.lockout_response"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -1,9 +1,14 @@
-"""Security plumbing of every request: the Content-Security-Policy header (and more below).
+"""Security plumbing of every request: the Content-Security-Policy header, and how login
+throttling (django-axes) tells the caller's address and answers a locked-out login.
 
 Small middleware of our own rather than libraries where a few lines do: each is read here whole.
 """
 
+import ipaddress
+
 from django.conf import settings
+from django.shortcuts import render
+from django.utils.translation import gettext_noop
 
 
 def csp_header(policy: dict[str, list[str]]) -> str:
@@ -26,3 +31,56 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response.headers:
             response.headers["Content-Security-Policy"] = csp_header(settings.SECURE_CSP)
         return response
+
+
+# --- login throttling (django-axes, configured in settings: AXES_*) ---------------------------
+
+
+def client_ip(request) -> str | None:
+    """The caller's address for login throttling: REMOTE_ADDR, or with NUM_PROXIES trusted
+    proxies in front, the address the nearest of them saw (X-Forwarded-For is trusted only then:
+    a client could write anything there). Behind a proxy, REMOTE_ADDR is the proxy's for everyone,
+    and one failure count for all would lock everybody out."""
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.NINJA_NUM_PROXIES
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    if proxies > 0 and hops:
+        address = hops[-min(proxies, len(hops))]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """The login page saying why it refuses and for how long (429), in the user's language."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+
+
+# django-axes ships no Chinese; the words of its admin pages, where the office lifts a lockout,
+# are translated in our catalogue (gettext_noop marks them for `make messages`).
+AXES_ADMIN_WORDS = (
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("Access lock out"),
+    gettext_noop("Username"),
+    gettext_noop("Attempt Time"),
+    gettext_noop("Logout Time"),
+    gettext_noop("IP Address"),
+    gettext_noop("User Agent"),
+    gettext_noop("Path"),
+    gettext_noop("Failed Logins"),
+    gettext_noop("Locked Out"),
+    gettext_noop("Attempt Remaining"),
+    gettext_noop("Form Data"),
+    gettext_noop("Meta Data"),
+    gettext_noop("GET Data"),
+    gettext_noop("POST Data"),
+    gettext_noop("HTTP Accept"),
+    gettext_noop("Clean up expired attempts"),
+)

@@ -146,3 +146,18 @@ def test_env_example_lists_every_variable_settings_read():
     listed = set(re.findall(r"^#? ?([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read, "no variable found: has the way settings read them changed?"
     assert sorted(read - listed) == []
+
+
+def test_login_throttling_comes_from_the_environment(tmp_path):
+    code = "print(s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME, s.AXES_LOCKOUT_PARAMETERS)"
+    default = read_settings(code, SECRET_KEY=A_KEY, RECTIFY_VAR_DIR=str(tmp_path))
+    assert default.stdout.strip() == "5 0:15:00 ['username', 'ip_address']"
+    chosen = read_settings(
+        code,
+        SECRET_KEY=A_KEY,
+        RECTIFY_VAR_DIR=str(tmp_path),
+        LOGIN_FAILURE_LIMIT="3",
+        LOGIN_LOCKOUT_MINUTES="60",
+        LOGIN_LOCKOUT_BY="username, username+ip_address",
+    )
+    assert chosen.stdout.strip() == "3 1:00:00 ['username', ['username', 'ip_address']]"
