@@ -103,8 +103,15 @@ def test_a_failed_csrf_check_says_the_page_expired(world):
     assert "The page has expired" in response.content.decode()
 
 
+def production_env() -> dict:
+    """The environment without what the suite sets: its key and database, and Django variables
+    (the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE would itself be a --deploy warning)."""
+    dropped = ("SECRET_KEY", "DATABASE", "DJANGO_", "RECTIFY_", "DEBUG", "SECURE_", "ALLOWED_")
+    return {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+
+
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECRET_KEY", "DATABASE"))}
+    env = production_env()
     env.update(
         DJANGO_SETTINGS_MODULE="rectify.settings",
         DEBUG="false",
@@ -133,7 +140,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
 
 def test_check_deploy_names_what_the_local_defaults_leave_open(tmp_path):
     """The defaults suit the local http demo; --deploy says what production must set."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECRET_KEY", "DATABASE"))}
+    env = production_env()
     env.update(
         DJANGO_SETTINGS_MODULE="rectify.settings",
         SECRET_KEY=secrets.token_urlsafe(50),
