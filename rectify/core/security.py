@@ -1,14 +1,18 @@
-"""Security plumbing of every request: the Content-Security-Policy header, and how login
-throttling (django-axes) tells the caller's address and answers a locked-out login.
+"""Security plumbing of every request: the Content-Security-Policy header, the idle-session
+timeout, and how login throttling (django-axes) tells the caller's address and answers a
+locked-out login.
 
 Small middleware of our own rather than libraries where a few lines do: each is read here whole.
 """
 
 import ipaddress
+import time
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.shortcuts import render
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 
 def csp_header(policy: dict[str, list[str]]) -> str:
@@ -31,6 +35,47 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response.headers:
             response.headers["Content-Security-Policy"] = csp_header(settings.SECURE_CSP)
         return response
+
+
+class IdleTimeoutMiddleware:
+    """Log out a session left idle longer than settings.SESSION_IDLE_TIMEOUT seconds (等保 2.0);
+    0 turns it off.
+
+    The time of the last request is kept in the session and written at most once a minute, not
+    on every request as SESSION_SAVE_EVERY_REQUEST would (on SQLite every write waits its turn).
+    """
+
+    KEY = "rectify_last_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        timeout = settings.SESSION_IDLE_TIMEOUT
+        if timeout and request.user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(self.KEY)
+            if last is not None and now - last > timeout:
+                logout(request)
+                minutes = max(timeout // 60, 1)
+                messages.info(request, idle_message(minutes))
+            elif last is None or now - last >= min(60, timeout // 10):
+                request.session[self.KEY] = now
+        return self.get_response(request)
+
+
+def stamp_login(sender, request, user, **kwargs):
+    """Start the idle clock at login (user_logged_in), when the session is written anyway, so
+    the first page after it writes nothing."""
+    request.session[IdleTimeoutMiddleware.KEY] = int(time.time())
+
+
+def idle_message(minutes: int) -> str:
+    return ngettext(
+        "You were logged out after %(minutes)s minute without activity. Please log in again.",
+        "You were logged out after %(minutes)s minutes without activity. Please log in again.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 # --- login throttling (django-axes, configured in settings: AXES_*) ---------------------------
