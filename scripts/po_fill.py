@@ -79,6 +79,8 @@ def _translate(lines, value) -> str:
             break
         kept.append(line)
     # drop continuation lines of the old msgstr
+    if isinstance(value, str) and any(line.startswith("msgid_plural ") for line in kept):
+        value = [value]  # Chinese has one plural form
     if isinstance(value, list):
         kept += [f"msgstr[{i}] {quote(v)}" for i, v in enumerate(value)]
     else:

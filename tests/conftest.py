@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 
 @pytest.fixture
@@ -83,3 +84,11 @@ def page(chromium_browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in English activates English in the
+    thread (LocaleMiddleware), and a later test that makes no request would inherit it."""
+    yield
+    translation.deactivate()

@@ -230,7 +230,7 @@ class DuplicateAttachment(ConflictError):
 
 def max_attachment_bytes() -> int:
     """The largest file an activity takes (settings.ACTIVITY_ATTACHMENT_MAX_BYTES, 50 MB)."""
-    return getattr(settings, "ACTIVITY_ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024)
+    return settings.ACTIVITY_ATTACHMENT_MAX_BYTES
 
 
 @transaction.atomic

@@ -10,7 +10,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
 
-from rectify.api.routers import measures as measures_router
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger import services
@@ -807,8 +806,8 @@ def test_evidence_is_stored_once_per_content(api, client, world):
 
 
 @pytest.mark.django_db
-def test_evidence_over_the_limit_is_a_413(api, client, world, monkeypatch):
-    monkeypatch.setattr(measures_router, "EVIDENCE_MAX_BYTES", 10)
+def test_evidence_over_the_limit_is_a_413(api, client, world, settings):
+    settings.EVIDENCE_MAX_BYTES = 10
     response = upload(client, api(world.liaison), world.measure_a, b"x" * 11)
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"

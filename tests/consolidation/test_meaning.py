@@ -14,7 +14,6 @@ from rectify.consolidation.models import ItemMeaning, Run
 from rectify.textsim import semantic
 from rectify.textsim.grouping import SEMANTIC_LIMIT
 from tests.consolidation.conftest import add_items, make_board
-from tests.factories import PASSWORD
 
 LAMPS = ["小区路灯坏了好几个月没人修", "我们小区的照明灯损坏多日，无人维修"]  # one complaint
 
@@ -81,7 +80,7 @@ def test_a_deleted_item_takes_its_vector_with_it(world):
 
 
 def footnote(client, user) -> str:
-    client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     html = client.get(reverse("consolidation-board", args=["world"])).content.decode()
     return html.split('data-testid="measure-note"', 1)[1].split("</p>", 1)[0]
 

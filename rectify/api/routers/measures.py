@@ -8,6 +8,7 @@ validation through the pages' forms, figures through ledger/derived.py.
 import datetime as dt
 from typing import Annotated, Literal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from django.utils import timezone
@@ -50,9 +51,6 @@ from rectify.ledger.services import editable_fields
 from rectify.orgs.scoping import scope_org_units
 
 router = Router(tags=["measures"])
-
-# Evidence files larger than this are refused (413) before anything is stored.
-EVIDENCE_MAX_BYTES = 50 * 1024 * 1024
 
 
 def invalid(form, names: dict[str, str] | None = None) -> DjangoValidationError:
@@ -513,13 +511,13 @@ def upload_evidence(
     report_id: Id | None = Form(None),  # noqa: B008
 ):
     measure = get_measure_for_user(request.user, id)
-    if file.size > EVIDENCE_MAX_BYTES:
+    if file.size > settings.EVIDENCE_MAX_BYTES:  # refused before anything is stored
         return Status(
             413,
             error_body(
                 "too_large",
                 _("The file is larger than %(limit)s MB."),
-                {"limit": EVIDENCE_MAX_BYTES // (1024 * 1024)},
+                {"limit": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)},
             ),
         )
     progress = None
