@@ -107,6 +107,7 @@ def access(user, campaign) -> Access:
 
 
 def unit_q(paths: tuple[str, ...], field_name: str) -> Q:
+    """Rows whose unit (`field_name`, a foreign key to OrgUnit) lies in one of the subtrees."""
     q = Q(pk__in=[])
     for p in paths:
         q |= Q(**{f"{field_name}__path__startswith": p})
