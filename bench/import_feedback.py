@@ -93,7 +93,7 @@ def child_insert(path: Path, rows: int) -> dict:
     from rectify.feedback.importing.service import INSERTED, _ItemInserter
     from rectify.feedback.models import FeedbackItem, fingerprint
     from rectify.textsim.normalise import dedup_key
-    from tests.feedback import messy
+    from tests.core.spreadsheets import messy
 
     campaign = _campaign(f"bench-floor-{path.suffix[1:]}")
     tz = timezone.get_default_timezone()
@@ -125,7 +125,7 @@ def child_orm(path: Path, rows: int) -> dict:
 
     from rectify.feedback.models import FeedbackItem, fingerprint
     from rectify.textsim.normalise import dedup_key
-    from tests.feedback import messy
+    from tests.core.spreadsheets import messy
 
     campaign = _campaign(f"bench-orm-{path.suffix[1:]}")
     tz = timezone.get_default_timezone()
@@ -234,7 +234,7 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    from tests.feedback import messy
+    from tests.core.spreadsheets import messy
 
     work = Path(tempfile.mkdtemp(prefix="rectify-bench-"))
     try:

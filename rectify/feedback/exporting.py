@@ -17,13 +17,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from rectify.core.spreadsheets.writing import csv_safe
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import FeedbackItem
 
@@ -146,14 +146,6 @@ def write_xlsx(items: QuerySet[FeedbackItem], file, *, include_contact: bool = F
     finally:
         book.close()
     return n
-
-
-_FORMULA_START = re.compile(r"^'*[=+\-@]")
-
-
-def csv_safe(value: str) -> str:
-    """One more leading apostrophe before = + - @ (after any apostrophes already there)."""
-    return "'" + value if value and _FORMULA_START.match(value) else value
 
 
 def write_csv(items: QuerySet[FeedbackItem], file, *, include_contact: bool = False) -> int:

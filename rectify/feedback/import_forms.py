@@ -9,9 +9,9 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from rectify.core.spreadsheets.reader import Sheet
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.importing import FIELDS
-from rectify.feedback.importing.reader import Sheet
 
 ACCEPT = ".xlsx,.xls,.csv,.txt"
 NOT_IMPORTED = ""

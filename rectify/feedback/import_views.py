@@ -27,6 +27,8 @@ from django.views.decorators.http import require_POST
 
 from rectify.core.errors import DomainError
 from rectify.core.pages import is_htmx
+from rectify.core.spreadsheets.errors import SpreadsheetError, SpreadsheetFileError
+from rectify.core.spreadsheets.reader import read
 from rectify.feedback import importing
 from rectify.feedback.import_forms import MappingForm, UploadForm, mapping_initial
 from rectify.feedback.importing import FIELDS
@@ -123,9 +125,9 @@ def import_map(request, slug):
     data = request.POST if request.method == "POST" else request.GET
     with _staged_file(staged) as path:
         try:
-            with importing.read(path, filename=staged["file_name"]) as wb:
+            with read(path, filename=staged["file_name"]) as wb:
                 return _map_page(request, campaign, staged, wb, data)
-        except importing.ImportFileError as e:
+        except SpreadsheetFileError as e:
             _discard_staged(request, campaign)
             messages.error(request, e.message)
             return redirect("import-upload", slug=campaign.slug)
@@ -136,7 +138,7 @@ def _map_page(request, campaign, staged, wb, data):
     header_rows = data.get("header_rows") or None
     try:
         sheet = wb.sheet(chosen, header_rows=int(header_rows) if header_rows else None)
-    except (importing.FeedbackImportError, ValueError) as e:
+    except (SpreadsheetError, ValueError) as e:
         messages.error(request, getattr(e, "message", str(e)))
         sheet = wb.sheet(None)
     mapped = "mapped" in data and data.get("sheet", sheet.name) == sheet.name

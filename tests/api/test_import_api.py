@@ -11,7 +11,7 @@ from python_calamine import CalamineWorkbook
 
 from rectify.feedback.models import FeedbackItem, ImportBatch
 from rectify.ledger import services
-from tests.feedback import messy
+from tests.core.spreadsheets import messy
 
 pytestmark = pytest.mark.django_db
 

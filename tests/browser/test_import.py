@@ -6,7 +6,7 @@ import pytest
 from rectify.feedback.models import FeedbackItem, ImportBatch
 from rectify.orgs.models import Region
 from tests.browser.test_smoke import log_in
-from tests.feedback import messy
+from tests.core.spreadsheets import messy
 
 
 @pytest.mark.browser

@@ -11,8 +11,8 @@ from django.utils import timezone
 from rectify.feedback import exporting, importing
 from rectify.feedback.models import FeedbackItem
 from rectify.orgs.models import Region
+from tests.core.spreadsheets import messy
 from tests.factories import grant, make_campaign
-from tests.feedback import messy
 
 TZ = timezone.get_default_timezone()
 HOSTILE = [

@@ -9,12 +9,14 @@ from django.db import connection
 from django.utils import timezone
 
 from rectify.audit.models import ActivityLog
+from rectify.core.spreadsheets.errors import SpreadsheetError, SpreadsheetFileError
+from rectify.core.spreadsheets.reader import read
 from rectify.feedback import importing
-from rectify.feedback.importing import ImportFileError, ImportRefused
+from rectify.feedback.importing import ImportRefused
 from rectify.feedback.models import ColumnMapping, FeedbackItem, ImportBatch
 from rectify.ledger import services
+from tests.core.spreadsheets import messy
 from tests.factories import grant, make_campaign, make_user
-from tests.feedback import messy
 
 TZ = timezone.get_default_timezone()
 REAL_FILE = Path("/work/shared/data/messages/citizen_messages_sample_495.xlsx")
@@ -283,11 +285,27 @@ def test_choices_that_cannot_work_are_refused_up_front(world, messy_file, column
 
 @pytest.mark.django_db
 def test_unreadable_files_never_make_a_batch(world, tmp_path):
-    with pytest.raises(ImportFileError):
+    with pytest.raises(SpreadsheetFileError):
         importing.create_batch(
             world.campaign, messy.empty_file(tmp_path / "e.csv"), actor=world.office
         )
     assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_one_base_class_catches_an_unreadable_file_and_a_refused_choice(world, tmp_path):
+    """The reader's errors (core) and the importer's refusals share SpreadsheetError."""
+    caught = []
+    for source, choices in (
+        (messy.empty_file(tmp_path / "e.csv"), {}),
+        (messy.bom_csv(tmp_path / "a.csv"), {"columns": {"text": "没有这一列"}}),
+        (messy.bom_csv(tmp_path / "b.csv"), {"sheet": "没有"}),
+    ):
+        try:
+            importing.create_batch(world.campaign, source, actor=world.office, **choices)
+        except SpreadsheetError as exc:
+            caught.append(exc.code)
+    assert caught == ["file_empty", "column_missing", "sheet_missing"]
 
 
 @pytest.mark.django_db
@@ -410,7 +428,7 @@ def test_a_column_mapping_is_remembered_for_the_next_file(world, tmp_path):
     assert mapping.defaults == {"kind": "problem"}
     # The next file from the same bureau maps itself, defaults included.
     second = messy.write_csv(tmp_path / "甲局2.csv", [["X2", "井盖缺失", "上海"]], headers=headers)
-    with importing.read(second) as wb:
+    with read(second) as wb:
         pv = importing.preview(world.campaign, wb.sheet())
     assert pv.saved_mapping == mapping
     assert {f: c.label for f, c in pv.mapping.items()} == mapping.columns
@@ -441,7 +459,7 @@ def test_named_mappings(world, tmp_path):
 
 @pytest.mark.django_db
 def test_the_preview_shows_parsed_values_and_problems(world, messy_file):
-    with importing.read(messy_file) as wb:
+    with read(messy_file) as wb:
         pv = importing.preview(world.campaign, wb.sheet(), defaults={"kind": "problem"}, limit=8)
     assert pv.sheet == "汇总" and [s.name for s in pv.sheets] == ["汇总", "说明", "空白表"]
     assert pv.error == {}
@@ -458,7 +476,7 @@ def test_the_preview_shows_parsed_values_and_problems(world, messy_file):
 
 @pytest.mark.django_db
 def test_a_preview_without_a_kind_explains_instead_of_failing(world, messy_file):
-    with importing.read(messy_file) as wb:
+    with read(messy_file) as wb:
         pv = importing.preview(world.campaign, wb.sheet())
     assert pv.error["code"] == "kind_unmapped"
     assert pv.mapping["text"].label == "反映内容"

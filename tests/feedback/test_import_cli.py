@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from rectify.feedback.models import ColumnMapping, FeedbackItem, ImportBatch
-from tests.feedback import messy
+from tests.core.spreadsheets import messy
 
 RECTIFY = Path(sys.executable).parent / "rectify"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.feedback import messy
+from tests.core.spreadsheets import messy
 
 RECTIFY = Path(sys.executable).parent / "rectify"
 ROWS = 20_000

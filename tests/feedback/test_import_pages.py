@@ -11,7 +11,7 @@ from django.urls import reverse
 from rectify.audit.models import ActivityLog
 from rectify.feedback.models import ColumnMapping, FeedbackItem, ImportBatch
 from rectify.ledger import services as ledger
-from tests.feedback import messy
+from tests.core.spreadsheets import messy
 
 pytestmark = pytest.mark.django_db
 

@@ -36,6 +36,8 @@ from rectify.api import idempotency
 from rectify.api.errors import ERRORS, ErrorOut, error_body
 from rectify.api.fields import Id, Line, Slug, printable, storable
 from rectify.api.pagination import Page
+from rectify.core.spreadsheets.errors import SpreadsheetError, SpreadsheetFileError
+from rectify.core.spreadsheets.reader import read
 from rectify.feedback import importing
 from rectify.feedback.importing import service
 from rectify.feedback.importing.fields import BY_NAME
@@ -72,13 +74,13 @@ AT_FAULT = {
 }
 
 
-def _refusal(exc: importing.FeedbackImportError) -> Status:
+def _refusal(exc: SpreadsheetError) -> Status:
     """The importer's refusal as an API error: 403/409 by code, else 422 naming the input
     (an unreadable file is the `file` field; its message names the file)."""
     status = STATUS.get(exc.code, 422)
     body = error_body(exc.code, exc.template, exc.params)
     if status == 422:
-        if isinstance(exc, importing.ImportFileError):
+        if isinstance(exc, SpreadsheetFileError):
             field = "file"
         elif exc.code == "default_invalid":  # params name the field by its label
             labels = {str(BY_NAME[n].label): n for n in ("kind", "channel", "region")}
@@ -500,13 +502,13 @@ def preview_upload(
             cols = {**saved.columns, **(cols or {})}
             defaults = {**saved.defaults, **defaults}
         name = printable(file.name or "") or "upload"
-        with importing.read(file, filename=name) as wb:
+        with read(file, filename=name) as wb:
             sh = wb.sheet(sheet or None, header_rows=header_rows)
             result = importing.preview(campaign, sh, cols, defaults, limit=limit)
             if saved is not None:
                 result.saved_mapping = saved
             return _preview_out(result, sh)
-    except importing.FeedbackImportError as exc:
+    except SpreadsheetError as exc:
         return _refusal(exc)
 
 
@@ -597,7 +599,7 @@ def create_import(
         status, body, _replayed = idempotency.run(request, submission, produce)
     except idempotency.KeyReused as exc:
         status, body = 422, error_body(exc.code, exc.template, exc.params)
-    except importing.FeedbackImportError as exc:
+    except SpreadsheetError as exc:
         return _refusal(exc)
     from rectify.api.api import api
 
@@ -676,14 +678,14 @@ def preview_batch(request, id: Id, limit: int = Query(10, ge=1, le=100)):  # noq
     except NotImplementedError:  # a storage without local paths: read() copies the file
         local = None
     try:
-        with importing.read(local or batch.file, filename=batch.file_name) as wb:
+        with read(local or batch.file, filename=batch.file_name) as wb:
             sh = wb.sheet(batch.sheet or None, header_rows=batch.header_rows)
             result = importing.preview(
                 batch.campaign, sh, batch.columns, batch.defaults, limit=limit
             )
             result.saved_mapping = batch.column_mapping
             return _preview_out(result, sh)
-    except importing.FeedbackImportError as exc:
+    except SpreadsheetError as exc:
         return _refusal(exc)
 
 
@@ -708,7 +710,7 @@ def _runnable(user, id: int) -> ImportBatch:
 def run_import(request, id: Id, payload: RunIn = None):
     try:
         batch = _runnable(request.user, id)
-    except importing.FeedbackImportError as exc:
+    except SpreadsheetError as exc:
         return _refusal(exc)
     importing.enqueue(batch, mode=payload.mode if payload else None)
     return Status(202, get_import_batch_for_user(request.user, id))
@@ -722,7 +724,7 @@ def run_import(request, id: Id, payload: RunIn = None):
 def validate_import(request, id: Id):
     try:
         batch = _runnable(request.user, id)
-    except importing.FeedbackImportError as exc:
+    except SpreadsheetError as exc:
         return _refusal(exc)
     importing.enqueue(batch, validate_only=True)
     return Status(202, get_import_batch_for_user(request.user, id))
@@ -770,6 +772,6 @@ def undo_import(request, id: Id):
     batch = get_import_batch_for_user(request.user, id)
     try:
         deleted = importing.undo(batch, actor=request.user)
-    except importing.FeedbackImportError as exc:
+    except SpreadsheetError as exc:
         return _refusal(exc)
     return {"deleted": deleted, "batch": get_import_batch_for_user(request.user, id)}

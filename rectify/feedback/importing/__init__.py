@@ -4,9 +4,8 @@ API, the CLI (`rectify import`) and the worker (`rectify.feedback.tasks.import_b
 See service.py for the flow and docs/data-formats.md for what users are told.
 """
 
-from rectify.feedback.importing.errors import FeedbackImportError, ImportFileError, ImportRefused
+from rectify.feedback.importing.errors import FeedbackImportError, ImportRefused
 from rectify.feedback.importing.fields import FIELD_NAMES, FIELDS
-from rectify.feedback.importing.reader import Column, Note, Sheet, SheetInfo, Workbook, read
 from rectify.feedback.importing.report import Duplicate, Report, RowProblem, write_xlsx
 from rectify.feedback.importing.service import (
     Preview,
@@ -32,21 +31,15 @@ from rectify.feedback.importing.service import (
 __all__ = [
     "FIELDS",
     "FIELD_NAMES",
-    "Column",
     "Duplicate",
     "FeedbackImportError",
-    "ImportFileError",
     "ImportRefused",
-    "Note",
     "Preview",
     "PreviewRow",
     "ProgressInfo",
     "Report",
     "RowProblem",
-    "Sheet",
-    "SheetInfo",
     "Suggestion",
-    "Workbook",
     "batch_report",
     "create_batch",
     "enqueue",
@@ -55,7 +48,6 @@ __all__ = [
     "prepare",
     "preview",
     "progress",
-    "read",
     "require_runnable",
     "run",
     "save_mapping",

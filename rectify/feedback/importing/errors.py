@@ -1,21 +1,17 @@
-"""What the importer refuses, as domain errors whose message names the file."""
+"""What the importer refuses, as domain errors whose message names the file or the choice.
 
-from rectify.core.errors import DomainError
+Built on the spreadsheet reader's base (core/spreadsheets/errors.py): callers catch
+SpreadsheetError for a file that cannot be read and the importer's refusals alike.
+"""
+
+from rectify.core.spreadsheets.errors import SpreadsheetError
 from rectify.feedback.importing.messages import MESSAGES
 
 
-class FeedbackImportError(DomainError):
-    """Base of the importer's refusals: `code` picks the message, `params` fill it."""
+class FeedbackImportError(SpreadsheetError):
+    """Base of the importer's own refusals: `code` picks the message, `params` fill it."""
 
-    def __init__(self, code: str, **params):
-        super().__init__(MESSAGES[code], code=code, params=params)
-
-    def as_json(self) -> dict:
-        return {"code": self.code, "params": {k: str(v) for k, v in self.params.items()}}
-
-
-class ImportFileError(FeedbackImportError):
-    """The file cannot be read as a spreadsheet (empty, damaged, not a spreadsheet …)."""
+    MESSAGES = MESSAGES
 
 
 class ImportRefused(FeedbackImportError):

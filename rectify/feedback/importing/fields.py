@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rectify.feedback.importing.reader import Column
+from rectify.core.spreadsheets.reader import Column
 from rectify.feedback.models import FeedbackItem
 from rectify.textsim.normalise import comparable
 

@@ -19,6 +19,7 @@ import re
 
 from django.utils import timezone, translation
 
+from rectify.core.spreadsheets.reader import as_string
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, FeedbackItem
 from rectify.textsim.normalise import comparable, fold_width
@@ -49,21 +50,6 @@ class CellProblem(Exception):
         super().__init__(code)
         self.code = code
         self.params = params
-
-
-def as_string(cell) -> str:
-    """A cell as text, as Excel shows it: 24.0 → "24", a date → "2019-07-28 10:05:00"."""
-    if isinstance(cell, str):
-        return cell
-    if cell is None:
-        return ""
-    if isinstance(cell, bool):
-        return "TRUE" if cell else "FALSE"
-    if isinstance(cell, float):
-        return str(int(cell)) if cell.is_integer() else repr(cell)
-    if isinstance(cell, dt.datetime):
-        return cell.isoformat(sep=" ")
-    return str(cell)
 
 
 _LEADING_BLANK_LINES = re.compile(r"^\s*\n")

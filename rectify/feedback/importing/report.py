@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from rectify.core.spreadsheets.reader import Note
 from rectify.feedback.importing.messages import render
-from rectify.feedback.importing.reader import Note
 
 MAX_STORED = 10_000  # problems and duplicates kept on the batch; the counts are always complete
 

@@ -2,7 +2,7 @@
 
 The flow (a page, the API, the CLI and the worker all follow it):
 
-    with importing.read(upload, filename=name) as wb:      # ImportFileError: unreadable file
+    with importing.read(upload, filename=name) as wb:      # SpreadsheetFileError: unreadable
         sheet = wb.sheet(None)                             # first visible sheet
         preview = importing.preview(campaign, sheet)       # suggested columns, first rows parsed
     batch = importing.create_batch(campaign, upload, actor=user, filename=name,
@@ -58,10 +58,11 @@ from django.utils import timezone
 
 from rectify.audit.log import record
 from rectify.campaigns.models import Campaign
+from rectify.core.spreadsheets.errors import SpreadsheetError
+from rectify.core.spreadsheets.reader import Column, Note, Sheet, SheetInfo, as_string, read
 from rectify.feedback.importing import fields as fields_
-from rectify.feedback.importing.errors import FeedbackImportError, ImportRefused
-from rectify.feedback.importing.parsing import CellProblem, Lookups, RowParser, as_string
-from rectify.feedback.importing.reader import Column, Note, Sheet, SheetInfo, read
+from rectify.feedback.importing.errors import ImportRefused
+from rectify.feedback.importing.parsing import CellProblem, Lookups, RowParser
 from rectify.feedback.importing.report import MAX_STORED, Duplicate, Report, RowProblem
 from rectify.feedback.models import ColumnMapping, FeedbackItem, ImportBatch, fingerprint
 from rectify.feedback.scoping import can_import, can_undo_import
@@ -382,7 +383,7 @@ def create_batch(
 ) -> ImportBatch:
     """Store the file (under its sha256) and the choices for importing it; nothing is imported
     yet. `columns` override the named `mapping`; with neither, the remembered mapping for the
-    file's headers or the suggestion from them is used. Raises ImportFileError for a file that
+    file's headers or the suggestion from them is used. Raises SpreadsheetFileError for a file that
     cannot be read and ImportRefused for choices that cannot work."""
     batch, _sheet = _create(
         campaign,
@@ -592,7 +593,7 @@ def _execute(batch, *, mode, validate_only, progress, opened: Sheet | None = Non
                     spill.seek(0)
                     _save(batch, spill, checked, progress, inserter)
                     _remember(batch, sheet)
-    except FeedbackImportError as exc:
+    except SpreadsheetError as exc:
         _fail(batch, exc.as_json())
     except BaseException:
         _fail(
@@ -1144,7 +1145,7 @@ def _remember(batch: ImportBatch, sheet: Sheet) -> None:
     if mapping is not None and mapping.headers_key != headers_key(headers):
         mapping = None  # a looser match: keep it as it is and remember these headers apart
     name = mapping.name if mapping is not None else _free_name(batch)
-    with contextlib.suppress(FeedbackImportError):
+    with contextlib.suppress(ImportRefused):
         saved = save_mapping(
             batch.campaign,
             name,

@@ -14,6 +14,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from rectify.campaigns.models import Campaign
+from rectify.core.spreadsheets.errors import SpreadsheetError
 from rectify.core.tables import ProgressBar
 from rectify.feedback import importing
 from rectify.feedback.importing.fields import FIELD_NAMES
@@ -69,7 +70,7 @@ class Command(BaseCommand):
         self.counts_line = "read 0, imported 0, already present 0, refused 0"
         try:
             code = self._import(opts)
-        except importing.FeedbackImportError as exc:
+        except SpreadsheetError as exc:
             self.stdout.write(self.counts_line)
             raise CommandError(exc.message, returncode=EXIT_REFUSED) from None
         if code:

@@ -35,12 +35,12 @@ from pathlib import Path
 
 import python_calamine
 
-from rectify.feedback.importing.errors import ImportFileError, ImportRefused
-from rectify.feedback.importing.messages import SEPARATOR_CODES
+from rectify.core.spreadsheets.errors import SpreadsheetError, SpreadsheetFileError
+from rectify.core.spreadsheets.messages import SEPARATOR_CODES
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta
 
-CSV_FIELD_LIMIT = 1_000_000  # characters; cells over the text limit are refused row by row
+CSV_FIELD_LIMIT = 1_000_000  # characters; longer cells are the caller's to refuse (row by row)
 MAX_TITLE_ROWS = 3
 _SAMPLE = 64 * 1024
 _CHUNK = 1024 * 1024
@@ -128,6 +128,21 @@ class Note:
         return {"code": self.code, "params": self.params}
 
 
+def as_string(cell) -> str:
+    """A cell as text, as Excel shows it: 24.0 → "24", a date → "2019-07-28 10:05:00"."""
+    if isinstance(cell, str):
+        return cell
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else repr(cell)
+    if isinstance(cell, dt.datetime):
+        return cell.isoformat(sep=" ")
+    return str(cell)
+
+
 def _blank(cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
@@ -208,11 +223,11 @@ class Workbook:
         names = [s.name for s in self.sheets]
         if name:
             if name not in names:
-                raise ImportRefused(
+                raise SpreadsheetError(
                     "sheet_missing", file=self.file_name, sheet=name, sheets="、".join(names)
                 )
         elif not self.visible_sheets:
-            raise ImportFileError("file_no_sheet", file=self.file_name)
+            raise SpreadsheetFileError("file_no_sheet", file=self.file_name)
         else:
             name = self.visible_sheets[0]
         notes = list(self.notes)
@@ -250,8 +265,9 @@ def _encoding_name(encoding: str) -> str:
 def read(source, *, filename: str | None = None) -> Workbook:
     """Open a spreadsheet from a path, bytes, or a file object (e.g. an uploaded file).
 
-    `filename` is the name shown in messages (default: the path's name). Raises ImportFileError
-    with a message naming the file when it is empty, damaged or not a spreadsheet.
+    `filename` is the name shown in messages (default: the path's name). Raises
+    SpreadsheetFileError with a message naming the file when it is empty, damaged or not a
+    spreadsheet.
     """
     if isinstance(source, str | os.PathLike):
         path = Path(source)
@@ -279,13 +295,13 @@ def read(source, *, filename: str | None = None) -> Workbook:
 
 
 def detect_kind(path: Path, file_name: str) -> str:
-    """xlsx, xls, ods or csv, from the content; ImportFileError for anything else."""
+    """xlsx, xls, ods or csv, from the content; SpreadsheetFileError for anything else."""
     try:
         size = path.stat().st_size
     except OSError:
-        raise ImportFileError("file_unreadable", file=file_name, reason="not found") from None
+        raise SpreadsheetFileError("file_unreadable", file=file_name, reason="not found") from None
     if size == 0:
-        raise ImportFileError("file_empty", file=file_name)
+        raise SpreadsheetFileError("file_empty", file=file_name)
     with open(path, "rb") as f:
         head = f.read(_SAMPLE)
     if head.startswith(ZIP_MAGICS):
@@ -294,16 +310,16 @@ def detect_kind(path: Path, file_name: str) -> str:
         return "xls"
     for magic, code in BINARY_MAGICS:
         if code and head.startswith(magic):
-            raise ImportFileError(code, file=file_name)
+            raise SpreadsheetFileError(code, file=file_name)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "csv"
     if b"\x00" in head:
-        raise ImportFileError("file_binary", file=file_name)
+        raise SpreadsheetFileError("file_binary", file=file_name)
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
     if start.startswith((b"<!doctype", b"<html", b"<?xml", b"<table", b"<head", b"<meta")):
-        raise ImportFileError("file_web_page", file=file_name)
+        raise SpreadsheetFileError("file_web_page", file=file_name)
     if start.startswith(b"{\\rtf"):
-        raise ImportFileError("file_word", file=file_name)
+        raise SpreadsheetFileError("file_word", file=file_name)
     return "csv"
 
 
@@ -313,14 +329,14 @@ def _zip_kind(path: Path, file_name: str) -> str:
             names = set(z.namelist())
             mimetype = z.read("mimetype")[:100] if "mimetype" in names else b""
     except (zipfile.BadZipFile, EOFError, OSError):
-        raise ImportFileError("file_corrupt", file=file_name) from None
+        raise SpreadsheetFileError("file_corrupt", file=file_name) from None
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         return "xlsx"
     if b"spreadsheet" in mimetype:
         return "ods"
     if "word/document.xml" in names or b"opendocument.text" in mimetype:
-        raise ImportFileError("file_word", file=file_name)
-    raise ImportFileError("file_archive", file=file_name)
+        raise SpreadsheetFileError("file_word", file=file_name)
+    raise SpreadsheetFileError("file_archive", file=file_name)
 
 
 def _contains(path: Path, needles: tuple[bytes, ...]) -> bytes | None:
@@ -341,25 +357,25 @@ def _open_book(path: Path, file_name: str, kind: str):
     try:
         return python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
-        raise ImportFileError("file_encrypted", file=file_name) from None
+        raise SpreadsheetFileError("file_encrypted", file=file_name) from None
     except Exception as exc:  # calamine raises several kinds; each means "unreadable"
         raise _unreadable(path, file_name, kind, exc) from None
 
 
-def _unreadable(path: Path, file_name: str, kind: str, exc: Exception) -> ImportFileError:
+def _unreadable(path: Path, file_name: str, kind: str, exc: Exception) -> SpreadsheetFileError:
     if kind == "xls":
         found = _contains(
             path, ("EncryptedPackage".encode("utf-16-le"), "WordDocument".encode("utf-16-le"))
         )
         if found == "EncryptedPackage".encode("utf-16-le"):
-            return ImportFileError("file_encrypted", file=file_name)
+            return SpreadsheetFileError("file_encrypted", file=file_name)
         if found:
-            return ImportFileError("file_word", file=file_name)
+            return SpreadsheetFileError("file_word", file=file_name)
     if isinstance(exc, python_calamine.PasswordError) or "password" in str(exc).lower():
-        return ImportFileError("file_encrypted", file=file_name)
+        return SpreadsheetFileError("file_encrypted", file=file_name)
     if kind in ("xlsx", "ods"):
-        return ImportFileError("file_corrupt", file=file_name)
-    return ImportFileError("file_unreadable", file=file_name, reason=str(exc)[:200])
+        return SpreadsheetFileError("file_corrupt", file=file_name)
+    return SpreadsheetFileError("file_unreadable", file=file_name, reason=str(exc)[:200])
 
 
 def _calamine_rows(book, name: str, file_name: str):
@@ -374,9 +390,9 @@ def _calamine_rows(book, name: str, file_name: str):
         start, end = sheet.start, sheet.end
         rows = sheet.iter_rows()
     except python_calamine.PasswordError:
-        raise ImportFileError("file_encrypted", file=file_name) from None
+        raise SpreadsheetFileError("file_encrypted", file=file_name) from None
     except Exception:
-        raise ImportFileError("file_corrupt", file=file_name) from None
+        raise SpreadsheetFileError("file_corrupt", file=file_name) from None
     if start is None or end is None:
         return iter(()), 0, merges
     total = end[0] + 1
@@ -392,7 +408,7 @@ def _calamine_rows(book, name: str, file_name: str):
                     col_offset = start[1] if len(cells) == end[1] - start[1] + 1 else 0
                 yield i + row_offset + 1, col_offset, cells
         except python_calamine.CalamineError:
-            raise ImportFileError("file_corrupt", file=file_name) from None
+            raise SpreadsheetFileError("file_corrupt", file=file_name) from None
 
     return generate(), total, merges
 
@@ -427,7 +443,7 @@ def detect_encoding(path: Path, file_name: str) -> str:
     guess = _normalizer_guess(path)
     if guess and _decodes(path, guess):
         return guess
-    raise ImportFileError("file_encoding", file=file_name)
+    raise SpreadsheetFileError("file_encoding", file=file_name)
 
 
 def _normalizer_guess(path: Path) -> str | None:
@@ -505,11 +521,11 @@ def _csv_rows(path: Path, book: Workbook):
                 for n, cells in enumerate(reader, start=1):  # noqa: B007 (n used in except)
                     yield n, 0, [csv_cell(c) if c and c[0] in "='" else c for c in cells]
             except csv.Error as exc:
-                raise ImportFileError(
+                raise SpreadsheetFileError(
                     "file_csv_broken", file=book.file_name, row=n + 1, reason=str(exc)
                 ) from None
             except UnicodeDecodeError as exc:
-                raise ImportFileError(
+                raise SpreadsheetFileError(
                     "file_csv_broken", file=book.file_name, row=n + 1, reason=str(exc)[:100]
                 ) from None
 
@@ -574,7 +590,7 @@ class Sheet:
         while True:
             item = self._next_raw()
             if item is None:
-                raise ImportFileError("file_no_header", file=self.file_name, sheet=self.name)
+                raise SpreadsheetFileError("file_no_header", file=self.file_name, sheet=self.name)
             rownum, offset, cells = item
             filled = sum(1 for c in cells if not _blank(c))
             if filled == 0:

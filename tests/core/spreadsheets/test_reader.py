@@ -5,10 +5,9 @@ import datetime as dt
 
 import pytest
 
-from rectify.feedback.importing import ImportFileError, ImportRefused, read
-from rectify.feedback.importing.fields import suggest
-from rectify.feedback.importing.reader import column_index, column_letter, csv_cell
-from tests.feedback import messy
+from rectify.core.spreadsheets.errors import SpreadsheetError, SpreadsheetFileError
+from rectify.core.spreadsheets.reader import column_index, column_letter, csv_cell, read
+from tests.core.spreadsheets import messy
 
 
 def first_rows(path, n=3, **kw):
@@ -109,47 +108,6 @@ def test_the_messy_workbook_is_read_as_the_user_sees_it(tmp_path):
     assert rows[8][4] == "四川省"  # merged over rows 7–8: each row gets the value
 
 
-def test_the_header_suggests_the_fields(tmp_path):
-    with read(messy.messy_xlsx(tmp_path / "b.xlsx")) as wb:
-        columns = wb.sheet().columns
-    assert suggest(columns) == {
-        "text": "反映内容",
-        "title": "标题",
-        "received_at": "时间",
-        "region": "地区",
-        "external_id": "编号",
-        "submitter": "提交人 / 姓名",
-        "contact": "提交人 / 联系方式",
-    }
-
-
-@pytest.mark.parametrize(
-    ("headers", "expected"),
-    [
-        (["留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "一级分类"], {
-            "external_id": "留言编号", "submitter": "留言用户", "title": "留言主题",
-            "received_at": "留言时间", "text": "留言详情", "category": "一级分类"}),
-        (["序号", "问题描述", "省份", "反映渠道", "问题类型"], {
-            "text": "问题描述", "region": "省份", "channel": "反映渠道", "category": "问题类型"}),
-        (["text", "Kind", "received_at", "REGION"], {
-            "text": "text", "kind": "Kind", "received_at": "received_at", "region": "REGION"}),
-        (["群众反映的主要内容（必填）", "具体时间"], {
-            "text": "群众反映的主要内容（必填）", "received_at": "具体时间"}),
-    ],
-)  # fmt: skip
-def test_suggestions_from_common_headers(tmp_path, headers, expected):
-    path = messy.write_csv(tmp_path / "h.csv", [], headers=headers)
-    with read(path) as wb:
-        assert suggest(wb.sheet().columns) == expected
-
-
-def test_a_lone_row_number_column_is_not_an_external_id(tmp_path):
-    """序号 (1, 2, 3 …) restarts in every file: taking it as an id would drop rows."""
-    path = messy.write_csv(tmp_path / "n.csv", [], headers=["序号", "内容"])
-    with read(path) as wb:
-        assert "external_id" not in suggest(wb.sheet().columns)
-
-
 def test_xls_is_read_with_its_merged_title_and_dates(tmp_path):
     wb, sheet, rows = first_rows(messy.xls_file(tmp_path / "legacy.xls"))
     assert wb.kind == "xls"
@@ -206,7 +164,7 @@ def test_an_xlsx_carriage_return_escape_is_decoded_but_a_typed_one_is_kept(tmp_p
 )
 def test_bad_files_get_a_clear_message_naming_the_file(tmp_path, writer, name, code):
     path = writer(tmp_path / name)
-    with pytest.raises(ImportFileError) as caught:
+    with pytest.raises(SpreadsheetFileError) as caught:
         read(path, filename=f"广东省{name}")
     assert caught.value.code == code
     assert f"广东省{name}" in caught.value.message
@@ -214,7 +172,7 @@ def test_bad_files_get_a_clear_message_naming_the_file(tmp_path, writer, name, c
 
 def test_a_zip_with_broken_xml_is_reported_as_damaged(tmp_path):
     path = messy.corrupt_xlsx(tmp_path / "bad.xlsx")
-    with pytest.raises(ImportFileError) as caught, read(path) as wb:
+    with pytest.raises(SpreadsheetFileError) as caught, read(path) as wb:
         list(wb.sheet().rows())
     assert caught.value.code == "file_corrupt"
     assert "bad.xlsx" in caught.value.message
@@ -223,7 +181,7 @@ def test_a_zip_with_broken_xml_is_reported_as_damaged(tmp_path):
 def test_binary_junk_is_not_taken_for_csv(tmp_path):
     path = tmp_path / "junk.csv"
     path.write_bytes(bytes(range(256)) * 10)
-    with pytest.raises(ImportFileError) as caught:
+    with pytest.raises(SpreadsheetFileError) as caught:
         read(path)
     assert caught.value.code == "file_binary"
 
@@ -253,13 +211,14 @@ def test_hidden_sheets_are_skipped_unless_named(tmp_path):
     with read(messy.messy_xlsx(tmp_path / "b.xlsx")) as wb:
         assert wb.sheet().name == "汇总"
         assert wb.sheet("说明").name == "说明"
-        with pytest.raises(ImportRefused) as caught:
+        with pytest.raises(SpreadsheetError) as caught:
             wb.sheet("没有")
     assert "汇总" in caught.value.message
 
 
 def test_an_empty_sheet_has_no_header(tmp_path):
-    with read(messy.messy_xlsx(tmp_path / "b.xlsx")) as wb, pytest.raises(ImportFileError) as c:
+    path = messy.messy_xlsx(tmp_path / "b.xlsx")
+    with read(path) as wb, pytest.raises(SpreadsheetFileError) as c:
         wb.sheet("空白表")
     assert c.value.code == "file_no_header"
 
