@@ -12,7 +12,7 @@ of --repeat runs counts):
 - floor insert: the same rows, prepared beforehand, inserted in one transaction the fastest
   way the engine offers (COPY on PostgreSQL, executemany of one prepared INSERT on SQLite):
   the database's share, nothing else;
-- import: `importing.prepare` + `importing.run` (what `rectify import` does), the whole
+- import: `batches.prepare` + `running.run` (what `rectify import` does), the whole
   service: hash and store the file, read, parse and check every row, look for duplicates,
   insert, log.
 
@@ -90,14 +90,14 @@ def child_insert(path: Path, rows: int) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
-    from rectify.feedback.importing.service import INSERTED, _ItemInserter
+    from rectify.feedback.imports.saving import INSERTED, ItemInserter
     from rectify.feedback.models import FeedbackItem, fingerprint
     from rectify.textsim.normalise import dedup_key
     from tests.core.spreadsheets import messy
 
     campaign = _campaign(f"bench-floor-{path.suffix[1:]}")
     tz = timezone.get_default_timezone()
-    inserter = _ItemInserter(INSERTED)
+    inserter = ItemInserter(INSERTED)
     values = []
     for i, r in enumerate(messy.feedback_rows(rows, seed=7)):
         received = r[7].replace(tzinfo=tz)
@@ -157,14 +157,15 @@ def child_orm(path: Path, rows: int) -> dict:
 
 def child_import(path: Path) -> dict:
     _setup_django()
-    from rectify.feedback import importing
+    from rectify.feedback.imports.batches import prepare
+    from rectify.feedback.imports.running import run
 
     campaign = _campaign(f"bench-import-{path.suffix[1:]}")
     started = time.perf_counter()
-    batch, sheet = importing.prepare(
+    batch, sheet = prepare(
         campaign, path, actor=None, defaults={"kind": "problem"}, mode="good_rows"
     )
-    report = importing.run(batch, sheet=sheet)
+    report = run(batch, sheet=sheet)
     seconds = time.perf_counter() - started
     helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {

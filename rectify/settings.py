@@ -163,7 +163,7 @@ CACHES = {
 }
 # Reverse proxies in front of the app; X-Forwarded-For is trusted only with this above 0.
 NINJA_NUM_PROXIES = env_int("NUM_PROXIES", 0)
-# Public page limits, "count/period" (s, m, h, d); see rectify/feedback/public.py.
+# Public page limits, "count/period" (s, m, h, d); see rectify/feedback/public/limits.py.
 PUBLIC_RATE_LIMITS = {
     "submit_per_address": os.getenv("PUBLIC_SUBMIT_RATE_PER_ADDRESS", "10/10m"),
     "submit_per_campaign": os.getenv("PUBLIC_SUBMIT_RATE_PER_CAMPAIGN", "300/h"),

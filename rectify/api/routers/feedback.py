@@ -24,8 +24,8 @@ from rectify.campaigns.scoping import (
     scope_activities,
     scope_work_groups,
 )
-from rectify.feedback import closeness, services
 from rectify.feedback.choices import Channel, FeedbackKind
+from rectify.feedback.items import closeness, services
 from rectify.feedback.models import TEXT_MAX_LENGTH
 from rectify.feedback.scoping import get_feedback_for_user, scope_feedback
 from rectify.ledger.models import Category

@@ -57,9 +57,9 @@ from rectify.campaigns.scoping import (
     scope_activities,
     scope_work_groups,
 )
-from rectify.feedback import closeness, entry
 from rectify.feedback.choices import FeedbackKind
-from rectify.feedback.entry import MAX_ROWS
+from rectify.feedback.items import closeness, entry
+from rectify.feedback.items.entry import MAX_ROWS
 from rectify.feedback.models import TEXT_MAX_LENGTH
 from rectify.feedback.scoping import scope_feedback
 from rectify.orgs.access import access

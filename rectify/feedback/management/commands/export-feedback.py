@@ -7,8 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from rectify.campaigns.models import Campaign
-from rectify.feedback import exporting
 from rectify.feedback.choices import Channel, FeedbackKind
+from rectify.feedback.items import exporting
 from rectify.feedback.models import FeedbackItem
 from rectify.feedback.scoping import scope_feedback
 from rectify.orgs.access import access
