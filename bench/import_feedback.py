@@ -91,8 +91,7 @@ def child_insert(path: Path, rows: int) -> dict:
     from django.utils import timezone
 
     from rectify.feedback.imports.saving import INSERTED, ItemInserter
-    from rectify.feedback.models import FeedbackItem, fingerprint
-    from rectify.textsim.normalise import dedup_key
+    from rectify.feedback.models import FeedbackItem
     from tests.core.spreadsheets import messy
 
     campaign = _campaign(f"bench-floor-{path.suffix[1:]}")
@@ -101,8 +100,7 @@ def child_insert(path: Path, rows: int) -> dict:
     values = []
     for i, r in enumerate(messy.feedback_rows(rows, seed=7)):
         received = r[7].replace(tzinfo=tz)
-        key = dedup_key(r[3])
-        fp = fingerprint(key, received, r[6])
+        key, fp = FeedbackItem.duplicate_keys(r[3], received, r[6])
         values.append(
             (campaign.pk, "problem", r[2], r[3], "symposium", None, None, None, r[6], "")
             + (received, r[0], key, fp, None, i + 2, None)
@@ -123,30 +121,25 @@ def child_orm(path: Path, rows: int) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
-    from rectify.feedback.models import FeedbackItem, fingerprint
-    from rectify.textsim.normalise import dedup_key
+    from rectify.feedback.models import FeedbackItem
     from tests.core.spreadsheets import messy
 
     campaign = _campaign(f"bench-orm-{path.suffix[1:]}")
     tz = timezone.get_default_timezone()
     objs = []
     for r in messy.feedback_rows(rows, seed=7):
-        received = r[7].replace(tzinfo=tz)
-        key = dedup_key(r[3])
-        objs.append(
-            FeedbackItem(
-                campaign=campaign,
-                kind="problem",
-                title=r[2],
-                text=r[3],
-                channel="symposium",
-                submitter_name=r[6],
-                received_at=received,
-                external_id=r[0],
-                text_key=key,
-                row_fingerprint=fingerprint(key, received, r[6]),
-            )
+        item = FeedbackItem(
+            campaign=campaign,
+            kind="problem",
+            title=r[2],
+            text=r[3],
+            channel="symposium",
+            submitter_name=r[6],
+            received_at=r[7].replace(tzinfo=tz),
+            external_id=r[0],
         )
+        item.set_keys()  # bulk_create skips save(), which sets them
+        objs.append(item)
     started = time.perf_counter()
     with transaction.atomic():
         FeedbackItem.objects.bulk_create(objs, batch_size=2000)

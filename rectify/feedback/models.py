@@ -161,22 +161,42 @@ class FeedbackItem(models.Model):
         return head[:40] + ("…" if len(head) > 40 else "")
 
     def save(self, *args, **kwargs):
-        self.text_key = dedup_key(self.text)
-        if not self.row_fingerprint:
-            self.row_fingerprint = fingerprint(self.text_key, self.received_at, self.submitter_name)
+        self.set_keys()
         if self.pk is not None:
             stored = FeedbackItem.objects.filter(pk=self.pk).values_list("text", flat=True).first()
             if stored is not None and stored != self.text:
                 raise ValidationError(_("The text of a feedback item is kept as received."))
         super().save(*args, **kwargs)
 
+    def set_keys(self) -> None:
+        """Set the duplicate keys from the text, the day received and the submitter: text_key
+        always, row_fingerprint unless it is set already (kept once set: an import stores the
+        fingerprint of the row as it was in the file, e.g. without a date).
 
-def fingerprint(text_key: str, received, submitter: str) -> str:
+        save() calls it; so must every bulk insert of items that skips save() (bulk_create),
+        or a re-imported export of those items would come back as duplicates.
+        """
+        self.text_key, fingerprint = self.duplicate_keys(
+            self.text, self.received_at, self.submitter_name
+        )
+        if not self.row_fingerprint:
+            self.row_fingerprint = fingerprint
+
+    @staticmethod
+    def duplicate_keys(text: str | None, received, submitter: str, *, text_key: str | None = None):
+        """(text_key, row_fingerprint) of an item or a row with this text, received time (a
+        datetime or date; None for a row without one) and submitter: the one computation of
+        both keys, for set_keys() and for the importer, which inserts rows without making
+        items. `text_key`: dedup_key(text) when the caller computed it already (the importer
+        does, in a helper process for large files); `text` may then be None."""
+        if text_key is None:
+            text_key = dedup_key(text)
+        return text_key, _fingerprint(text_key, received, submitter)
+
+
+def _fingerprint(text_key: str, received, submitter: str) -> str:
     """What makes two rows without an external id the same item: the text (as `text_key`),
-    the day received (local date; None when the row had no date) and the submitter.
-
-    Kept once set: an import stores the fingerprint of the row as it was in the file.
-    """
+    the day received (local date; None when the row had no date) and the submitter."""
     if received is None:
         day = ""
     elif isinstance(received, dt.datetime):

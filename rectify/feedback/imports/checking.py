@@ -15,7 +15,7 @@ from rectify.core.spreadsheets.reader import Sheet
 from rectify.feedback.imports.parsing import Lookups, RowParser
 from rectify.feedback.imports.plans import Plan, row_problem
 from rectify.feedback.imports.report import MAX_STORED, Duplicate
-from rectify.feedback.models import FeedbackItem, ImportBatch, fingerprint
+from rectify.feedback.models import FeedbackItem, ImportBatch
 from rectify.textsim.normalise import dedup_key
 
 Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in the phase)
@@ -39,12 +39,22 @@ class Checked:
 
 
 def existing_keys(campaign_id: int) -> tuple[dict[str, int], dict[str, int]]:
-    """External ids and row fingerprints already in the campaign → item pk."""
+    """External ids and row fingerprints already in the campaign → item pk.
+
+    An imported item is known by two fingerprints: its row's as it was in the file (without a
+    day when the row had none: the same file again is recognised on any day) and the item's as
+    stored (received the day it was imported: what its own export says)."""
     items = FeedbackItem.objects.filter(campaign_id=campaign_id)
     ext = dict(items.exclude(external_id="").values_list("external_id", "pk").iterator(5000))
     fps = dict(
         items.exclude(row_fingerprint="").values_list("row_fingerprint", "pk").iterator(5000)
     )
+    imported = items.filter(import_batch__isnull=False).values_list(
+        "pk", "text_key", "received_at", "submitter_name"
+    )
+    for pk, text_key, received, submitter in imported.iterator(5000):
+        _key, stored = FeedbackItem.duplicate_keys(None, received, submitter, text_key=text_key)
+        fps.setdefault(stored, pk)
     return ext, fps
 
 
@@ -96,7 +106,12 @@ def check(batch, sheet: Sheet, p: Plan, *, sink, report, keys=None, lookups=None
     def decide(parsed: list[tuple[int, dict]], text_keys: list[str]) -> None:
         chunk = []
         for (rownum, values), text_key in zip(parsed, text_keys, strict=True):
-            fp = fingerprint(text_key, values.get("received_at"), values.get("submitter", ""))
+            _key, fp = FeedbackItem.duplicate_keys(
+                values["text"],
+                values.get("received_at"),
+                values.get("submitter", ""),
+                text_key=text_key,
+            )
             ext = values.get("external_id", "")
             dup = None
             if ext:

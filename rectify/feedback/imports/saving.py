@@ -74,7 +74,7 @@ class ItemInserter:
     parameters, ~45 rows); for 100k rows that costs more than the database does. This writes
     every concrete column: the `given` ones per row, each other field's default (auto_now
     fields: now), datetimes adapted by the backend as the ORM would. What save() derives
-    (text_key, row_fingerprint) the importer has already computed.
+    (text_key, row_fingerprint) the check pass computed by FeedbackItem.duplicate_keys.
     """
 
     def __init__(self, given: tuple[str, ...]):
