@@ -1,7 +1,7 @@
 """Plain tables for the file-in, file-out commands (`rectify cluster`, `rectify classify`).
 
 Files are read with the spreadsheet reader (core/spreadsheets/), so the commands accept the same
-messy files as `rectify import` (GBK or BOM csv, xls, title rows, merged two-row headers …).
+messy files as `rectify import` (GBK, Big5 or BOM csv, xls, title rows, merged two-row headers …).
 Cells come out as Excel shows them (24.0 → "24"). Output is CSV in UTF-8 with a BOM, so Excel
 opens it as UTF-8, with the guard against cells that a spreadsheet would run as formulas.
 """

@@ -7,10 +7,13 @@
   dates, merged cells are known. Text in xlsx follows the format: the `_xHHHH_` escapes
   (`_x000D_` is a carriage return) are decoded by the reader, so text arrives as the author typed
   it.
-- CSV: a BOM decides (UTF-8, UTF-16); else strict UTF-8 over the whole file, then strict
-  GB18030 (a superset of GBK and GB2312), and charset-normalizer as the arbiter only when
-  neither decodes every byte (Big5, Shift-JIS …). The separator (, ; tab |) is the one that
-  splits the first lines into the most consistent number of columns.
+- CSV: a BOM decides (UTF-8, UTF-16); else strict UTF-8 over the whole file (text in another
+  encoding practically never passes it). Else the Chinese encodings: GB18030 (a superset of
+  GBK and GB2312, the mainland's) and CP950 (Big5 as Windows writes it: Hong Kong, Macao,
+  Taiwan). A Big5 file decodes without error as GB18030 too, so when both decode every byte,
+  charset-normalizer decides between them; when neither does, it names the encoding (Shift-JIS
+  …). The separator (, ; tab |) is the one that splits the first lines into the most
+  consistent number of columns.
 - The header: leading blank rows are skipped, as are up to three title rows (one filled cell in a
   wider sheet, e.g. “2019年意见汇总表” merged across the top). Merged header cells that span
   columns or reach into the next row make a two-row header (“提交人 / 联系方式”).
@@ -258,6 +261,7 @@ def _encoding_name(encoding: str) -> str:
         "utf-8": "UTF-8",
         "utf-8-sig": "UTF-8 (BOM)",
         "gb18030": "GB18030/GBK",
+        "cp950": "Big5",
         "utf-16": "UTF-16",
     }.get(encoding, encoding.upper())
 
@@ -429,6 +433,11 @@ def _decodes(path: Path, encoding: str) -> bool:
     return True
 
 
+# The Chinese encodings a CSV without a BOM is tried in; the first is taken when the detector
+# cannot choose between several that decode (most files come from the mainland).
+CHINESE_ENCODINGS = ("gb18030", "cp950")
+
+
 def detect_encoding(path: Path, file_name: str) -> str:
     with open(path, "rb") as f:
         head = f.read(4)
@@ -438,15 +447,24 @@ def detect_encoding(path: Path, file_name: str) -> str:
         return "utf-16"
     if _decodes(path, "utf-8"):
         return "utf-8"
-    if _decodes(path, "gb18030"):
-        return "gb18030"
-    guess = _normalizer_guess(path)
+    fitting = [e for e in CHINESE_ENCODINGS if _decodes(path, e)]
+    if len(fitting) == 1:
+        return fitting[0]
+    guess = _normalizer_guess(path, fitting or None)
+    if fitting:
+        return guess if guess in fitting else fitting[0]
     if guess and _decodes(path, guess):
         return guess
     raise SpreadsheetFileError("file_encoding", file=file_name)
 
 
-def _normalizer_guess(path: Path) -> str | None:
+# charset-normalizer's names for the encodings tried above.
+_SAME_AS = {"big5": "cp950", "gbk": "gb18030", "gb2312": "gb18030"}
+
+
+def _normalizer_guess(path: Path, among: list[str] | None) -> str | None:
+    """charset-normalizer's best guess for the file's first 256 KB (whole lines), among the
+    given encodings (None: any)."""
     import charset_normalizer
 
     with open(path, "rb") as f:
@@ -454,8 +472,11 @@ def _normalizer_guess(path: Path) -> str | None:
     cut = sample.rfind(b"\n")
     if cut > 0:
         sample = sample[:cut]
-    best = charset_normalizer.from_bytes(sample).best()
-    return best.encoding.lower() if best else None
+    best = charset_normalizer.from_bytes(sample, cp_isolation=among).best()
+    if best is None:
+        return None
+    name = best.encoding.lower()
+    return _SAME_AS.get(name, name) if among else name
 
 
 def _text(path: Path, encoding: str):

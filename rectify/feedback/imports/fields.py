@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rectify.core.spreadsheets.reader import Column
 from rectify.feedback.models import FeedbackItem
-from rectify.textsim.normalise import comparable
+from rectify.textsim.normalise import comparable, to_simplified
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,9 @@ _PUNCT = re.compile(r"[\s:：*＊()（）\[\]【】<>《》/、_\-.。,，;；'\
 
 
 def header_key(text: str) -> str:
-    """A header as compared: width folded, lower-cased, without spaces and punctuation."""
-    return _PUNCT.sub("", comparable(text))
+    """A header as compared: width folded, lower-cased, in simplified characters (a file from
+    Hong Kong or Taiwan says 內容 for 内容), without spaces and punctuation."""
+    return _PUNCT.sub("", comparable(to_simplified(text)))
 
 
 _ALIASES = {header_key(a): f.name for f in FIELDS for a in (f.name, *f.aliases)}

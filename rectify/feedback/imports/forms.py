@@ -21,7 +21,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("Spreadsheet"),
         allow_empty_file=True,  # refused below, with the file's name
-        help_text=_(".xlsx, .xls or .csv (UTF-8, GBK or GB18030; separated by , ; or tab)"),
+        help_text=_(".xlsx, .xls or .csv (UTF-8, GBK, GB18030 or Big5; separated by , ; or tab)"),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 

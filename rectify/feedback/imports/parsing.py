@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from rectify.core.spreadsheets.reader import as_string
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, FeedbackItem
-from rectify.textsim.normalise import comparable, fold_width
+from rectify.textsim.normalise import comparable, fold_width, to_simplified
 
 SUBMITTER_MAX_LENGTH = FeedbackItem._meta.get_field("submitter_name").max_length
 CONTACT_MAX_LENGTH = FeedbackItem._meta.get_field("submitter_contact").max_length
@@ -189,7 +189,7 @@ def _word_index(choices, extra: dict) -> dict[str, str]:
             with translation.override(lang):
                 words.append(str(label))
         for w in words:
-            index.setdefault(comparable(w).replace(" ", ""), value)
+            index.setdefault(_key(w), value)
     return index
 
 
@@ -261,7 +261,8 @@ class Lookups:
 
 
 def _key(text: str) -> str:
-    return comparable(text).replace(" ", "")
+    """A word as matched: comparable, in simplified characters (問題 is 问题), without spaces."""
+    return comparable(to_simplified(text)).replace(" ", "")
 
 
 _SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")

@@ -115,6 +115,24 @@ def tab_utf16(path: Path, rows=None) -> Path:
     return write_csv(path, rows or feedback_rows(5), encoding="utf-16", delimiter="\t")
 
 
+# Feedback from Hong Kong, Macao or Taiwan: Traditional characters, saved by Excel there as Big5.
+TRADITIONAL_HEADERS = ["編號", "類型", "內容", "提交人", "時間"]
+TRADITIONAL_ROWS = [
+    ["HK-0001", "問題", "社區停車位嚴重不足，晚上回家經常找不到車位，希望有關部門儘快協調解決。",
+     "陳大文", "2019-07-28 09:30"],
+    ["HK-0002", "建議", "建議延長公共圖書館週末開放時間，方便上班族閱讀學習。", "", "2019-07-29"],
+    ["HK-0003", "問題", "屋苑垃圾收集站臭味擾民，夏天尤其嚴重，懇請儘快處理。", "李小姐",
+     "2019-07-30 14:05"],
+    ["HK-0004", "建議", "醫院掛號輪候時間過長，長者往返奔波，建議增設網上預約。", "黃先生",
+     "2019-07-31"],
+]  # fmt: skip
+
+
+def big5_csv(path: Path, rows=None) -> Path:
+    """Written with Python's big5 codec: every byte of it also decodes as GB18030 (to garbage)."""
+    return write_csv(path, rows or TRADITIONAL_ROWS, encoding="big5", headers=TRADITIONAL_HEADERS)
+
+
 # --- xlsx ----------------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from rectify.core.spreadsheets import reader
 from rectify.core.spreadsheets.errors import SpreadsheetError, SpreadsheetFileError
 from rectify.core.spreadsheets.reader import column_index, column_letter, csv_cell, read
 from tests.core.spreadsheets import messy
@@ -47,12 +48,59 @@ def test_csv_encodings_and_separators_are_detected(tmp_path, writer, encoding, d
 
 
 def test_gbk_wins_over_a_lucky_guess(tmp_path):
-    """Short GBK text can look like other encodings to a detector: strict GB18030 decides."""
+    """Short GBK text can look like other encodings to a detector: only GB18030 decodes it, so
+    the detector is not asked."""
     path = tmp_path / "short.csv"
     path.write_bytes("内容\n路灯不亮\n".encode("gbk"))
     wb, _sheet, rows = first_rows(path)
     assert wb.encoding == "gb18030"
     assert rows[0][1] == ["路灯不亮"]
+
+
+@pytest.mark.parametrize(
+    ("codec", "text", "encoding", "shown"),
+    [
+        ("utf-8", "低保审批时间过长，群众来回跑了四五趟", "utf-8", "UTF-8"),
+        ("utf-8-sig", "低保审批时间过长，群众来回跑了四五趟", "utf-8-sig", "UTF-8 (BOM)"),
+        ("gbk", "低保审批时间过长，群众来回跑了四五趟", "gb18030", "GB18030/GBK"),
+        ("gb18030", "姓名用字“䶮”和“€”只有GB18030才有", "gb18030", "GB18030/GBK"),
+        ("big5", "社區停車位嚴重不足，晚上回家經常找不到車位", "cp950", "Big5"),
+    ],
+)
+def test_each_chinese_encoding_is_read_as_written(tmp_path, codec, text, encoding, shown):
+    path = tmp_path / "a.csv"
+    path.write_bytes(f"text\n{text}\n".encode(codec))
+    wb, sheet, rows = first_rows(path)
+    assert wb.encoding == encoding
+    assert rows == [(2, [text])]
+    assert sheet.notes[0].params["encoding"] == shown
+
+
+def test_a_big5_file_is_not_taken_for_gb18030(tmp_path):
+    """Regression (defect 10.3): Big5 bytes decode without error as GB18030, to mojibake
+    (“編號,類型,內容” came out as “絪腹,摸,ず甧”); the detector decides between the two."""
+    path = messy.big5_csv(tmp_path / "香港.csv")
+    path.read_bytes().decode("gb18030")  # no error: the trap
+    wb, sheet, rows = first_rows(path, n=10)
+    assert wb.encoding == "cp950"
+    assert [c.label for c in sheet.columns] == messy.TRADITIONAL_HEADERS
+    assert [cells for _n, cells in rows] == messy.TRADITIONAL_ROWS
+
+
+def test_a_file_that_decodes_several_ways_is_decided_by_the_detector(tmp_path, monkeypatch):
+    """Not by the first encoding that does not raise: whatever charset-normalizer answers
+    among those that decode the whole file is taken."""
+    path = messy.big5_csv(tmp_path / "a.csv")
+    asked = []
+
+    def guess(path, among):
+        asked.append(among)
+        return "gb18030"
+
+    monkeypatch.setattr(reader, "_normalizer_guess", guess)
+    with read(path) as wb:
+        assert wb.encoding == "gb18030"
+    assert asked == [["gb18030", "cp950"]]
 
 
 def test_commas_inside_quotes_and_chinese_commas_do_not_fool_the_separator(tmp_path):

@@ -33,6 +33,9 @@ def test_the_header_suggests_the_fields(tmp_path):
             "text": "text", "kind": "Kind", "received_at": "received_at", "region": "REGION"}),
         (["群众反映的主要内容（必填）", "具体时间"], {
             "text": "群众反映的主要内容（必填）", "received_at": "具体时间"}),
+        (["編號", "類型", "留言詳情", "聯繫電話", "省份"], {  # Traditional (Hong Kong, Taiwan)
+            "external_id": "編號", "kind": "類型", "text": "留言詳情", "contact": "聯繫電話",
+            "region": "省份"}),
     ],
 )  # fmt: skip
 def test_suggestions_from_common_headers(tmp_path, headers, expected):

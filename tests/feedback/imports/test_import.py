@@ -91,6 +91,30 @@ def test_all_or_nothing_imports_nothing_when_a_row_is_bad(world, messy_file):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("codec", ["utf-8", "utf-8-sig", "gbk", "gb18030", "big5"])
+def test_a_csv_in_each_chinese_encoding_is_stored_as_written(world, tmp_path, codec):
+    """Defect 10.3: a Big5 file (Hong Kong, Macao, Taiwan) was stored as GB18030 mojibake."""
+    rows = messy.TRADITIONAL_ROWS
+    path = messy.write_csv(
+        tmp_path / "反馈.csv", rows, encoding=codec, headers=messy.TRADITIONAL_HEADERS
+    )
+    batch, report = run_file(world, path)  # Traditional headers and kinds are recognised
+    assert batch.columns == {
+        "text": "內容",
+        "kind": "類型",
+        "received_at": "時間",
+        "external_id": "編號",
+        "submitter": "提交人",
+    }
+    assert report.summary == f"read {len(rows)}, imported {len(rows)}, already present 0, refused 0"
+    stored = items(world).order_by("external_id")
+    assert [(i.external_id, i.text, i.submitter_name) for i in stored] == [
+        (r[0], r[2], r[3]) for r in rows
+    ]
+    assert batch.encoding == {"big5": "cp950", "gbk": "gb18030"}.get(codec, codec)
+
+
+@pytest.mark.django_db
 def test_importing_the_same_file_again_adds_nothing(world, tmp_path):
     path = messy.gbk_csv(tmp_path / "a.csv", messy.feedback_rows(30))
     _b, first = run_file(world, path)
