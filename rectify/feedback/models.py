@@ -15,7 +15,10 @@ from rectify.core.jobs import Job
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.textsim.normalise import comparable, dedup_key
 
-TEXT_MAX_LENGTH = 5000
+# The longest text accepted, in characters: one limit for the entry page, the public page, the
+# API and imports (settings.FEEDBACK_TEXT_MAX_CHARS, read at start-up). Not a database limit:
+# a text is stored as received, whatever the setting was then.
+TEXT_MAX_LENGTH = settings.FEEDBACK_TEXT_MAX_CHARS
 TITLE_MAX_LENGTH = 200
 
 # Fields that may be corrected after intake (each correction goes to the activity log).
@@ -33,7 +36,7 @@ class FeedbackItem(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=12, choices=FeedbackKind.choices)
     title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH, blank=True)
-    text = models.TextField(_("text"), max_length=TEXT_MAX_LENGTH)
+    text = models.TextField(_("text"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     region = models.ForeignKey(
         "orgs.Region",
@@ -121,7 +124,7 @@ class FeedbackItem(models.Model):
         editable=False,
         help_text=_(
             "At intake, the existing problem whose text this item is very close to (a flag for "
-            "the office, never merged by itself); see feedback/closeness.py."
+            "the office, never merged by itself); see feedback/items/closeness.py."
         ),
     )
     near_similarity = models.FloatField(

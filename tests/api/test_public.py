@@ -5,7 +5,6 @@ import datetime as dt
 
 import pytest
 
-from rectify.api.routers.public import MAX_BODY_BYTES
 from rectify.audit.models import ActivityLog
 from rectify.feedback.choices import Channel
 from rectify.feedback.models import TEXT_MAX_LENGTH, FeedbackItem
@@ -95,7 +94,7 @@ def test_bad_input_is_422(client, opened, payload):
 
 @pytest.mark.django_db
 def test_an_oversized_body_is_413_before_it_is_read(client, opened):
-    raw = '{"kind": "problem", "text": "' + "x" * MAX_BODY_BYTES + '"}'
+    raw = '{"kind": "problem", "text": "' + "x" * public.MAX_BODY_BYTES + '"}'
     response = client.post(SUBMIT, raw, content_type="application/json")
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"

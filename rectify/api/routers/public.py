@@ -25,14 +25,16 @@ from rectify.api.fields import Id, Line, Slug, Text
 from rectify.feedback.choices import FeedbackKind
 from rectify.feedback.models import TEXT_MAX_LENGTH
 from rectify.feedback.public import codes, limits, lookup, services
-from rectify.feedback.public.services import CONTACT_MAX_LENGTH, NAME_MAX_LENGTH, TEXT_MIN_LENGTH
+from rectify.feedback.public.services import (
+    CONTACT_MAX_LENGTH,
+    MAX_BODY_BYTES,
+    NAME_MAX_LENGTH,
+    TEXT_MIN_LENGTH,
+)
 from rectify.orgs.choices import RegionLevel
 from rectify.orgs.models import Region
 
 router = Router(tags=["public"])
-
-# A JSON body within the field limits is at most ~64 KB (5,000 characters as \uXXXX pairs).
-MAX_BODY_BYTES = 128 * 1024
 
 
 def long_enough(value: str) -> str:

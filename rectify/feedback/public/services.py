@@ -20,15 +20,20 @@ from rectify.campaigns.models import Campaign
 from rectify.core.errors import DomainError, PermissionRefused
 from rectify.feedback.choices import Channel
 from rectify.feedback.items import closeness
-from rectify.feedback.models import FeedbackItem
+from rectify.feedback.models import TEXT_MAX_LENGTH, FeedbackItem
 from rectify.feedback.public.codes import new_code
 from rectify.feedback.public.limits import throttle_submission
 from rectify.orgs.access import access
 
-# What anyone may send (the page's form and the API's schema).
+# What anyone may send (the page's form and the API's schema); the text's upper limit is
+# models.TEXT_MAX_LENGTH, the same as on every other way in.
 TEXT_MIN_LENGTH = 5
 NAME_MAX_LENGTH = 50
 CONTACT_MAX_LENGTH = 100
+# The largest request body a submission needs: its text at 12 bytes a character (a 4-byte
+# character percent-encoded in a form, or a surrogate pair escaped in JSON) and room for the
+# other fields. The page and the API answer 413 above it, before reading the body.
+MAX_BODY_BYTES = TEXT_MAX_LENGTH * 12 + 64 * 1024
 CODE_ATTEMPTS = 8
 
 

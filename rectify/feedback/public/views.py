@@ -21,8 +21,6 @@ from rectify.core.errors import DomainError
 from rectify.feedback.public import codes, limits, lookup, services
 from rectify.feedback.public.forms import PublicFeedbackForm, ReceiptLookupForm
 
-# A form post of 5,000 characters percent-encoded is at most ~60 KB (4-byte characters).
-MAX_BODY_BYTES = 96 * 1024
 FRESH_SALT = "rectify.feedback.public.fresh-receipt"
 FRESH_SECONDS = 3600
 
@@ -45,7 +43,7 @@ def _limited(request, campaign, exc: limits.RateLimited):
 
 def _too_large(request) -> bool:
     try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES
+        return int(request.META.get("CONTENT_LENGTH") or 0) > services.MAX_BODY_BYTES
     except ValueError:
         return True
 

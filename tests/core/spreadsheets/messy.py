@@ -59,6 +59,17 @@ def feedback_text(rng: random.Random) -> str:
     return text
 
 
+def letter(chars: int, *, seed: int = 3) -> str:
+    """A citizen's letter of exactly `chars` characters, as real message-board letters run to
+    (the longest seen: 8,994): a salutation, indented paragraphs with line breaks, a sign-off."""
+    rng = random.Random(seed)
+    sign_off = "\n此致\n敬礼"
+    text = "尊敬的领导：\n"
+    while len(text) < chars:
+        text += "\u3000\u3000" + "".join(feedback_text(rng).strip() for _ in range(6)) + "\n"
+    return text[: chars - len(sign_off)] + sign_off
+
+
 def feedback_rows(n: int, *, seed: int = 1, start: dt.datetime | None = None) -> list[list]:
     """n rows under HEADERS: id, kind, title, text, region, channel, submitter, received."""
     rng = random.Random(seed)
@@ -192,8 +203,9 @@ def messy_xlsx(path: Path) -> Path:
     ws.write_string(7, 5, "2019-07-30")
     ws.write_row(8, 0, ["A-5", "小区物业收费不合理", "", "", "火星"])
     ws.write_string(8, 5, "2019-07-30")
-    ws.write_row(9, 0, ["A-6", "长" * 5001, "", "", "北京"])
+    ws.write_row(9, 0, ["A-6", "标题太长的一条", "", "", "北京"])
     ws.write_string(9, 5, "2019-07-30")
+    ws.write_string(9, 6, "长" * 201)  # a title of at most 200
     ws.write_row(10, 0, ["A-7", "路灯不亮", "", "", "北京"])
     ws.write_string(10, 5, "2019-02-30")
     # row 12 blank

@@ -92,8 +92,8 @@ def test_columns_mappings_sheets_and_defaults(world, tmp_path):
         "--save-mapping=甲局",
     )
     assert code == 0, out
-    # Region is not mapped: the bad region and the bad date are not checked; the long text is.
-    assert last_line(out) == "read 8, imported 7, already present 0, refused 1"
+    # Region, date and title are not mapped: the bad region, date and title are not checked.
+    assert last_line(out) == "read 8, imported 8, already present 0, refused 0"
     item = FeedbackItem.objects.get(external_id="A-1")
     assert (item.region.code, item.channel, item.submitter_name) == ("110000", "symposium", "张三")
     assert ColumnMapping.objects.get(name="甲局").columns == {

@@ -51,11 +51,11 @@ def test_good_rows_are_imported_and_bad_ones_reported_where_excel_shows_them(wor
     where = {(p.row, p.column, p.header, p.field, p.code) for p in report.problems}
     assert where == {
         (9, "E", "地区", "region", "region_unknown"),
-        (10, "B", "反映内容", "text", "too_long"),
+        (10, "G", "标题", "title", "too_long"),
         (11, "F", "时间", "received_at", "date_impossible"),
     }
     too_long = next(p for p in report.problems if p.code == "too_long")
-    assert "5001" in too_long.message and "5000" in too_long.message
+    assert "201" in too_long.message and "200" in too_long.message
     lines = report.problem_lines()
     assert any("广东省反馈.xlsx" in line and "汇总" in line and "9" in line for line in lines)
 

@@ -14,7 +14,7 @@ from rectify.audit.log import history
 from rectify.core.errors import DomainError
 from rectify.feedback.items import services
 from rectify.feedback.items.forms import MAX_ROWS
-from rectify.feedback.models import FeedbackItem
+from rectify.feedback.models import TEXT_MAX_LENGTH, FeedbackItem
 from tests.campaigns import scene as listening
 from tests.pages.helpers import attrs, messages_of, parse, texts
 
@@ -169,7 +169,7 @@ def test_one_bad_row_saves_nothing_and_says_which(client, scene):
         scene,
         [
             {"text": "好的一行"},
-            {"text": "x" * 5001},
+            {"text": "x" * (TEXT_MAX_LENGTH + 1)},
             {"text": "另一行", "kind": "complaint"},
             {"text": "第四行", "region": "999999"},
         ],
