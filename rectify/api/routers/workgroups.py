@@ -506,7 +506,11 @@ def create_feedback_bulk(
         for item in items:
             item.refresh_from_db()
             item.near = near_of(item, flags.get(item.pk))
-        out = {"items": [FeedbackCreatedOut.from_orm(item) for item in items]}
+        out = {
+            "items": [
+                FeedbackCreatedOut.from_orm(item, context={"request": request}) for item in items
+            ]
+        }
         return 201, json.loads(json.dumps(out, cls=NinjaJSONEncoder))
 
     submission = {"activity": id, **data}

@@ -10,6 +10,9 @@ English-speaking user imports anywhere.
   string (a text beginning with “=” stays text), received times as Excel dates.
 - csv: UTF-8 with a BOM so Excel opens it as UTF-8; a cell beginning with = + - or @ gets one
   leading apostrophe so a spreadsheet does not run it as a formula (the importer removes it).
+
+Who submitted an item (name and contact) is in the file only for a reader who may see it
+(scoping.can_see_submitter: the office); export() asks, so no caller can forget to.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from django.utils import timezone
 from rectify.core.spreadsheets.writing import csv_safe
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import FeedbackItem
+from rectify.feedback.scoping import can_see_submitter
 
 KIND_WORDS = {FeedbackKind.PROBLEM: "问题", FeedbackKind.SUGGESTION: "建议"}
 CHANNEL_WORDS = {
@@ -55,7 +59,7 @@ COLUMNS = (
     ("category", "类别", 16),
     ("org_unit", "涉及单位", 24),
 )
-CONTACT_FIELDS = ("contact",)
+SUBMITTER_FIELDS = ("submitter", "contact")
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
@@ -88,14 +92,21 @@ def filter_feedback(
     return items
 
 
-def columns(*, include_contact: bool = False) -> list[tuple[str, str, int]]:
-    return [c for c in COLUMNS if include_contact or c[0] not in CONTACT_FIELDS]
+Column = tuple[str, str, int]
 
 
-def rows(items: QuerySet[FeedbackItem], *, include_contact: bool = False) -> Iterable[list]:
-    """One list of values per item, in `columns()` order, streamed in chunks."""
+def columns_for(reader, campaign, *, contact: bool = True) -> list[Column]:
+    """The columns `reader` may have: the submitter's name and contact only where
+    can_see_submitter allows, the contact only when also asked for (`contact`)."""
+    if not can_see_submitter(reader, campaign):
+        return [c for c in COLUMNS if c[0] not in SUBMITTER_FIELDS]
+    return [c for c in COLUMNS if contact or c[0] != "contact"]
+
+
+def rows(items: QuerySet[FeedbackItem], cols: list[Column]) -> Iterable[list]:
+    """One list of values per item, in the order of `cols`, streamed in chunks."""
     tz = timezone.get_default_timezone()
-    wanted = [c[0] for c in columns(include_contact=include_contact)]
+    wanted = [c[0] for c in cols]
     qs = items.select_related("region", "category", "org_unit").order_by("received_at", "pk")
     for item in qs.iterator(chunk_size=2000):
         values = {
@@ -114,8 +125,8 @@ def rows(items: QuerySet[FeedbackItem], *, include_contact: bool = False) -> Ite
         yield [values[name] for name in wanted]
 
 
-def write_xlsx(items: QuerySet[FeedbackItem], file, *, include_contact: bool = False) -> int:
-    """Write the items to `file` (a path or a binary file object); returns how many."""
+def write_xlsx(items: QuerySet[FeedbackItem], file, cols: list[Column]) -> int:
+    """Write the items' `cols` to `file` (a path or a binary file object); returns how many."""
     import xlsxwriter
 
     target = str(file) if isinstance(file, Path) else file
@@ -129,14 +140,13 @@ def write_xlsx(items: QuerySet[FeedbackItem], file, *, include_contact: bool = F
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         top = book.add_format({"valign": "top"})
         when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "valign": "top"})
-        cols = columns(include_contact=include_contact)
         for i, (name, _header, width) in enumerate(cols):
             fmt = when if name == "received_at" else (wrap if name in ("text", "title") else top)
             sheet.set_column(i, i, width, fmt)
         sheet.write_row(0, 0, [header for _n, header, _w in cols], head)
         sheet.freeze_panes(1, 0)
         date_col = [name for name, _h, _w in cols].index("received_at")
-        for r, values in enumerate(rows(items, include_contact=include_contact), start=1):
+        for r, values in enumerate(rows(items, cols), start=1):
             for c, value in enumerate(values):
                 if c == date_col:
                     sheet.write_datetime(r, c, value, when)
@@ -148,17 +158,18 @@ def write_xlsx(items: QuerySet[FeedbackItem], file, *, include_contact: bool = F
     return n
 
 
-def write_csv(items: QuerySet[FeedbackItem], file, *, include_contact: bool = False) -> int:
-    """Write UTF-8 (with BOM) CSV to `file` (a path or a binary file object)."""
+def write_csv(items: QuerySet[FeedbackItem], file, cols: list[Column]) -> int:
+    """Write the items' `cols` as UTF-8 (with BOM) CSV to `file` (a path or a binary file
+    object); returns how many."""
     if isinstance(file, str | Path):
         with open(file, "wb") as f:
-            return write_csv(items, f, include_contact=include_contact)
+            return write_csv(items, f, cols)
     text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="", write_through=True)
     n = 0
     try:
         writer = csv.writer(text, lineterminator="\r\n")
-        writer.writerow([header for _n, header, _w in columns(include_contact=include_contact)])
-        for values in rows(items, include_contact=include_contact):
+        writer.writerow([header for _n, header, _w in cols])
+        for values in rows(items, cols):
             writer.writerow(
                 [
                     v.strftime(DATETIME_FORMAT) if isinstance(v, dt.datetime) else csv_safe(v)
@@ -172,10 +183,20 @@ def write_csv(items: QuerySet[FeedbackItem], file, *, include_contact: bool = Fa
     return n
 
 
-def export(items: QuerySet[FeedbackItem], file, *, format: str = "xlsx", **kw) -> int:  # noqa: A002
-    """write_xlsx or write_csv by `format` ("xlsx" or "csv")."""
+def export(
+    items: QuerySet[FeedbackItem],
+    file,
+    *,
+    reader,
+    campaign,
+    format: str = "xlsx",  # noqa: A002
+    contact: bool = True,
+) -> int:
+    """The items (of `campaign`, already scoped for `reader`) as `format` ("xlsx" or "csv"),
+    with the columns `reader` may have (columns_for); returns how many."""
+    cols = columns_for(reader, campaign, contact=contact)
     if format == "csv":
-        return write_csv(items, file, **kw)
+        return write_csv(items, file, cols)
     if format == "xlsx":
-        return write_xlsx(items, file, **kw)
+        return write_xlsx(items, file, cols)
     raise ValueError(f"unknown export format {format!r}")

@@ -44,6 +44,7 @@ from rectify.feedback.items.forms import (
 )
 from rectify.feedback.scoping import (
     can_import,
+    can_see_submitter,
     can_triage_feedback,
     get_feedback_for_user,
     scope_feedback,
@@ -103,13 +104,13 @@ def feedback_list(request, slug):
 @login_required
 def feedback_export(request, slug):
     """The list as filtered, as .xlsx or .csv in the standard layout (it imports back as is).
-    Contacts only for the office, as on the item page."""
+    The submitter's name and contact only for the office, as on the item page."""
     user = request.user
     campaign = get_campaign_for_reader(user, slug)
     ff = _filter(request, campaign)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
-    exporting.export(ff.qs, out, format=fmt, include_contact=access(user, campaign).is_office)
+    exporting.export(ff.qs, out, reader=user, campaign=campaign, format=fmt)
     out.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return FileResponse(out, as_attachment=True, filename=f"{campaign.slug}-feedback-{stamp}.{fmt}")
@@ -139,7 +140,7 @@ def _item_page(request, item, form, status=200):
         "merges": merges,
         "near": closeness.visible_flag(user, item) if can_record(user, campaign) else None,
         "form": form,
-        "is_office": access(user, campaign).is_office,
+        "show_submitter": can_see_submitter(user, campaign),
         "timeline": timeline([item]),
     }
     return render(request, "feedback/feedback_detail.html", context, status=status)

@@ -83,7 +83,14 @@ def test_export_then_import_gives_the_same_items(world, other_campaign, tmp_path
     imported = messy.plain_xlsx(tmp_path / "a.xlsx", messy.feedback_rows(20))
     run(create_batch(world.campaign, imported, actor=world.office, defaults={}))
     out = tmp_path / f"export.{fmt}"
-    n = exporting.export(FeedbackItem.objects.filter(campaign=world.campaign), out, format=fmt)
+    n = exporting.export(
+        FeedbackItem.objects.filter(campaign=world.campaign),
+        out,
+        reader=world.office,
+        campaign=world.campaign,
+        format=fmt,
+        contact=False,
+    )
     assert n == 27
 
     batch = create_batch(other_campaign, out, actor=world.office)
@@ -111,7 +118,8 @@ def test_export_then_import_gives_the_same_items(world, other_campaign, tmp_path
 def test_csv_is_utf8_with_bom_and_formulas_stay_text(world, tmp_path):
     make_items(world.campaign, world.office)
     out = tmp_path / "e.csv"
-    exporting.write_csv(FeedbackItem.objects.filter(campaign=world.campaign), out)
+    cols = exporting.columns_for(world.office, world.campaign, contact=False)
+    exporting.write_csv(FeedbackItem.objects.filter(campaign=world.campaign), out, cols)
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
@@ -127,7 +135,7 @@ def test_xlsx_writes_text_as_text_and_dates_as_dates(world, tmp_path):
     make_items(world.campaign, world.office)
     out = tmp_path / "e.xlsx"
     exporting.write_xlsx(
-        FeedbackItem.objects.filter(campaign=world.campaign), out, include_contact=True
+        FeedbackItem.objects.filter(campaign=world.campaign), out, list(exporting.COLUMNS)
     )
     rows = list(
         python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).iter_rows()
