@@ -152,11 +152,12 @@ def child_import(path: Path) -> dict:
     _setup_django()
     from rectify.feedback.imports.batches import prepare
     from rectify.feedback.imports.running import run
+    from rectify.orgs.access import SYSTEM
 
     campaign = _campaign(f"bench-import-{path.suffix[1:]}")
     started = time.perf_counter()
     batch, sheet = prepare(
-        campaign, path, actor=None, defaults={"kind": "problem"}, mode="good_rows"
+        campaign, path, actor=SYSTEM, defaults={"kind": "problem"}, mode="good_rows"
     )
     report = run(batch, sheet=sheet)
     seconds = time.perf_counter() - started

@@ -1,7 +1,8 @@
 """Feedback items: intake (with Idempotency-Key), lists for sync, reading, and triage.
 
 The text is stored exactly as received and never changes; PATCH corrects triage fields only.
-Writes go through rectify/feedback/services.py, reads through rectify/orgs/scoping.py.
+Writes go through rectify/feedback/items/services.py, reads through rectify/feedback/scoping.py
+(which also decides who sees the submitter: the office only).
 """
 
 import datetime as dt
