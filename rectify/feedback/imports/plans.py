@@ -180,6 +180,7 @@ def _display(name: str, value, names: dict) -> str:
 
 
 def row_problem(rownum: int, p: Plan, name: str, code: str, params: dict, value: str) -> RowProblem:
+    """A refused cell of the plan's columns, where Excel shows it (row, letter, header)."""
     col = p.columns.get(name)
     return RowProblem(
         row=rownum,
