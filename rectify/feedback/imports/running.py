@@ -48,7 +48,6 @@ from rectify.feedback.imports.mappings import remember
 from rectify.feedback.imports.plans import plan
 from rectify.feedback.imports.report import Report, batch_report
 from rectify.feedback.imports.saving import INSERTED, ItemInserter, item_values, save, stream
-from rectify.feedback.items.closeness import flag_batch
 from rectify.feedback.models import ImportBatch
 
 log = logging.getLogger(__name__)
@@ -112,6 +111,10 @@ def run(
 def _flag_close_items(batch: ImportBatch) -> None:
     """Flag the new items very close to an existing problem (feedback/items/closeness.py). Advice
     only: a failure is logged and leaves the import as it is."""
+    # Imported here: textsim's numerical libraries (~90 MB) would otherwise be in memory, and
+    # in the helper process forked from it, while the rows are read and checked.
+    from rectify.feedback.items.closeness import flag_batch
+
     try:
         flag_batch(batch)
     except Exception:
