@@ -12,7 +12,7 @@ of --repeat runs counts):
 - floor insert: the same rows, prepared beforehand, inserted in one transaction the fastest
   way the engine offers (COPY on PostgreSQL, executemany of one prepared INSERT on SQLite):
   the database's share, nothing else;
-- import: `importing.prepare` + `importing.run` (what `rectify import` does), the whole
+- import: `batches.prepare` + `running.run` (what `rectify import` does), the whole
   service: hash and store the file, read, parse and check every row, look for duplicates,
   insert, log.
 
@@ -90,19 +90,17 @@ def child_insert(path: Path, rows: int) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
-    from rectify.feedback.importing.service import INSERTED, _ItemInserter
-    from rectify.feedback.models import FeedbackItem, fingerprint
-    from rectify.textsim.normalise import dedup_key
-    from tests.feedback import messy
+    from rectify.feedback.imports.saving import INSERTED, ItemInserter
+    from rectify.feedback.models import FeedbackItem
+    from tests.core.spreadsheets import messy
 
     campaign = _campaign(f"bench-floor-{path.suffix[1:]}")
     tz = timezone.get_default_timezone()
-    inserter = _ItemInserter(INSERTED)
+    inserter = ItemInserter(INSERTED)
     values = []
     for i, r in enumerate(messy.feedback_rows(rows, seed=7)):
         received = r[7].replace(tzinfo=tz)
-        key = dedup_key(r[3])
-        fp = fingerprint(key, received, r[6])
+        key, fp = FeedbackItem.duplicate_keys(r[3], received, r[6])
         values.append(
             (campaign.pk, "problem", r[2], r[3], "symposium", None, None, None, r[6], "")
             + (received, r[0], key, fp, None, i + 2, None)
@@ -123,30 +121,25 @@ def child_orm(path: Path, rows: int) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
-    from rectify.feedback.models import FeedbackItem, fingerprint
-    from rectify.textsim.normalise import dedup_key
-    from tests.feedback import messy
+    from rectify.feedback.models import FeedbackItem
+    from tests.core.spreadsheets import messy
 
     campaign = _campaign(f"bench-orm-{path.suffix[1:]}")
     tz = timezone.get_default_timezone()
     objs = []
     for r in messy.feedback_rows(rows, seed=7):
-        received = r[7].replace(tzinfo=tz)
-        key = dedup_key(r[3])
-        objs.append(
-            FeedbackItem(
-                campaign=campaign,
-                kind="problem",
-                title=r[2],
-                text=r[3],
-                channel="symposium",
-                submitter_name=r[6],
-                received_at=received,
-                external_id=r[0],
-                text_key=key,
-                row_fingerprint=fingerprint(key, received, r[6]),
-            )
+        item = FeedbackItem(
+            campaign=campaign,
+            kind="problem",
+            title=r[2],
+            text=r[3],
+            channel="symposium",
+            submitter_name=r[6],
+            received_at=r[7].replace(tzinfo=tz),
+            external_id=r[0],
         )
+        item.set_keys()  # bulk_create skips save(), which sets them
+        objs.append(item)
     started = time.perf_counter()
     with transaction.atomic():
         FeedbackItem.objects.bulk_create(objs, batch_size=2000)
@@ -157,14 +150,16 @@ def child_orm(path: Path, rows: int) -> dict:
 
 def child_import(path: Path) -> dict:
     _setup_django()
-    from rectify.feedback import importing
+    from rectify.feedback.imports.batches import prepare
+    from rectify.feedback.imports.running import run
+    from rectify.orgs.access import SYSTEM
 
     campaign = _campaign(f"bench-import-{path.suffix[1:]}")
     started = time.perf_counter()
-    batch, sheet = importing.prepare(
-        campaign, path, actor=None, defaults={"kind": "problem"}, mode="good_rows"
+    batch, sheet = prepare(
+        campaign, path, actor=SYSTEM, defaults={"kind": "problem"}, mode="good_rows"
     )
-    report = importing.run(batch, sheet=sheet)
+    report = run(batch, sheet=sheet)
     seconds = time.perf_counter() - started
     helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
@@ -234,7 +229,7 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    from tests.feedback import messy
+    from tests.core.spreadsheets import messy
 
     work = Path(tempfile.mkdtemp(prefix="rectify-bench-"))
     try:

@@ -205,12 +205,20 @@ CACHES = {
 }
 # Reverse proxies in front of the app; X-Forwarded-For is trusted only with this above 0.
 NINJA_NUM_PROXIES = env_int("NUM_PROXIES", 0)
-# Public page limits, "count/period" (s, m, h, d); see rectify/feedback/public.py.
+# Public page limits, "count/period" (s, m, h, d); see rectify/feedback/public/limits.py.
 PUBLIC_RATE_LIMITS = {
     "submit_per_address": os.getenv("PUBLIC_SUBMIT_RATE_PER_ADDRESS", "10/10m"),
     "submit_per_campaign": os.getenv("PUBLIC_SUBMIT_RATE_PER_CAMPAIGN", "300/h"),
     "lookup_per_address": os.getenv("PUBLIC_LOOKUP_RATE_PER_ADDRESS", "30/10m"),
 }
+
+# The longest feedback text accepted, in characters, by every way in (the entry page, the public
+# page, the API, spreadsheet imports). Feedback is stored as received: real letters to a
+# government message board run to 9,000 characters. A request carrying one such text may be
+# as large as 12 bytes a character (percent-encoded 4-byte characters), so Django's limit on a
+# request body (2.5 MB by default) grows with it.
+FEEDBACK_TEXT_MAX_CHARS = env_int("FEEDBACK_TEXT_MAX_CHARS", 100_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, FEEDBACK_TEXT_MAX_CHARS * 12 + 64 * 1024)
 
 # Background work (imports of large files): a queue in the same database; run `rectify db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -14,7 +14,8 @@ urlpatterns = [
     path("", include("rectify.ledger.urls")),
     path("", include("rectify.api.urls")),
     path("", include("rectify.campaigns.urls")),
-    path("", include("rectify.feedback.urls")),
+    path("", include("rectify.feedback.items.urls")),
+    path("", include("rectify.feedback.imports.urls")),
     path("", include("rectify.consolidation.urls")),
-    path("", include("rectify.feedback.public_urls")),
+    path("", include("rectify.feedback.public.urls")),
 ]

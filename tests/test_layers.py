@@ -15,8 +15,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "rectify"
 
@@ -240,7 +238,6 @@ def test_every_app_has_a_place_in_the_order():
     assert apps - set(LAYERS) == set(), "an app outside LAYERS: give it its place in the order"
 
 
-@pytest.mark.xfail(reason="issue 10: the moves are under way", strict=False)
 def test_imports_keep_the_layers():
     findings = check()
     assert not findings, "\n" + "\n".join(str(f) for f in findings)

@@ -1,9 +1,9 @@
 """Plain tables for the file-in, file-out commands (`rectify cluster`, `rectify classify`).
 
-Files are read with the importer's reader, so the commands accept the same messy files as
-`rectify import` (GBK or BOM csv, xls, title rows, merged two-row headers …). Cells come out as
-Excel shows them (24.0 → "24"). Output is CSV in UTF-8 with a BOM, so Excel opens it as UTF-8,
-with the exporter's guard against cells that a spreadsheet would run as formulas.
+Files are read with the spreadsheet reader (core/spreadsheets/), so the commands accept the same
+messy files as `rectify import` (GBK, Big5 or BOM csv, xls, title rows, merged two-row headers …).
+Cells come out as Excel shows them (24.0 → "24"). Output is CSV in UTF-8 with a BOM, so Excel
+opens it as UTF-8, with the guard against cells that a spreadsheet would run as formulas.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from rectify.feedback.exporting import csv_safe
-from rectify.feedback.importing import FeedbackImportError, Sheet, read
-from rectify.feedback.importing.parsing import as_string
+from rectify.core.spreadsheets.errors import SpreadsheetError
+from rectify.core.spreadsheets.reader import Sheet, as_string, read
+from rectify.core.spreadsheets.writing import csv_safe
 
 
 class Table:
@@ -68,7 +68,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, progress=None) -> 
                 table.row_numbers.append(rownum)
                 if progress:
                     progress(len(table.rows), max(total, len(table.rows)))
-    except FeedbackImportError as exc:
+    except SpreadsheetError as exc:
         raise CommandError(exc.message) from None
     if progress:
         progress(len(table.rows), len(table.rows))

@@ -30,8 +30,8 @@ from rectify.campaigns.models import Campaign, Indicator, Program, ResearchActiv
 from rectify.consolidation import regrouping
 from rectify.consolidation.models import Level
 from rectify.demo import data
-from rectify.feedback import services as feedback_services
 from rectify.feedback.choices import Channel, FeedbackKind
+from rectify.feedback.items import services as feedback_services
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger import services
 from rectify.ledger.choices import (

@@ -24,7 +24,7 @@ class FeedbackItemAdmin(LoggedModelAdmin):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ReadOnlyAdmin):
-    """Imports are written and undone only through rectify.feedback.importing."""
+    """Imports are written and undone only through rectify.feedback.imports."""
 
     list_display = (
         "file_name",

@@ -15,7 +15,10 @@ from rectify.core.jobs import Job
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.textsim.normalise import comparable, dedup_key
 
-TEXT_MAX_LENGTH = 5000
+# The longest text accepted, in characters: one limit for the entry page, the public page, the
+# API and imports (settings.FEEDBACK_TEXT_MAX_CHARS, read at start-up). Not a database limit:
+# a text is stored as received, whatever the setting was then.
+TEXT_MAX_LENGTH = settings.FEEDBACK_TEXT_MAX_CHARS
 TITLE_MAX_LENGTH = 200
 
 # Fields that may be corrected after intake (each correction goes to the activity log).
@@ -33,7 +36,7 @@ class FeedbackItem(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=12, choices=FeedbackKind.choices)
     title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH, blank=True)
-    text = models.TextField(_("text"), max_length=TEXT_MAX_LENGTH)
+    text = models.TextField(_("text"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     region = models.ForeignKey(
         "orgs.Region",
@@ -121,7 +124,7 @@ class FeedbackItem(models.Model):
         editable=False,
         help_text=_(
             "At intake, the existing problem whose text this item is very close to (a flag for "
-            "the office, never merged by itself); see feedback/closeness.py."
+            "the office, never merged by itself); see feedback/items/closeness.py."
         ),
     )
     near_similarity = models.FloatField(
@@ -161,22 +164,42 @@ class FeedbackItem(models.Model):
         return head[:40] + ("…" if len(head) > 40 else "")
 
     def save(self, *args, **kwargs):
-        self.text_key = dedup_key(self.text)
-        if not self.row_fingerprint:
-            self.row_fingerprint = fingerprint(self.text_key, self.received_at, self.submitter_name)
+        self.set_keys()
         if self.pk is not None:
             stored = FeedbackItem.objects.filter(pk=self.pk).values_list("text", flat=True).first()
             if stored is not None and stored != self.text:
                 raise ValidationError(_("The text of a feedback item is kept as received."))
         super().save(*args, **kwargs)
 
+    def set_keys(self) -> None:
+        """Set the duplicate keys from the text, the day received and the submitter: text_key
+        always, row_fingerprint unless it is set already (kept once set: an import stores the
+        fingerprint of the row as it was in the file, e.g. without a date).
 
-def fingerprint(text_key: str, received, submitter: str) -> str:
+        save() calls it; so must every bulk insert of items that skips save() (bulk_create),
+        or a re-imported export of those items would come back as duplicates.
+        """
+        self.text_key, fingerprint = self.duplicate_keys(
+            self.text, self.received_at, self.submitter_name
+        )
+        if not self.row_fingerprint:
+            self.row_fingerprint = fingerprint
+
+    @staticmethod
+    def duplicate_keys(text: str | None, received, submitter: str, *, text_key: str | None = None):
+        """(text_key, row_fingerprint) of an item or a row with this text, received time (a
+        datetime or date; None for a row without one) and submitter: the one computation of
+        both keys, for set_keys() and for the importer, which inserts rows without making
+        items. `text_key`: dedup_key(text) when the caller computed it already (the importer
+        does, in a helper process for large files); `text` may then be None."""
+        if text_key is None:
+            text_key = dedup_key(text)
+        return text_key, _fingerprint(text_key, received, submitter)
+
+
+def _fingerprint(text_key: str, received, submitter: str) -> str:
     """What makes two rows without an external id the same item: the text (as `text_key`),
-    the day received (local date; None when the row had no date) and the submitter.
-
-    Kept once set: an import stores the fingerprint of the row as it was in the file.
-    """
+    the day received (local date; None when the row had no date) and the submitter."""
     if received is None:
         day = ""
     elif isinstance(received, dt.datetime):

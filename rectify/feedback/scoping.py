@@ -1,7 +1,8 @@
-"""Who may see raw feedback and spreadsheet imports, and who may triage and import.
+"""Who may see raw feedback and spreadsheet imports, who submitted an item, and who may triage
+and import.
 
 Built on orgs/access.py. Raw feedback carries submitters' names and contacts: liaisons never
-see it.
+see raw feedback, and only the office sees who submitted it (can_see_submitter).
 """
 
 from django.core.exceptions import PermissionDenied
@@ -44,6 +45,14 @@ def get_feedback_for_user(user, pk: int) -> FeedbackItem:
     if item is None or not scope_feedback(user, item.campaign).filter(pk=pk).exists():
         raise Http404("feedback")
     return item
+
+
+def can_see_submitter(user, campaign: Campaign) -> bool:
+    """Who submitted an item and how to reach them (name and contact, and the receipt code that
+    follows it): the campaign office only, as the public page promises submitters (“仅整改办
+    可见”). Every page, export and API answer that shows an item asks this; for anyone else
+    they show neither."""
+    return access(user, campaign).is_office
 
 
 def can_triage_feedback(user, campaign: Campaign) -> bool:

@@ -154,7 +154,7 @@ def test_hostile_text_is_stored_as_received_and_returned_as_a_json_string(api, w
 @pytest.mark.django_db
 def test_the_text_may_be_as_long_as_the_limit_in_characters_and_no_longer(api, world):
     caller = api(world.office)
-    exactly = "问" * TEXT_MAX_LENGTH  # characters, not bytes (15 000 bytes of UTF-8)
+    exactly = "问" * TEXT_MAX_LENGTH  # characters, not bytes (3 bytes each in UTF-8)
     assert caller.post(PATH, item(text=exactly)).status_code == 201
     resp = caller.post(PATH, item(text=exactly + "题"))
     assert resp.status_code == 422

@@ -11,7 +11,7 @@ from python_calamine import CalamineWorkbook
 
 from rectify.feedback.models import FeedbackItem, ImportBatch
 from rectify.ledger import services
-from tests.feedback import messy
+from tests.core.spreadsheets import messy
 
 pytestmark = pytest.mark.django_db
 
@@ -203,7 +203,7 @@ def test_good_rows_are_imported_and_bad_ones_listed(upload, api, world, tmp_path
     assert batch["summary"] == "read 8, imported 5, already present 0, refused 3"
     assert [(p["row"], p["column"]) for p in batch["problems"]] == [
         (9, "E"),
-        (10, "B"),
+        (10, "G"),
         (11, "F"),
     ]
     assert any("隐藏" in n["message"] or "说明" in n["message"] for n in batch["notes"])
@@ -271,7 +271,7 @@ def test_the_report_is_a_real_spreadsheet(upload, api, world, tmp_path):
     assert refused[0][:4] == ["文件", "工作表", "行", "列"]
     assert [(r[0], r[1], int(r[2]), r[3]) for r in refused[1:]] == [
         ("广东省反馈.xlsx", "汇总", 9, "E"),
-        ("广东省反馈.xlsx", "汇总", 10, "B"),
+        ("广东省反馈.xlsx", "汇总", 10, "G"),
         ("广东省反馈.xlsx", "汇总", 11, "F"),
     ]
     english = api(world.office).get(f"/imports/{batch['id']}/report", lang="en")

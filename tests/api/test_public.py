@@ -5,11 +5,11 @@ import datetime as dt
 
 import pytest
 
-from rectify.api.routers.public import MAX_BODY_BYTES
 from rectify.audit.models import ActivityLog
-from rectify.feedback import public
 from rectify.feedback.choices import Channel
 from rectify.feedback.models import TEXT_MAX_LENGTH, FeedbackItem
+from rectify.feedback.public import codes, limits
+from rectify.feedback.public import services as public
 from rectify.ledger import services
 from rectify.ledger.choices import Source
 from rectify.orgs.models import Region
@@ -41,7 +41,7 @@ def test_anyone_submits_without_a_token(client, opened):
     assert response.status_code == 201, response.content
     data = response.json()
     item = FeedbackItem.objects.get(channel=Channel.PUBLIC_PAGE)
-    assert data["receipt_code"] == public.format_code(item.receipt_code)
+    assert data["receipt_code"] == codes.format_code(item.receipt_code)
     assert data["status_url"] == f"http://testserver/p/world/status/{item.receipt_code}/"
     assert set(data) == {"receipt_code", "status_url", "received_at"}
     assert item.text == TEXT
@@ -94,7 +94,7 @@ def test_bad_input_is_422(client, opened, payload):
 
 @pytest.mark.django_db
 def test_an_oversized_body_is_413_before_it_is_read(client, opened):
-    raw = '{"kind": "problem", "text": "' + "x" * MAX_BODY_BYTES + '"}'
+    raw = '{"kind": "problem", "text": "' + "x" * public.MAX_BODY_BYTES + '"}'
     response = client.post(SUBMIT, raw, content_type="application/json")
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
@@ -111,7 +111,7 @@ def test_submissions_share_the_pages_limits(client, opened, settings):
     data = response.json()
     assert data["code"] == "rate_limited"
     minutes = -(-int(response["Retry-After"]) // 60)
-    exc = public.RateLimited(public.SUBMIT_TOO_OFTEN, retry_after=1, params={"minutes": minutes})
+    exc = limits.RateLimited(limits.SUBMIT_TOO_OFTEN, retry_after=1, params={"minutes": minutes})
     assert data["message"] == exc.render("zh-hans")
     assert data["message_en"] == exc.render("en")
     assert FeedbackItem.objects.filter(channel=Channel.PUBLIC_PAGE).count() == 2
@@ -159,7 +159,7 @@ def test_a_receipt_shows_only_the_items_own_progress(client, opened, submitted):
 
 @pytest.mark.django_db
 def test_a_receipt_follows_the_ledger(client, opened, submitted, time_machine):
-    item = FeedbackItem.objects.get(receipt_code=public.normalise_code(submitted))
+    item = FeedbackItem.objects.get(receipt_code=codes.normalise_code(submitted))
     shown = services.create_problem(
         opened.campaign,
         actor=opened.office,
@@ -230,7 +230,7 @@ def test_unknown_codes_and_other_campaigns_codes_are_the_same_404(client, opened
 @pytest.mark.django_db
 def test_lookups_share_the_pages_limit(client, opened, submitted, settings):
     settings.PUBLIC_RATE_LIMITS = {"lookup_per_address": "2/10m"}
-    assert client.get(f"/p/world/status/{public.normalise_code(submitted)}/").status_code == 200
+    assert client.get(f"/p/world/status/{codes.normalise_code(submitted)}/").status_code == 200
     assert receipt(client, "ABCD2345XY").status_code == 404
     response = receipt(client, submitted)
     assert response.status_code == 429

@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from rectify.feedback import public
+from rectify.feedback.public import codes, services
 
 EXAMPLES = int(os.getenv("SCHEMA_EXAMPLES", "12"))
 CHECKS = [
@@ -55,8 +55,8 @@ def opened(world, settings):
         "submit_per_campaign": "100000/m",
         "lookup_per_address": "100000/m",
     }
-    public.set_public_intake(world.campaign, actor=world.office, enabled=True)
-    world.known = public.submit_public(
+    services.set_public_intake(world.campaign, actor=world.office, enabled=True)
+    world.known = services.submit_public(
         world.campaign, text="已知的一条反映", kind="problem", ip="192.0.2.1"
     )
     return world
@@ -74,5 +74,5 @@ def test_the_public_operations_conform_to_the_document(case, opened):
     if "slug" in params:
         params["slug"] = opened.campaign.slug
     if "code" in params and len(str(params["code"])) % 2:
-        params["code"] = public.format_code(opened.known.receipt_code).lower()
+        params["code"] = codes.format_code(opened.known.receipt_code).lower()
     case.call_and_validate(checks=CHECKS)

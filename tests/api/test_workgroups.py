@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rectify.audit.log import history
 from rectify.campaigns.models import ActivityAttachment, ResearchActivity, WorkGroup
-from rectify.feedback import services as feedback_services
+from rectify.feedback.items import services as feedback_services
 from rectify.feedback.models import FeedbackItem
 from tests.campaigns import scene as listening
 

@@ -4,7 +4,7 @@ linking to the list it counts; the same by assigned unit. Per persona."""
 import pytest
 from django.urls import reverse
 
-from rectify.feedback import services as feedback_services
+from rectify.feedback.items import services as feedback_services
 from rectify.orgs.choices import Role
 from tests.factories import grant, make_user
 from tests.helpers import _Finder, texts

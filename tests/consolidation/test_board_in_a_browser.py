@@ -4,8 +4,8 @@ the merge undone."""
 
 import pytest
 
-from rectify.feedback import services
 from rectify.feedback.choices import Channel
+from rectify.feedback.items import services
 from rectify.ledger.models import Problem, ProblemFeedback
 from tests.helpers import log_in
 

@@ -181,7 +181,7 @@ def test_anonymous_pages_and_errors_send_it_too(client, world):
 @pytest.mark.django_db
 def test_the_admin_and_the_api_docs_send_it(client, rf, world):
     """Django's admin and ninja's Swagger UI load their scripts from files: the strict policy
-    holds there as well (tests/browser/test_security.py loads them in Chromium)."""
+    holds there as well (tests/core/test_security_in_a_browser.py loads them in Chromium)."""
     root = User.objects.create_superuser("root", password="x")
     client.force_login(root)
     request = rf.get("/admin/")

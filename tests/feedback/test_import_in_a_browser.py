@@ -5,7 +5,7 @@ import pytest
 
 from rectify.feedback.models import FeedbackItem, ImportBatch
 from rectify.orgs.models import Region
-from tests.feedback import messy
+from tests.core.spreadsheets import messy
 from tests.helpers import log_in
 
 pytestmark = pytest.mark.usefixtures("pinned_today")

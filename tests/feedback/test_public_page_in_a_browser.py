@@ -4,9 +4,9 @@ off the page, and follow the submission by typing the code in loosely."""
 import pytest
 from django.core.cache import cache
 
-from rectify.feedback import public
 from rectify.feedback.choices import Channel
 from rectify.feedback.models import FeedbackItem
+from rectify.feedback.public import codes, services
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
 
@@ -18,7 +18,7 @@ TEXT = "<b>小区</b>门口的路灯坏了两个月\u202e，晚上出行很不�
 @pytest.mark.django_db(transaction=True)
 def test_submit_and_follow_by_receipt_code_in_a_real_browser(live_server, page, world):
     cache.clear()
-    public.set_public_intake(world.campaign, actor=world.office, enabled=True)
+    services.set_public_intake(world.campaign, actor=world.office, enabled=True)
     base = live_server.url
 
     page.goto(f"{base}/p/world/")
@@ -40,7 +40,7 @@ def test_submit_and_follow_by_receipt_code_in_a_real_browser(live_server, page, 
     code = page.locator("[data-testid=receipt-code]").inner_text().strip()
     assert len(code) == 12 and code[4] == code[9] == "-"
     item = FeedbackItem.objects.get(channel=Channel.PUBLIC_PAGE)
-    assert public.format_code(item.receipt_code) == code
+    assert codes.format_code(item.receipt_code) == code
     assert item.text == TEXT.replace("\n", "\r\n")
     assert item.kind == "suggestion"
     page.screenshot(path=SCREENSHOT, full_page=True)

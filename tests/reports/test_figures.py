@@ -12,8 +12,8 @@ import pytest
 from rectify.campaigns import services as campaign_services
 from rectify.campaigns.choices import ActivityKind
 from rectify.campaigns.scoping import scope_activities
-from rectify.feedback import services as feedback_services
 from rectify.feedback.choices import Channel, FeedbackKind
+from rectify.feedback.items import services as feedback_services
 from rectify.feedback.scoping import scope_feedback
 from rectify.ledger.scoping import scope_measures, scope_problems
 from rectify.orgs.access import SYSTEM

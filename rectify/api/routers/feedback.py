@@ -1,7 +1,8 @@
 """Feedback items: intake (with Idempotency-Key), lists for sync, reading, and triage.
 
 The text is stored exactly as received and never changes; PATCH corrects triage fields only.
-Writes go through rectify/feedback/services.py, reads through rectify/orgs/scoping.py.
+Writes go through rectify/feedback/items/services.py, reads through rectify/feedback/scoping.py
+(which also decides who sees the submitter: the office only).
 """
 
 import datetime as dt
@@ -24,10 +25,10 @@ from rectify.campaigns.scoping import (
     scope_activities,
     scope_work_groups,
 )
-from rectify.feedback import closeness, services
 from rectify.feedback.choices import Channel, FeedbackKind
+from rectify.feedback.items import closeness, services
 from rectify.feedback.models import TEXT_MAX_LENGTH
-from rectify.feedback.scoping import get_feedback_for_user, scope_feedback
+from rectify.feedback.scoping import can_see_submitter, get_feedback_for_user, scope_feedback
 from rectify.ledger.models import Category
 from rectify.ledger.scoping import scope_problems
 from rectify.orgs.scoping import scope_org_units, scope_regions
@@ -35,6 +36,9 @@ from rectify.orgs.scoping import scope_org_units, scope_regions
 router = Router(tags=["feedback"])
 
 TEXT_KEPT = _("The text of a feedback item is kept as received.")
+SUBMITTER_ONLY_OFFICE = (
+    "empty unless you are the campaign office: only the office sees who submitted an item"
+)
 
 
 class FeedbackIn(Schema):
@@ -73,8 +77,8 @@ class FeedbackOut(Schema):
     category_id: int | None
     activity_id: int | None
     work_group_id: int | None
-    submitter_name: str
-    submitter_contact: str
+    submitter_name: str = Field(description=SUBMITTER_ONLY_OFFICE)
+    submitter_contact: str = Field(description=SUBMITTER_ONLY_OFFICE)
     received_at: dt.datetime
     external_id: str
     created_at: dt.datetime
@@ -83,6 +87,20 @@ class FeedbackOut(Schema):
     @staticmethod
     def resolve_campaign(obj) -> str:
         return obj.campaign.slug
+
+    @staticmethod
+    def resolve_submitter_name(obj, context) -> str:
+        return obj.submitter_name if _shows_submitter(obj, context) else ""
+
+    @staticmethod
+    def resolve_submitter_contact(obj, context) -> str:
+        return obj.submitter_contact if _shows_submitter(obj, context) else ""
+
+
+def _shows_submitter(obj, context) -> bool:
+    """scoping.can_see_submitter for the caller; without a request (never expected), no one."""
+    request = (context or {}).get("request")
+    return request is not None and can_see_submitter(request.user, obj.campaign)
 
 
 class MergedInto(Schema):
@@ -228,7 +246,7 @@ def create_feedback(
         item.refresh_from_db()  # the times as stored (UTC), as every later answer gives them
         item.near = _near(user, item)
         # JSON as the API writes it (times to the millisecond), so a replay reads the same.
-        body = FeedbackCreatedOut.from_orm(item)
+        body = FeedbackCreatedOut.from_orm(item, context={"request": request})
         return 201, json.loads(json.dumps(body, cls=NinjaJSONEncoder))
 
     submission = {"campaign": slug, **data}

@@ -1,6 +1,6 @@
 """Importing feedback from spreadsheets (.xlsx, .xls, .csv) through the API.
 
-The same flow as the CLI and the pages, over rectify/feedback/importing/ (service.py):
+The same flow as the CLI and the pages, over rectify/feedback/imports/ (see its __init__.py):
 
     POST /campaigns/{slug}/import-preview   upload, nothing stored: headers, suggested mapping,
                                             the first rows parsed, their problems
@@ -36,10 +36,15 @@ from rectify.api import idempotency
 from rectify.api.errors import ERRORS, ErrorOut, error_body
 from rectify.api.fields import Id, Line, Slug, printable, storable
 from rectify.api.pagination import Page
-from rectify.feedback import importing
-from rectify.feedback.importing import service
-from rectify.feedback.importing.fields import BY_NAME
-from rectify.feedback.importing.messages import render
+from rectify.core.spreadsheets.errors import SpreadsheetError, SpreadsheetFileError
+from rectify.core.spreadsheets.reader import read
+from rectify.feedback.imports.batches import prepare, undo
+from rectify.feedback.imports.fields import BY_NAME, FIELDS
+from rectify.feedback.imports.mappings import get_mapping, save_mapping, sheet_headers
+from rectify.feedback.imports.messages import render
+from rectify.feedback.imports.plans import Preview, preview
+from rectify.feedback.imports.report import Report, batch_report, write_xlsx
+from rectify.feedback.imports.running import enqueue, progress, require_runnable
 from rectify.feedback.models import ColumnMapping, ImportBatch
 from rectify.feedback.scoping import (
     can_import,
@@ -72,13 +77,13 @@ AT_FAULT = {
 }
 
 
-def _refusal(exc: importing.FeedbackImportError) -> Status:
+def _refusal(exc: SpreadsheetError) -> Status:
     """The importer's refusal as an API error: 403/409 by code, else 422 naming the input
     (an unreadable file is the `file` field; its message names the file)."""
     status = STATUS.get(exc.code, 422)
     body = error_body(exc.code, exc.template, exc.params)
     if status == 422:
-        if isinstance(exc, importing.ImportFileError):
+        if isinstance(exc, SpreadsheetFileError):
             field = "file"
         elif exc.code == "default_invalid":  # params name the field by its label
             labels = {str(BY_NAME[n].label): n for n in ("kind", "channel", "region")}
@@ -201,7 +206,7 @@ class ImportOut(Schema):
 
     @staticmethod
     def resolve_summary(obj) -> str:
-        counts = importing.Report(
+        counts = Report(
             file_name=obj.file_name,
             sheet=obj.sheet,
             read=obj.rows_read,
@@ -235,7 +240,7 @@ class ImportDetailOut(ImportOut):
 
     @staticmethod
     def resolve_progress(obj) -> dict:
-        info = importing.progress(obj)
+        info = progress(obj)
         with translation.override("zh-hans"):
             label = str(ImportBatch.Status(info.status).label)
         return {
@@ -376,7 +381,7 @@ def _choices(campaign, columns: str, mapping: str, kind: str, channel: str, regi
     """(columns or None, defaults, ColumnMapping or None) as create_batch takes them."""
     cols = _object(columns, "columns") or None
     defaults = {k: v for k, v in (("kind", kind), ("channel", channel), ("region", region)) if v}
-    saved = importing.get_mapping(campaign, mapping) if mapping else None
+    saved = get_mapping(campaign, mapping) if mapping else None
     return cols, defaults, saved
 
 
@@ -394,7 +399,7 @@ def _too_large(file) -> Status | None:
     return None
 
 
-def _preview_out(result: importing.Preview, sheet) -> dict:
+def _preview_out(result: Preview, sheet) -> dict:
     def key(col) -> str:
         return col.label if col.label and sheet.column(col.label) == col else col.letter
 
@@ -431,7 +436,7 @@ def _preview_out(result: importing.Preview, sheet) -> dict:
 )
 def list_import_fields(request):
     out = []
-    for spec in importing.FIELDS:
+    for spec in FIELDS:
         with translation.override("zh-hans"):
             label = str(spec.label)
         with translation.override("en"):
@@ -500,13 +505,13 @@ def preview_upload(
             cols = {**saved.columns, **(cols or {})}
             defaults = {**saved.defaults, **defaults}
         name = printable(file.name or "") or "upload"
-        with importing.read(file, filename=name) as wb:
+        with read(file, filename=name) as wb:
             sh = wb.sheet(sheet or None, header_rows=header_rows)
-            result = importing.preview(campaign, sh, cols, defaults, limit=limit)
+            result = preview(campaign, sh, cols, defaults, limit=limit)
             if saved is not None:
                 result.saved_mapping = saved
             return _preview_out(result, sh)
-    except importing.FeedbackImportError as exc:
+    except SpreadsheetError as exc:
         return _refusal(exc)
 
 
@@ -560,7 +565,7 @@ def create_import(
 
     def produce():
         cols, defaults, saved = _choices(campaign, columns, mapping, kind, channel, region)
-        batch, sh = importing.prepare(
+        batch, sh = prepare(
             campaign,
             file,
             actor=user,
@@ -573,9 +578,9 @@ def create_import(
             mode=mode,
         )
         try:
-            headers = service.sheet_headers(sh)
+            headers = sheet_headers(sh)
             if save_mapping_as.strip():
-                remembered = importing.save_mapping(
+                remembered = save_mapping(
                     campaign,
                     save_mapping_as.strip(),
                     columns=batch.columns,
@@ -587,7 +592,7 @@ def create_import(
                 batch.save(update_fields=["column_mapping"])
         finally:
             sh.workbook.close()
-        importing.enqueue(batch, validate_only=validate_only)
+        enqueue(batch, validate_only=validate_only)
         batch = get_import_batch_for_user(user, batch.pk)
         batch.headers = headers
         return 202, ImportCreatedOut.from_orm(batch).model_dump(mode="json")
@@ -597,7 +602,7 @@ def create_import(
         status, body, _replayed = idempotency.run(request, submission, produce)
     except idempotency.KeyReused as exc:
         status, body = 422, error_body(exc.code, exc.template, exc.params)
-    except importing.FeedbackImportError as exc:
+    except SpreadsheetError as exc:
         return _refusal(exc)
     from rectify.api.api import api
 
@@ -676,14 +681,12 @@ def preview_batch(request, id: Id, limit: int = Query(10, ge=1, le=100)):  # noq
     except NotImplementedError:  # a storage without local paths: read() copies the file
         local = None
     try:
-        with importing.read(local or batch.file, filename=batch.file_name) as wb:
+        with read(local or batch.file, filename=batch.file_name) as wb:
             sh = wb.sheet(batch.sheet or None, header_rows=batch.header_rows)
-            result = importing.preview(
-                batch.campaign, sh, batch.columns, batch.defaults, limit=limit
-            )
+            result = preview(batch.campaign, sh, batch.columns, batch.defaults, limit=limit)
             result.saved_mapping = batch.column_mapping
             return _preview_out(result, sh)
-    except importing.FeedbackImportError as exc:
+    except SpreadsheetError as exc:
         return _refusal(exc)
 
 
@@ -693,7 +696,7 @@ def _runnable(user, id: int) -> ImportBatch:
     batch = get_import_batch_for_user(user, id)
     if not can_import(user, batch.campaign):
         raise PermissionDenied
-    importing.require_runnable(batch)
+    require_runnable(batch)
     return batch
 
 
@@ -708,9 +711,9 @@ def _runnable(user, id: int) -> ImportBatch:
 def run_import(request, id: Id, payload: RunIn = None):
     try:
         batch = _runnable(request.user, id)
-    except importing.FeedbackImportError as exc:
+    except SpreadsheetError as exc:
         return _refusal(exc)
-    importing.enqueue(batch, mode=payload.mode if payload else None)
+    enqueue(batch, mode=payload.mode if payload else None)
     return Status(202, get_import_batch_for_user(request.user, id))
 
 
@@ -722,9 +725,9 @@ def run_import(request, id: Id, payload: RunIn = None):
 def validate_import(request, id: Id):
     try:
         batch = _runnable(request.user, id)
-    except importing.FeedbackImportError as exc:
+    except SpreadsheetError as exc:
         return _refusal(exc)
-    importing.enqueue(batch, validate_only=True)
+    enqueue(batch, validate_only=True)
     return Status(202, get_import_batch_for_user(request.user, id))
 
 
@@ -746,7 +749,7 @@ def download_report(request, id: Id, lang: Literal["zh-hans", "en"] = "zh-hans")
     batch = get_import_batch_for_user(request.user, id)
     out = io.BytesIO()
     with translation.override("en" if lang == "en" else "zh-hans"):
-        importing.write_xlsx(importing.batch_report(batch), out)
+        write_xlsx(batch_report(batch), out)
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     stem = Path(batch.file_name).stem or "import"
     response["Content-Disposition"] = _attachment(f"{stem}-report-{batch.pk}.xlsx")
@@ -769,7 +772,7 @@ def _attachment(filename: str) -> str:
 def undo_import(request, id: Id):
     batch = get_import_batch_for_user(request.user, id)
     try:
-        deleted = importing.undo(batch, actor=request.user)
-    except importing.FeedbackImportError as exc:
+        deleted = undo(batch, actor=request.user)
+    except SpreadsheetError as exc:
         return _refusal(exc)
     return {"deleted": deleted, "batch": get_import_batch_for_user(request.user, id)}

@@ -1,7 +1,7 @@
 """The public page through the API: submit without an account, follow by receipt code.
 
 No authentication (auth=None): the same service, the same rate limits and the same answers as
-the page (rectify/feedback/public.py). Unknown campaigns and closed pages are 404, like unknown
+the page (rectify/feedback/public/). Unknown campaigns and closed pages are 404, like unknown
 receipt codes and codes of another campaign, so nothing tells them apart.
 
 No Idempotency-Key: there is no user to keep keys apart, so one stranger's key could replay
@@ -22,17 +22,19 @@ from pydantic import AfterValidator, ConfigDict
 
 from rectify.api.errors import ERRORS, ErrorOut, error_body
 from rectify.api.fields import Id, Line, Slug, Text
-from rectify.feedback import public
 from rectify.feedback.choices import FeedbackKind
 from rectify.feedback.models import TEXT_MAX_LENGTH
-from rectify.feedback.public_forms import CONTACT_MAX_LENGTH, NAME_MAX_LENGTH, TEXT_MIN_LENGTH
+from rectify.feedback.public import codes, limits, lookup, services
+from rectify.feedback.public.services import (
+    CONTACT_MAX_LENGTH,
+    MAX_BODY_BYTES,
+    NAME_MAX_LENGTH,
+    TEXT_MIN_LENGTH,
+)
 from rectify.orgs.choices import RegionLevel
 from rectify.orgs.models import Region
 
 router = Router(tags=["public"])
-
-# A JSON body within the field limits is at most ~64 KB (5,000 characters as \uXXXX pairs).
-MAX_BODY_BYTES = 128 * 1024
 
 
 def long_enough(value: str) -> str:
@@ -103,7 +105,7 @@ class ReceiptStatusOut(Schema):
     problems: list[PublicProblemOut]
 
 
-def _rate_limited(request, exc: public.RateLimited):
+def _rate_limited(request, exc: limits.RateLimited):
     from rectify.api.api import api
 
     response = api.create_response(
@@ -133,8 +135,8 @@ def _not_found(request):
 @decorate_view(limit_body)
 def submit(request, slug: Slug, payload: PublicFeedbackIn):
     try:
-        campaign = public.get_open_campaign(slug)
-    except public.PublicPageClosed:
+        campaign = services.get_open_campaign(slug)
+    except services.PublicPageClosed:
         return _not_found(request)
     region = None
     if payload.region_id is not None:
@@ -142,24 +144,24 @@ def submit(request, slug: Slug, payload: PublicFeedbackIn):
         if region is None:
             raise ValidationError({"region_id": [_("No such region.")]})
     try:
-        item = public.submit_public(
+        item = services.submit_public(
             campaign,
             text=payload.text,
             kind=payload.kind,
             region=region,
             name=payload.name.strip(),
             contact=payload.contact.strip(),
-            ip=public.client_address(request),
+            ip=limits.client_address(request),
         )
-    except public.RateLimited as exc:
+    except limits.RateLimited as exc:
         return _rate_limited(request, exc)
-    except public.PublicPageClosed:
+    except services.PublicPageClosed:
         return _not_found(request)
     url = reverse("public-status", args=[campaign.slug, item.receipt_code])
     return Status(
         201,
         {
-            "receipt_code": public.format_code(item.receipt_code),
+            "receipt_code": codes.format_code(item.receipt_code),
             "status_url": request.build_absolute_uri(url),
             "received_at": item.received_at,
         },
@@ -179,14 +181,14 @@ def submit(request, slug: Slug, payload: PublicFeedbackIn):
 )
 def receipt(request, slug: Slug, code: Annotated[str, Field(max_length=40)]):
     try:
-        campaign = public.get_followable_campaign(slug)
-    except public.PublicPageClosed:
+        campaign = services.get_followable_campaign(slug)
+    except services.PublicPageClosed:
         return _not_found(request)
     try:
-        public.throttle_lookup(public.client_address(request))
-    except public.RateLimited as exc:
+        limits.throttle_lookup(limits.client_address(request))
+    except limits.RateLimited as exc:
         return _rate_limited(request, exc)
-    found = public.public_status(campaign, code)
+    found = lookup.public_status(campaign, code)
     if found is None:
         return _not_found(request)
     return {

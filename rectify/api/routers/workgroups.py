@@ -3,7 +3,7 @@ paths and answers), setting groups up, recording activities and their attached f
 …), and entering the feedback heard at an activity in one all-or-nothing request.
 
 Writes go through
-rectify/campaigns/services.py and rectify/feedback/entry.py (create_feedback for each item);
+rectify/campaigns/services.py and rectify/feedback/items/entry.py (create_feedback for each item);
 input is checked by the same forms as the pages, so a page and the API refuse the same things
 with the same messages; reads go through rectify/orgs/scoping.py.
 """
@@ -57,9 +57,9 @@ from rectify.campaigns.scoping import (
     scope_activities,
     scope_work_groups,
 )
-from rectify.feedback import closeness, entry
 from rectify.feedback.choices import FeedbackKind
-from rectify.feedback.entry import MAX_ROWS
+from rectify.feedback.items import closeness, entry
+from rectify.feedback.items.entry import MAX_ROWS
 from rectify.feedback.models import TEXT_MAX_LENGTH
 from rectify.feedback.scoping import scope_feedback
 from rectify.orgs.access import access
@@ -506,7 +506,11 @@ def create_feedback_bulk(
         for item in items:
             item.refresh_from_db()
             item.near = near_of(item, flags.get(item.pk))
-        out = {"items": [FeedbackCreatedOut.from_orm(item) for item in items]}
+        out = {
+            "items": [
+                FeedbackCreatedOut.from_orm(item, context={"request": request}) for item in items
+            ]
+        }
         return 201, json.loads(json.dumps(out, cls=NinjaJSONEncoder))
 
     submission = {"activity": id, **data}

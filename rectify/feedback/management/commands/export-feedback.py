@@ -1,5 +1,9 @@
 """`rectify export-feedback --campaign SLUG -o FILE`: feedback items to .xlsx or .csv in the
-standard layout, which `rectify import` reads back."""
+standard layout, which `rectify import` reads back.
+
+Without --user the command acts as the server's operator (orgs.access.SYSTEM, the office of
+every campaign); with it, as that user: their items, and the submitter's name and contact only
+if they may see them (scoping.can_see_submitter), as on the pages."""
 
 import datetime as dt
 from pathlib import Path
@@ -7,11 +11,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from rectify.campaigns.models import Campaign
-from rectify.feedback import exporting
 from rectify.feedback.choices import Channel, FeedbackKind
-from rectify.feedback.models import FeedbackItem
-from rectify.feedback.scoping import scope_feedback
-from rectify.orgs.access import access
+from rectify.feedback.items import exporting
+from rectify.feedback.scoping import can_see_submitter, scope_feedback
+from rectify.orgs.access import SYSTEM
 from rectify.orgs.models import User
 
 
@@ -39,23 +42,28 @@ class Command(BaseCommand):
         parser.add_argument("--region", help="region code, e.g. 440000")
         parser.add_argument("--from", dest="received_from", type=_date, help="received on or after")
         parser.add_argument("--to", dest="received_to", type=_date, help="received on or before")
-        parser.add_argument("--user", help="export what this user may see (default: everything)")
         parser.add_argument(
-            "--with-contact", action="store_true", help="include contact details (office only)"
+            "--user", help="export what this user may see (default: everything, as the office)"
+        )
+        parser.add_argument(
+            "--with-contact",
+            action="store_true",
+            help="include the submitters' contact details (office only; names are included for "
+            "the office)",
         )
 
     def handle(self, *args, **opts):
         campaign = Campaign.objects.filter(slug=opts["campaign"]).first()
         if campaign is None:
             raise CommandError(f"没有专项工作 “{opts['campaign']}” / no campaign with that slug")
-        items = FeedbackItem.objects.filter(campaign=campaign)
+        reader = SYSTEM
         if opts["user"]:
-            user = User.objects.filter(username=opts["user"]).first()
-            if user is None:
+            reader = User.objects.filter(username=opts["user"]).first()
+            if reader is None:
                 raise CommandError(f"没有用户 “{opts['user']}” / no such user")
-            if opts["with_contact"] and not access(user, campaign).is_office:
-                raise CommandError("只有整改办可以导出联系方式 / only the office exports contacts")
-            items = scope_feedback(user, campaign)
+        if opts["with_contact"] and not can_see_submitter(reader, campaign):
+            raise CommandError("只有整改办可以导出联系方式 / only the office exports contacts")
+        items = scope_feedback(reader, campaign)
         items = exporting.filter_feedback(
             items,
             kind=opts["kind"],
@@ -66,5 +74,7 @@ class Command(BaseCommand):
         )
         out = Path(opts["output"])
         fmt = opts["format"] or ("csv" if out.suffix.lower() == ".csv" else "xlsx")
-        n = exporting.export(items, out, format=fmt, include_contact=opts["with_contact"])
+        n = exporting.export(
+            items, out, reader=reader, campaign=campaign, format=fmt, contact=opts["with_contact"]
+        )
         self.stdout.write(f"exported {n}")

@@ -14,9 +14,13 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from rectify.campaigns.models import Campaign
+from rectify.core.spreadsheets.errors import SpreadsheetError
 from rectify.core.tables import ProgressBar
-from rectify.feedback import importing
-from rectify.feedback.importing.fields import FIELD_NAMES
+from rectify.feedback.imports.batches import prepare
+from rectify.feedback.imports.fields import FIELD_NAMES
+from rectify.feedback.imports.mappings import save_mapping, sheet_headers
+from rectify.feedback.imports.report import write_xlsx
+from rectify.feedback.imports.running import run, validate
 from rectify.feedback.models import ImportBatch
 from rectify.orgs.access import SYSTEM
 from rectify.orgs.models import User
@@ -69,7 +73,7 @@ class Command(BaseCommand):
         self.counts_line = "read 0, imported 0, already present 0, refused 0"
         try:
             code = self._import(opts)
-        except importing.FeedbackImportError as exc:
+        except SpreadsheetError as exc:
             self.stdout.write(self.counts_line)
             raise CommandError(exc.message, returncode=EXIT_REFUSED) from None
         if code:
@@ -102,15 +106,15 @@ class Command(BaseCommand):
             "header_rows": opts["header_rows"],
             "mode": mode,
         }
-        batch, sheet = importing.prepare(campaign, opts["file"], actor=actor, **choices)
+        batch, sheet = prepare(campaign, opts["file"], actor=actor, **choices)
         self._print_columns(batch)
         if opts["save_mapping"]:
             try:
-                importing.save_mapping(
+                save_mapping(
                     campaign,
                     opts["save_mapping"],
                     columns=batch.columns,
-                    headers=importing.service.sheet_headers(sheet),
+                    headers=sheet_headers(sheet),
                     defaults=batch.defaults,
                     actor=actor,
                 )
@@ -121,9 +125,9 @@ class Command(BaseCommand):
         callback = phase_callback(bar) if bar else None
         if opts["dry_run"]:
             sheet.workbook.close()
-            report = importing.validate(batch, progress=callback)
+            report = validate(batch, progress=callback)
         else:
-            report = importing.run(batch, progress=callback, sheet=sheet)
+            report = run(batch, progress=callback, sheet=sheet)
         if bar:
             bar.close()
         for text in report.note_messages():
@@ -133,7 +137,7 @@ class Command(BaseCommand):
         if report.problem_count > len(report.problems):
             self.stdout.write(f"… {report.problem_count - len(report.problems)} more")
         if opts["report"]:
-            importing.write_xlsx(report, opts["report"])
+            write_xlsx(report, opts["report"])
         self.counts_line = report.summary
         if report.error:
             self.stdout.write(self.counts_line)
