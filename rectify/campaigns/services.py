@@ -1,6 +1,6 @@
 """Every write to work groups, research activities and their attachments has its home here.
 
-Each function checks the actor's standing (orgs/scoping.py decides), writes the rows and the
+Each function checks the actor's standing (campaigns/scoping.py decides), writes the rows and the
 activity log in one transaction. Input is validated at the edge (forms, schemas); these raise
 only domain errors.
 """

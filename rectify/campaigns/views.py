@@ -1,8 +1,8 @@
 """Pages of the listening work: work groups, the coverage view, research activities and their
 attachments.
 
-Thin views: every lookup goes through orgs/scoping.py, every write through campaigns/services.py,
-every figure through reports/coverage.py.
+Thin views: every lookup goes through campaigns/scoping.py, every write through
+campaigns/services.py, every figure through reports/coverage.py.
 """
 
 from django.contrib import messages

@@ -1,7 +1,7 @@
 """Pages of the consolidation board (归并): the suggested groups of a campaign's unmerged
 feedback, one group in full, the merges made with their undo, and the regrouping's progress.
 
-Office only. Thin views: lookups through orgs/scoping.py, every write through
+Office only. Thin views: lookups through consolidation/scoping.py, every write through
 consolidation/services.py; a refusal becomes a message on the page the person came from.
 """
 

@@ -1,6 +1,6 @@
 """Pages of the ledger: the problem list and detail, the measure detail, edit and transitions.
 
-Thin views: every lookup goes through orgs/scoping.py, every write through ledger/services.py,
+Thin views: every lookup goes through ledger/scoping.py, every write through ledger/services.py,
 every figure through ledger/derived.py.
 """
 

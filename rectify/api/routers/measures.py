@@ -1,8 +1,8 @@
 """Measures and their records: milestones, progress reports, evidence; transitions as endpoints.
 
-Thin, like the pages (ledger/views.py): lookups through orgs/scoping.py, writes through
+Thin, like the pages (ledger/views.py): lookups through ledger/scoping.py, writes through
 ledger/services.py (which decide who may write and answer 403/409 with their own message),
-validation through the pages' forms, figures through ledger/derived.py.
+validation through ledger/inputs.py (as the pages), figures through ledger/derived.py.
 """
 
 import datetime as dt

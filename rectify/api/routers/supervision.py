@@ -1,6 +1,6 @@
 """Supervision actions (督查督办): readers list them, the office and supervisors record them.
 
-Writes go through rectify/supervision/services.py, reads through rectify/orgs/scoping.py.
+Writes go through rectify/supervision/services.py, reads through rectify/supervision/scoping.py.
 """
 
 import datetime as dt

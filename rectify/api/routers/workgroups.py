@@ -5,7 +5,7 @@ paths and answers), setting groups up, recording activities and their attached f
 Writes go through
 rectify/campaigns/services.py and rectify/feedback/items/entry.py (create_feedback for each item);
 input is checked by the same forms as the pages, so a page and the API refuse the same things
-with the same messages; reads go through rectify/orgs/scoping.py.
+with the same messages; reads go through rectify/campaigns/scoping.py.
 """
 
 import datetime as dt

@@ -1,5 +1,5 @@
 """The one filter of the feedback list (the page and its htmx refresh); the coverage view links
-to it with the same meaning of "region" and "unit" (campaigns/coverage.py).
+to it with the same meaning of "region" and "unit" (reports/coverage.py).
 
     ff = FeedbackFilter(request.GET, campaign=campaign, items=scope_feedback(user, campaign),
                         activities=scope_activities(user, campaign),
