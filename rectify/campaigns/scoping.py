@@ -96,11 +96,23 @@ def scope_activities(user, campaign: Campaign) -> QuerySet[ResearchActivity]:
     them without a unit); work-group members see their groups' activities plus those in their
     assigned regions and units; liaisons see none.
     """
-    acc = access(user, campaign)
+    q = heard_q(user, campaign)
     qs = ResearchActivity.objects.filter(campaign=campaign)
+    return qs if q is None else qs.filter(q)
+
+
+def heard_q(user, campaign: Campaign) -> Q | None:
+    """What the user may read of the listening work (activities, and the feedback heard at
+    them), as a filter on rows with `org_unit`, `work_group` and `region`; None = all of it.
+
+    Office, leaders, supervisors and viewers: rows about their unit subtree (all without a
+    unit). Work-group members: their groups' rows and those about their assigned regions and
+    units. Anyone else: nothing.
+    """
+    acc = access(user, campaign)
     paths = acc.paths(*UNIT_READER_ROLES)
     if paths is None:
-        return qs
+        return None
     q = unit_q(paths, "org_unit")
     if acc.has(Role.GROUP):
         groups = WorkGroup.objects.filter(campaign=campaign, members=user)
@@ -109,7 +121,7 @@ def scope_activities(user, campaign: Campaign) -> QuerySet[ResearchActivity]:
             | Q(region__in=groups.values("regions"))
             | Q(org_unit__in=groups.values("org_units"))
         )
-    return qs.filter(q)
+    return q
 
 
 def scope_programs(user, campaign: Campaign) -> QuerySet[Program]:

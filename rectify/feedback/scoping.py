@@ -6,13 +6,13 @@ see raw feedback, and only the office sees who submitted it (can_see_submitter).
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
-from rectify.campaigns.models import Campaign, WorkGroup
-from rectify.campaigns.scoping import get_campaign_for_user
+from rectify.campaigns.models import Campaign
+from rectify.campaigns.scoping import get_campaign_for_user, heard_q
 from rectify.feedback.models import FeedbackItem, ImportBatch
-from rectify.orgs.access import UNIT_READER_ROLES, access, unit_q
+from rectify.orgs.access import access
 from rectify.orgs.choices import Role
 
 
@@ -23,20 +23,9 @@ def scope_feedback(user, campaign: Campaign) -> QuerySet[FeedbackItem]:
     Work-group members see what their groups collected plus items about their assigned regions
     and units.
     """
-    acc = access(user, campaign)
+    q = heard_q(user, campaign)
     qs = FeedbackItem.objects.filter(campaign=campaign)
-    paths = acc.paths(*UNIT_READER_ROLES)
-    if paths is None:
-        return qs
-    q = unit_q(paths, "org_unit")
-    if acc.has(Role.GROUP):
-        groups = WorkGroup.objects.filter(campaign=campaign, members=user)
-        q |= (
-            Q(work_group__in=groups)
-            | Q(region__in=groups.values("regions"))
-            | Q(org_unit__in=groups.values("org_units"))
-        )
-    return qs.filter(q)
+    return qs if q is None else qs.filter(q)
 
 
 def get_feedback_for_user(user, pk: int) -> FeedbackItem:

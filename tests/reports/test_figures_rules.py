@@ -5,64 +5,24 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
 from rectify.campaigns.choices import ActivityKind, DeadlineBasis
 from rectify.campaigns.models import ResearchActivity, WorkGroup
 from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger import derived, services
-from rectify.ledger.choices import DueStatus, MeasureMode, MeasureState, ProblemState, Source
+from rectify.ledger.choices import DueStatus, MeasureState, ProblemState, Source
 from rectify.ledger.models import Measure, Problem, ProblemList
 from rectify.orgs.access import SYSTEM
 from rectify.orgs.choices import Role
 from rectify.orgs.models import Region
 from rectify.reports import figures
-from tests.factories import add_evidence, grant, make_campaign, make_unit, make_user
+from tests.factories import grant, make_campaign, make_unit, make_user
+from tests.ledger.test_derived import close, drive, figures_of, pinned, set_basis
 
 D = dt.date
 S = MeasureState
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def figures_of(campaign, on=None):
-    """The figures as the office sees them (everything)."""
-    return figures.campaign_figures(SYSTEM, campaign, on)
-
-
-def pinned(day: dt.date, hour: int = 10):
-    return time_machine.travel(dt.datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI))
-
-
-def set_basis(campaign, basis, days=5):
-    campaign.due_soon_basis = basis
-    campaign.due_soon_days = days
-    campaign.save()
-    return campaign
-
-
-def measure_due(world, deadline, *, unit=None, mode=MeasureMode.PHASED, problem=None):
-    return services.create_measure(
-        problem or world.problem,
-        actor=world.office,
-        content=f"期限 {deadline}",
-        responsible_unit=unit or world.bureau_a,
-        mode=mode,
-        deadline=deadline,
-    )
-
-
-def drive(measure, office, *names, reason="依程序"):
-    """Apply transitions in order, adding evidence before a closure request."""
-    for name in names:
-        if name == "request_closure" and not measure.evidence.exists():
-            add_evidence(measure, office)
-        measure = services.transition(measure, name, actor=office, reason=reason)
-    return measure
-
-
-def close(measure, office):
-    return drive(measure, office, "start", "request_closure", "verify")
 
 
 def test_the_calendar_warning_names_the_year_the_window_reaches(world):
