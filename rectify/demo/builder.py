@@ -301,6 +301,7 @@ class DemoBuilder:
         """32 groups, one per province and the XPCC; 168 cadres, the `group` user among them."""
         cadres = iter(self.cadres)
         self.groups = {}
+        members = 0
         for i, region in enumerate(self.regions, 1):
             size = 6 if i % 4 == 1 else 5
             people = [next(cadres) for _ in range(size - (region.code == data.GROUP_USER_REGION))]
@@ -315,7 +316,7 @@ class DemoBuilder:
                 regions=[region],
                 org_units=[self.bureaus[region.code]],
             )
-        members = sum(g.members.count() for g in self.groups.values())
+            members += len(people)
         self.log(f"  工作组 work groups: {len(self.groups)}，成员 members: {members}")
 
     # --- listening -------------------------------------------------------------------------
