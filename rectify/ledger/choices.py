@@ -34,18 +34,35 @@ OPEN_STATES = (
 
 
 class ProblemState(models.TextChoices):
-    """Derived from a problem's measures, never stored (see ledger/derived.py)."""
+    """A problem's outcome, derived from its measures, never stored (see ledger/derived.py).
+
+    Only RECTIFIED counts as 整改到位; the other outcomes are counted apart, never as rectified.
+    """
 
     NO_MEASURE = "no_measure", _("No measure yet")
     IN_PROGRESS = "in_progress", _("Under rectification")
     RECTIFIED = "rectified", _("Rectified")
+    PHASE_DONE = "phase_done", _("Largely done (phase achieved)")
+    NOT_FEASIBLE = "not_feasible", _("Conditions for rectification not yet met")
+    RELAPSED = "relapsed", _("Relapsed")
 
 
 PROBLEM_STATE_COLORS = {
     ProblemState.NO_MEASURE: "secondary",
     ProblemState.IN_PROGRESS: "primary",
     ProblemState.RECTIFIED: "success",
+    ProblemState.PHASE_DONE: "info",
+    ProblemState.NOT_FEASIBLE: "dark",
+    ProblemState.RELAPSED: "danger",
 }
+
+
+class Closure(models.TextChoices):
+    """How a closed measure was closed (stored on the measure, set by the transitions)."""
+
+    NONE = "", _("Not closed")
+    RECTIFIED = "rectified", _("Rectified and verified")
+    NOT_FEASIBLE = "not_feasible", _("Closed: conditions not yet met")
 
 
 class DueStatus(models.TextChoices):
@@ -95,3 +112,19 @@ class Difficulty(models.TextChoices):
 class VerificationDecision(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted (closed)")
     RETURNED = "returned", _("Returned")
+    NOT_FEASIBLE = "not_feasible", _("Closed: conditions not yet met")
+    CONFIRMED = "confirmed", _("Closure confirmed")
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the office")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+
+
+class RecheckResult(models.TextChoices):
+    """The outcome of a re-check (回头看) of a closed measure."""
+
+    PENDING = "", _("Not yet checked")
+    HELD = "held", _("Held: no relapse")
+    RELAPSED = "relapsed", _("Relapsed: reopened")

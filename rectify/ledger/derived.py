@@ -1,7 +1,8 @@
 """Derived figures: one place for every number that pages, exports, the API and bulletins show.
 
 - a measure's due status (overdue 逾期 / due soon 临期) from its deadline and state;
-- a problem's state from its measures (no measure / under rectification / rectified);
+- a problem's outcome from its measures (no measure / under rectification / rectified / largely
+  done / not feasible for now / relapsed);
 - counts over any (scoped) set of measures.
 
 Nothing here is stored: it is computed from the records each time, so every report agrees.
@@ -16,7 +17,14 @@ from django.utils import timezone
 
 from rectify.campaigns.choices import DeadlineBasis
 from rectify.core import workdays
-from rectify.ledger.choices import OPEN_STATES, DueStatus, MeasureState, ProblemState
+from rectify.ledger.choices import (
+    OPEN_STATES,
+    Closure,
+    DueStatus,
+    MeasureMode,
+    MeasureState,
+    ProblemState,
+)
 
 
 def today() -> dt.date:
@@ -76,21 +84,52 @@ def annotate_due_status(qs: QuerySet, campaign, on: dt.date | None = None) -> Qu
     )
 
 
-# --- problems: state from measures -----------------------------------------------------------
+# --- problems: outcome from measures ---------------------------------------------------------
+
+# What a measure's outcome rule reads of it.
+OUTCOME_FIELDS = ("state", "mode", "phase_complete", "closure", "awaiting_confirmation")
 
 
-def problem_state_of(measure_states) -> str:
-    """The rule itself: no measure → 未制定措施; any open → 整改中; all closed → 已整改到位."""
-    measure_states = list(measure_states)
-    if not measure_states:
+def measure_done_q() -> Q:
+    """A measure whose work counts as done: closed (and confirmed, where the campaign asks for a
+    second confirmation), or long-term (长期坚持) with its current phase complete."""
+    return Q(state=MeasureState.CLOSED, awaiting_confirmation=False) | Q(
+        mode=MeasureMode.LONG_TERM, phase_complete=True
+    )
+
+
+def _done(m: dict) -> bool:
+    closed = m["state"] == MeasureState.CLOSED and not m["awaiting_confirmation"]
+    return closed or (m["mode"] == MeasureMode.LONG_TERM and m["phase_complete"])
+
+
+def problem_state_of(measures, relapsed: bool = False) -> str:
+    """The outcome rule itself, over a problem's measures (dicts of OUTCOME_FIELDS):
+
+    - no measure → 未制定措施 (NO_MEASURE);
+    - any measure ever reopened → 问题反弹 (RELAPSED), counted so even once it is closed again;
+    - any measure not done → 整改中 (IN_PROGRESS);
+    - any closed as not feasible → 暂不具备整改条件 (NOT_FEASIBLE);
+    - any long-term measure with only its phase complete → 基本完成 / 阶段性成效 (PHASE_DONE);
+    - otherwise every measure closed, verified and confirmed → 整改到位 (RECTIFIED).
+    """
+    measures = list(measures)
+    if not measures:
         return ProblemState.NO_MEASURE
-    if all(s == MeasureState.CLOSED for s in measure_states):
-        return ProblemState.RECTIFIED
-    return ProblemState.IN_PROGRESS
+    if relapsed:
+        return ProblemState.RELAPSED
+    if not all(_done(m) for m in measures):
+        return ProblemState.IN_PROGRESS
+    if any(m["closure"] == Closure.NOT_FEASIBLE for m in measures):
+        return ProblemState.NOT_FEASIBLE
+    if any(m["state"] != MeasureState.CLOSED for m in measures):
+        return ProblemState.PHASE_DONE
+    return ProblemState.RECTIFIED
 
 
 def problem_state(problem) -> str:
-    return problem_state_of(problem.measures.values_list("state", flat=True))
+    rows = list(problem.measures.values(*OUTCOME_FIELDS, "relapse_count"))
+    return problem_state_of(rows, relapsed=any(r["relapse_count"] for r in rows))
 
 
 def annotate_problem_state(qs: QuerySet) -> QuerySet:
@@ -98,11 +137,23 @@ def annotate_problem_state(qs: QuerySet) -> QuerySet:
     from rectify.ledger.models import Measure
 
     any_measure = Measure.objects.filter(problem=OuterRef("pk"))
-    any_open = any_measure.exclude(state=MeasureState.CLOSED)
     return qs.annotate(
         state=Case(
             When(~Exists(any_measure), then=Value(ProblemState.NO_MEASURE)),
-            When(Exists(any_open), then=Value(ProblemState.IN_PROGRESS)),
+            When(
+                Exists(any_measure.filter(relapse_count__gt=0)), then=Value(ProblemState.RELAPSED)
+            ),
+            When(
+                Exists(any_measure.exclude(measure_done_q())), then=Value(ProblemState.IN_PROGRESS)
+            ),
+            When(
+                Exists(any_measure.filter(closure=Closure.NOT_FEASIBLE)),
+                then=Value(ProblemState.NOT_FEASIBLE),
+            ),
+            When(
+                Exists(any_measure.exclude(state=MeasureState.CLOSED)),
+                then=Value(ProblemState.PHASE_DONE),
+            ),
             default=Value(ProblemState.RECTIFIED),
             output_field=CharField(),
         )

@@ -8,10 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify.ledger.choices import (
     MEASURE_STATE_COLORS,
+    Closure,
     Difficulty,
+    ExtensionStatus,
     MeasureMode,
     MeasureState,
     Nature,
+    RecheckResult,
     Source,
     VerificationDecision,
 )
@@ -227,11 +230,35 @@ class Measure(models.Model):
         on_delete=models.PROTECT,
         related_name="measures",
     )
+    cooperating_units = models.ManyToManyField(
+        "orgs.OrgUnit",
+        verbose_name=_("cooperating units"),
+        blank=True,
+        related_name="cooperating_measures",
+    )
     responsible_person = models.CharField(_("responsible person"), max_length=50, blank=True)
     mode = models.CharField(
         _("mode"), max_length=12, choices=MeasureMode.choices, default=MeasureMode.PHASED
     )
     deadline = models.DateField(_("deadline"), null=True, blank=True, db_index=True)
+    decided_on = models.DateField(
+        _("decision date"),
+        null=True,
+        blank=True,
+        help_text=_("The date the deadline is counted from when it is given in working days."),
+    )
+    working_days = models.PositiveSmallIntegerField(
+        _("working days"),
+        null=True,
+        blank=True,
+        help_text=_("The deadline as N working days after the decision date."),
+    )
+    original_deadline = models.DateField(
+        _("original deadline"), null=True, blank=True, editable=False
+    )
+    deadline_moves = models.PositiveSmallIntegerField(
+        _("deadline moved"), default=0, editable=False
+    )
     state = models.CharField(
         _("state"),
         max_length=20,
@@ -247,6 +274,26 @@ class Measure(models.Model):
         help_text=_("A long-term measure whose current phase is done; it stays open."),
     )
     closed_on = models.DateField(_("closed on"), null=True, blank=True, editable=False)
+    closure = models.CharField(
+        _("closure"),
+        max_length=20,
+        choices=Closure.choices,
+        default=Closure.NONE,
+        blank=True,
+        editable=False,
+    )
+    closure_opinion = models.TextField(_("verification opinion"), blank=True, editable=False)
+    awaiting_confirmation = models.BooleanField(
+        _("awaiting second confirmation"), default=False, editable=False
+    )
+    relapse_count = models.PositiveSmallIntegerField(_("relapses"), default=0, editable=False)
+    evidence_since = models.DateTimeField(
+        _("evidence counts from"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("A closure request needs evidence uploaded at or after this moment."),
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -373,14 +420,55 @@ class Evidence(models.Model):
         return self.original_name
 
 
+class ClosureRequest(models.Model):
+    """A request to close a measure (申请销号): what was done, by whom, with which evidence."""
+
+    measure = models.ForeignKey(
+        Measure,
+        verbose_name=_("measure"),
+        on_delete=models.CASCADE,
+        related_name="closure_requests",
+    )
+    description = models.TextField(_("what was done"))
+    percent_done = models.PositiveSmallIntegerField(
+        _("last reported percent"), null=True, blank=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("closure request")
+        verbose_name_plural = _("closure requests")
+        ordering = ["measure", "-requested_at", "-id"]
+        get_latest_by = ["requested_at", "id"]
+
+    def __str__(self):
+        return f"{self.measure_id} {self.requested_at:%Y-%m-%d}"
+
+
 class Verification(models.Model):
-    """The office's decision on a closure request: accept (销号) or return (退回)."""
+    """The office's decision on a closure request: accept (销号) or return (退回), or closing
+    without rectification (暂不具备整改条件), or a second confirmation of a closure."""
 
     measure = models.ForeignKey(
         Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="verifications"
     )
-    decision = models.CharField(_("decision"), max_length=10, choices=VerificationDecision.choices)
-    reason = models.TextField(_("reason"), blank=True)
+    closure_request = models.ForeignKey(
+        ClosureRequest,
+        verbose_name=_("closure request"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="verifications",
+    )
+    decision = models.CharField(_("decision"), max_length=12, choices=VerificationDecision.choices)
+    reason = models.TextField(_("opinion"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),
@@ -397,3 +485,162 @@ class Verification(models.Model):
 
     def __str__(self):
         return f"{self.get_decision_display()} {self.measure_id}"
+
+
+class DeadlineChange(models.Model):
+    """A moved deadline, always with its reason; the measure keeps its original deadline."""
+
+    measure = models.ForeignKey(
+        Measure,
+        verbose_name=_("measure"),
+        on_delete=models.CASCADE,
+        related_name="deadline_changes",
+    )
+    old_deadline = models.DateField(_("old deadline"), null=True, blank=True)
+    new_deadline = models.DateField(_("new deadline"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    extension = models.ForeignKey(
+        "ExtensionRequest",
+        verbose_name=_("extension request"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deadline change")
+        verbose_name_plural = _("deadline changes")
+        ordering = ["measure", "changed_at", "id"]
+
+    def __str__(self):
+        return f"{self.old_deadline} → {self.new_deadline}"
+
+
+class ExtensionRequest(models.Model):
+    """A unit's request to move a deadline (延期申请); the office grants or refuses it."""
+
+    measure = models.ForeignKey(
+        Measure,
+        verbose_name=_("measure"),
+        on_delete=models.CASCADE,
+        related_name="extension_requests",
+    )
+    current_deadline = models.DateField(_("deadline when asked"), null=True, blank=True)
+    requested_deadline = models.DateField(_("requested deadline"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ExtensionStatus.choices,
+        default=ExtensionStatus.PENDING,
+        db_index=True,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("office's reply"), blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["measure", "-requested_at", "-id"]
+
+    def __str__(self):
+        return f"{self.measure_id} → {self.requested_deadline}"
+
+
+class Recheck(models.Model):
+    """A re-check (回头看) of a closed measure on a set date: did the rectification hold?"""
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="rechecks"
+    )
+    due_on = models.DateField(_("re-check date"), db_index=True)
+    result = models.CharField(
+        _("result"),
+        max_length=10,
+        choices=RecheckResult.choices,
+        default=RecheckResult.PENDING,
+        blank=True,
+    )
+    note = models.TextField(_("findings"), blank=True)
+    done_on = models.DateField(_("checked on"), null=True, blank=True)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("scheduled by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("re-check")
+        verbose_name_plural = _("re-checks")
+        ordering = ["measure", "due_on", "id"]
+
+    def __str__(self):
+        return f"{self.measure_id} {self.due_on}"
+
+
+class ConfirmationRule(models.Model):
+    """Closures of problems from this source count only once this person confirms them
+    (e.g. 巡视反馈 problems confirmed by the inspection liaison)."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="confirmation_rules",
+    )
+    source = models.CharField(_("problem source"), max_length=20, choices=Source.choices)
+    confirmer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("second confirmation rule")
+        verbose_name_plural = _("second confirmation rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "source"],
+                name="%(app_label)s_%(class)s_unique_campaign_source",
+                violation_error_message=_("This source already has a confirmation rule."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_source_display()} → {self.confirmer}"

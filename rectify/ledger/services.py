@@ -17,27 +17,51 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify.audit.log import record, snapshot
 from rectify.campaigns.models import Campaign
-from rectify.core import files
+from rectify.core import files, workdays
 from rectify.core.errors import ConflictError, DomainError, PermissionRefused
 from rectify.ledger import states
-from rectify.ledger.choices import MeasureState, VerificationDecision
+from rectify.ledger.choices import (
+    OPEN_STATES,
+    Closure,
+    ExtensionStatus,
+    MeasureMode,
+    MeasureState,
+    RecheckResult,
+    VerificationDecision,
+)
 from rectify.ledger.models import (
     Category,
+    ClosureRequest,
+    ConfirmationRule,
+    DeadlineChange,
     Evidence,
+    ExtensionRequest,
     Measure,
     Milestone,
     Problem,
     ProblemFeedback,
     ProblemList,
     ProgressReport,
+    Recheck,
     Verification,
 )
 from rectify.ledger.scoping import can_change_measure
 from rectify.orgs.access import access
 
 # Fields of a measure that each kind of actor may edit directly (state is never among them).
-OFFICE_MEASURE_FIELDS = ("content", "responsible_unit", "responsible_person", "mode", "deadline")
+OFFICE_MEASURE_FIELDS = (
+    "content",
+    "responsible_unit",
+    "cooperating_units",
+    "responsible_person",
+    "mode",
+    "deadline",
+    "decided_on",
+    "working_days",
+)
 UNIT_MEASURE_FIELDS = ("content", "responsible_person")
+# Logged with the measure's creation and edits (cooperating units as a list of ids).
+MEASURE_LOGGED = ("content", "responsible_unit", "mode", "deadline", "decided_on", "working_days")
 PROBLEM_FIELDS = (
     "title",
     "description",
@@ -268,28 +292,110 @@ def delete_problem(problem: Problem, *, actor, reason: str = "") -> None:
 # --- measures --------------------------------------------------------------------------------
 
 
+def deadline_from(decided_on: dt.date | None, working_days: int | None) -> dt.date | None:
+    """The deadline N working days after the decision date (official holidays and make-up
+    workdays respected, core/workdays.py), or None when either is missing."""
+    if decided_on is None or working_days is None:
+        return None
+    return workdays.add_working_days(decided_on, working_days)
+
+
+def _resolve_deadline(fields: dict, current: Measure | None = None) -> None:
+    """A deadline given as working days from a decision date becomes the date it falls on."""
+    decided_on = fields.get("decided_on", current.decided_on if current else None)
+    working_days = fields.get("working_days", current.working_days if current else None)
+    touched = "decided_on" in fields or "working_days" in fields
+    if touched and decided_on is not None and working_days is not None:
+        fields["deadline"] = deadline_from(decided_on, working_days)
+
+
+def _measure_snapshot(measure: Measure, fields) -> dict:
+    """Before/after values for the log; cooperating units as the sorted ids of the units."""
+    plain = [f for f in fields if f != "cooperating_units"]
+    out = snapshot(measure, plain)
+    if "cooperating_units" in fields:
+        out["cooperating_units"] = sorted(measure.cooperating_units.values_list("pk", flat=True))
+    return out
+
+
+def _require_units_in_campaign(campaign, units) -> None:
+    from rectify.orgs.models import OrgUnit
+
+    ids = {u.pk for u in units if u is not None}
+    if ids and OrgUnit.objects.subtree(campaign.org_unit).filter(pk__in=ids).count() != len(ids):
+        raise PermissionRefused(_("That unit is not part of this campaign."))
+
+
 @transaction.atomic
 def create_measure(problem: Problem, *, actor, content: str, responsible_unit, **fields) -> Measure:
-    """A new measure in draft; its state, version and closure change only through transitions."""
+    """A new measure in draft; its state, version and closure change only through transitions.
+
+    The deadline is a date, or `working_days` after `decided_on` (the date is computed and
+    stored, the decision date and the count are kept). The first deadline is the original one.
+    """
     _require_office(actor, problem.campaign)
     unknown = set(fields) - set(OFFICE_MEASURE_FIELDS)
     if unknown:
         raise ValueError(f"not settable on a new measure: {sorted(unknown)}")
+    cooperating = list(fields.pop("cooperating_units", None) or [])
+    _require_units_in_campaign(problem.campaign, [responsible_unit, *cooperating])
+    _resolve_deadline(fields)
     measure = Measure.objects.create(
         campaign=problem.campaign,
         problem=problem,
         content=content,
         responsible_unit=responsible_unit,
+        original_deadline=fields.get("deadline"),
         created_by=actor if actor.is_authenticated else None,
         **fields,
     )
+    if cooperating:
+        measure.cooperating_units.set(cooperating)
     record(
         measure,
         "measure.create",
         actor=actor,
-        after=snapshot(measure, ["content", "responsible_unit", "mode", "deadline", "state"]),
+        after=_measure_snapshot(
+            measure,
+            [*MEASURE_LOGGED, "state", *(["cooperating_units"] if cooperating else [])],
+        ),
     )
     return measure
+
+
+@transaction.atomic
+def bulk_assign(
+    campaign,
+    problems,
+    *,
+    actor,
+    responsible_unit,
+    deadline: dt.date | None,
+    content: str = "",
+    mode: str = MeasureMode.PHASED,
+    responsible_person: str = "",
+) -> list[Measure]:
+    """Assign many problems to one unit at once: a draft measure each, with a common deadline.
+    A blank `content` takes each problem's title, for the unit to make concrete."""
+    _require_office(actor, campaign)
+    if any(p.campaign_id != campaign.pk for p in problems):
+        raise PermissionRefused(_("That problem belongs to another campaign."))
+    if mode != MeasureMode.LONG_TERM and deadline is None:
+        raise DomainError(
+            _("Give a deadline (only long-term measures may omit it)."), code="deadline_required"
+        )
+    return [
+        create_measure(
+            problem,
+            actor=actor,
+            content=content.strip() or str(_("Rectify: %(title)s") % {"title": problem.title}),
+            responsible_unit=responsible_unit,
+            responsible_person=responsible_person,
+            mode=mode,
+            deadline=deadline,
+        )
+        for problem in sorted(problems, key=lambda p: p.number)
+    ]
 
 
 def editable_fields(user, measure: Measure) -> tuple[str, ...]:
@@ -300,8 +406,14 @@ def editable_fields(user, measure: Measure) -> tuple[str, ...]:
 
 
 @transaction.atomic
-def update_measure(measure: Measure, *, actor, expected_version: int, **changes) -> Measure:
-    """Edit a measure's fields; a stale `expected_version` raises ConflictError, saving nothing."""
+def update_measure(
+    measure: Measure, *, actor, expected_version: int, deadline_reason: str = "", **changes
+) -> Measure:
+    """Edit a measure's fields; a stale `expected_version` raises ConflictError, saving nothing.
+
+    A deadline moves only with a reason (`deadline_reason`): the move is kept as a
+    DeadlineChange, the original deadline stays and the measure counts its moves.
+    """
     locked = _locked_for_writer(actor, measure)
     _check_version(locked, expected_version)
     allowed = (
@@ -318,53 +430,171 @@ def update_measure(measure: Measure, *, actor, expected_version: int, **changes)
                 )
             },
         )
+    _resolve_deadline(changes, locked)
+    cooperating = changes.pop("cooperating_units", None)
+    if cooperating is not None:
+        cooperating = list(cooperating)
+        _require_units_in_campaign(locked.campaign, cooperating)
+        if {u.pk for u in cooperating} == set(
+            locked.cooperating_units.values_list("pk", flat=True)
+        ):
+            cooperating = None
+    if "responsible_unit" in changes:
+        _require_units_in_campaign(locked.campaign, [changes["responsible_unit"]])
     changed = [k for k, v in changes.items() if getattr(locked, k) != v]
-    if not changed:
+    if not changed and cooperating is None:
         return locked
-    before = snapshot(locked, changed)
+    moved = "deadline" in changed and locked.deadline is not None
+    if moved and not deadline_reason.strip():
+        raise DomainError(
+            _("A deadline moves only with a reason: say why it changes."),
+            code="reason_required",
+        )
+    logged = [*changed, *(["cooperating_units"] if cooperating is not None else [])]
+    before = _measure_snapshot(locked, logged)
+    old_deadline = locked.deadline
     for k in changed:
         setattr(locked, k, changes[k])
+    fields = [*changed, "version", "updated_at"]
+    if "deadline" in changed:
+        if moved:
+            locked.deadline_moves += 1
+            fields.append("deadline_moves")
+        if locked.original_deadline is None:
+            locked.original_deadline = locked.deadline
+            fields.append("original_deadline")
     locked.version = F("version") + 1
-    locked.save(update_fields=[*changed, "version", "updated_at"])
+    locked.save(update_fields=fields)
+    if cooperating is not None:
+        locked.cooperating_units.set(cooperating)
     locked.refresh_from_db()
-    record(locked, "measure.update", actor=actor, before=before, after=snapshot(locked, changed))
+    if moved:
+        DeadlineChange.objects.create(
+            measure=locked,
+            old_deadline=old_deadline,
+            new_deadline=locked.deadline,
+            reason=deadline_reason.strip(),
+            changed_by=actor if actor.is_authenticated else None,
+        )
+    record(
+        locked,
+        "measure.update",
+        actor=actor,
+        before=before,
+        after=_measure_snapshot(locked, logged),
+        reason=deadline_reason.strip() if moved else "",
+    )
     return locked
 
 
 @transaction.atomic
 def transition(
-    measure: Measure, name: str, *, actor, reason: str = "", expected_version: int | None = None
+    measure: Measure,
+    name: str,
+    *,
+    actor,
+    reason: str = "",
+    expected_version: int | None = None,
+    recheck_on: dt.date | None = None,
 ) -> Measure:
-    """Apply one state-machine transition (see ledger/states.py) or raise TransitionRefused."""
+    """Apply one state-machine transition (see ledger/states.py) or raise TransitionRefused.
+
+    What each transition keeps: a closure request its description (ClosureRequest); a decision
+    on it a Verification with the opinion; a closure how it was closed (rectified or not
+    feasible) and, where the campaign asks for one, that it awaits a second confirmation; a
+    reopening counts as a relapse, for good. Starting, returning and reopening mark the moment
+    from which evidence counts for the next closure request. `recheck_on` (with verify) sets a
+    re-check (回头看).
+    """
     locked = _lock(measure, expected_version)
     t = states.check(locked, name, user=actor, reason=reason)
-    before = snapshot(locked, ["state", "closed_on", "phase_complete"])
-    locked.state = t.target
-    if t.target == MeasureState.CLOSED:
-        locked.closed_on = timezone.localdate()
+    reason = reason.strip()
+    logged = ["state", "closed_on", "phase_complete", "closure", "relapse_count"]
+    before = snapshot(locked, logged)
+    request = states.pending_request(locked) if states.TRANSITIONS[name].decides_request else None
+    by = actor if actor.is_authenticated else None
+    now = timezone.now()
+    fields = ["state", "version", "updated_at"]
+
+    def put(**values):
+        for k, v in values.items():
+            setattr(locked, k, v)
+        fields.extend(values)
+
+    if t.name == "start":
+        put(evidence_since=now)
+    elif t.name == "request_closure":
+        last = locked.reports.order_by("-reported_on", "-id").values_list("percent_done").first()
+        request = ClosureRequest.objects.create(
+            measure=locked,
+            description=reason,
+            percent_done=last[0] if last else None,
+            requested_by=by,
+        )
+    elif t.name == "verify":
+        awaiting = ConfirmationRule.objects.filter(
+            campaign_id=locked.campaign_id, source=locked.problem.source
+        ).exists()
+        put(
+            closed_on=timezone.localdate(),
+            closure=Closure.RECTIFIED,
+            closure_opinion=reason,
+            awaiting_confirmation=awaiting,
+        )
+    elif t.name == "close_not_feasible":
+        put(
+            closed_on=timezone.localdate(),
+            closure=Closure.NOT_FEASIBLE,
+            closure_opinion=reason,
+            awaiting_confirmation=False,
+        )
+    elif t.name in ("return", "decline_confirmation"):
+        put(evidence_since=now)
+        if t.name == "decline_confirmation":
+            put(
+                closed_on=None,
+                closure=Closure.NONE,
+                closure_opinion="",
+                awaiting_confirmation=False,
+            )
     elif t.name == "reopen":
-        locked.closed_on = None
-        locked.phase_complete = False
+        put(
+            closed_on=None,
+            phase_complete=False,
+            closure=Closure.NONE,
+            closure_opinion="",
+            awaiting_confirmation=False,
+            relapse_count=locked.relapse_count + 1,
+            evidence_since=now,
+        )
+    locked.state = t.target
     locked.version = F("version") + 1
-    locked.save(update_fields=["state", "closed_on", "phase_complete", "version", "updated_at"])
+    locked.save(update_fields=list(dict.fromkeys(fields)))
     locked.refresh_from_db()
-    if t.name in ("verify", "return"):
+    decision = {
+        "verify": VerificationDecision.ACCEPTED,
+        "return": VerificationDecision.RETURNED,
+        "close_not_feasible": VerificationDecision.NOT_FEASIBLE,
+        "decline_confirmation": VerificationDecision.RETURNED,
+    }.get(t.name)
+    if decision:
         Verification.objects.create(
             measure=locked,
-            decision=VerificationDecision.ACCEPTED
-            if t.name == "verify"
-            else VerificationDecision.RETURNED,
+            closure_request=request if t.decides_request else None,
+            decision=decision,
             reason=reason,
-            decided_by=actor,
+            decided_by=by,
         )
     record(
         locked,
         f"measure.{t.name}",
         actor=actor,
         before=before,
-        after=snapshot(locked, ["state", "closed_on", "phase_complete"]),
+        after=snapshot(locked, logged),
         reason=reason,
     )
+    if recheck_on is not None and t.name == "verify":
+        schedule_recheck(locked, actor=actor, due_on=recheck_on)
     return locked
 
 
@@ -378,6 +608,10 @@ def request_closure(measure, *, actor, reason: str = "", **kw):
 
 def verify(measure, *, actor, reason: str = "", **kw):
     return transition(measure, "verify", actor=actor, reason=reason, **kw)
+
+
+def close_not_feasible(measure, *, actor, reason: str, **kw):
+    return transition(measure, "close_not_feasible", actor=actor, reason=reason, **kw)
 
 
 def return_measure(measure, *, actor, reason: str, **kw):
@@ -504,6 +738,227 @@ def add_evidence(
         after={"file": evidence.original_name, "sha256": sha, "size": size},
     )
     return evidence
+
+
+@transaction.atomic
+def update_milestone(milestone: Milestone, *, actor, **changes) -> Milestone:
+    """Edit a milestone's step, due date or done date (None undoes "done")."""
+    _locked_for_writer(actor, milestone.measure)
+    unknown = set(changes) - {"title", "due_on", "done_on"}
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    changed = [k for k, v in changes.items() if getattr(milestone, k) != v]
+    if not changed:
+        return milestone
+    before = snapshot(milestone, changed)
+    for k in changed:
+        setattr(milestone, k, changes[k])
+    milestone.save(update_fields=changed)
+    record(
+        milestone,
+        "milestone.update",
+        actor=actor,
+        campaign=milestone.measure.campaign,
+        before=before,
+        after=snapshot(milestone, changed),
+    )
+    return milestone
+
+
+@transaction.atomic
+def delete_milestone(milestone: Milestone, *, actor) -> None:
+    """Remove a milestone entered by mistake; a completed one stays on record."""
+    _locked_for_writer(actor, milestone.measure)
+    if milestone.done_on is not None:
+        raise DomainError(_("A completed milestone stays on record."), code="milestone_done")
+    record(
+        milestone,
+        "milestone.delete",
+        actor=actor,
+        campaign=milestone.measure.campaign,
+        before=snapshot(milestone, ["title", "due_on"]),
+    )
+    milestone.delete()
+
+
+# --- closure: second confirmation, re-checks ---------------------------------------------------
+
+
+@transaction.atomic
+def confirm_closure(measure: Measure, *, actor, reason: str = "") -> Measure:
+    """The second confirmation a campaign asks for closures of problems from one source."""
+    locked = _lock(measure, None)
+    if not locked.awaiting_confirmation:
+        raise DomainError(_("This closure does not wait for a confirmation."), code="not_awaiting")
+    if not states.is_confirmer(actor, locked):
+        raise PermissionRefused(_("Only the person named to confirm these closures may do this."))
+    request = states.pending_request(locked)
+    if request is not None and request.requested_by_id == actor.pk:
+        raise PermissionRefused(_("You requested this closure, so someone else must confirm it."))
+    locked.awaiting_confirmation = False
+    locked.version = F("version") + 1
+    locked.save(update_fields=["awaiting_confirmation", "version", "updated_at"])
+    locked.refresh_from_db()
+    Verification.objects.create(
+        measure=locked,
+        closure_request=request,
+        decision=VerificationDecision.CONFIRMED,
+        reason=reason.strip(),
+        decided_by=actor,
+    )
+    record(
+        locked,
+        "measure.confirm",
+        actor=actor,
+        before={"awaiting_confirmation": True},
+        after={"awaiting_confirmation": False},
+        reason=reason.strip(),
+    )
+    return locked
+
+
+@transaction.atomic
+def schedule_recheck(measure: Measure, *, actor, due_on: dt.date) -> Recheck:
+    """Set a re-check (回头看) of a closed measure: on `due_on` it appears on the office's and
+    the unit's re-check lists."""
+    _require_office(actor, measure.campaign)
+    if measure.state != MeasureState.CLOSED:
+        raise DomainError(_("Only a closed measure can be re-checked."), code="wrong_state")
+    if measure.closed_on and due_on < measure.closed_on:
+        raise DomainError(
+            _("The re-check date cannot be before the measure was closed."), code="bad_date"
+        )
+    recheck = Recheck.objects.create(
+        measure=measure, due_on=due_on, scheduled_by=actor if actor.is_authenticated else None
+    )
+    record(
+        recheck,
+        "recheck.schedule",
+        actor=actor,
+        campaign=measure.campaign,
+        after=snapshot(recheck, ["due_on"]),
+    )
+    return recheck
+
+
+@transaction.atomic
+def record_recheck(recheck: Recheck, *, actor, result: str, note: str = "") -> Recheck:
+    """The re-check's result: held, or relapsed — which reopens the measure (a relapse)."""
+    measure = recheck.measure
+    _require_office(actor, measure.campaign)
+    recheck = Recheck.objects.select_for_update().get(pk=recheck.pk)
+    if recheck.result:
+        raise ConflictError(_("This re-check has already been recorded."))
+    if result not in (RecheckResult.HELD, RecheckResult.RELAPSED):
+        raise ValueError(f"unknown re-check result {result!r}")
+    if result == RecheckResult.RELAPSED and not note.strip():
+        raise DomainError(_("Say what relapsed."), code="reason_required")
+    recheck.result = result
+    recheck.note = note.strip()
+    recheck.done_on = timezone.localdate()
+    recheck.done_by = actor if actor.is_authenticated else None
+    recheck.save(update_fields=["result", "note", "done_on", "done_by"])
+    record(
+        recheck,
+        "recheck.done",
+        actor=actor,
+        campaign=measure.campaign,
+        after=snapshot(recheck, ["result", "done_on", "note"]),
+    )
+    if result == RecheckResult.RELAPSED and measure.state == MeasureState.CLOSED:
+        transition(measure, "reopen", actor=actor, reason=note)
+    return recheck
+
+
+# --- deadlines: extension requests (延期申请) ---------------------------------------------------
+
+
+@transaction.atomic
+def request_extension(
+    measure: Measure, *, actor, requested_deadline: dt.date, reason: str
+) -> ExtensionRequest:
+    """The responsible unit asks the office to move the deadline, with a reason."""
+    locked = _locked_for_writer(actor, measure)
+    if locked.state not in OPEN_STATES:
+        raise DomainError(_("Only a measure under way can have its deadline moved."))
+    if not reason.strip():
+        raise DomainError(_("Say why the deadline should move."), code="reason_required")
+    if locked.deadline is not None and requested_deadline <= locked.deadline:
+        raise DomainError(
+            _("Ask for a date after the current deadline (%(date)s)."),
+            params={"date": locked.deadline.isoformat()},
+            code="bad_date",
+        )
+    if requested_deadline < timezone.localdate():
+        raise DomainError(_("Ask for a date in the future."), code="bad_date")
+    if locked.extension_requests.filter(status=ExtensionStatus.PENDING).exists():
+        raise ConflictError(_("An extension request for this measure is already waiting."))
+    extension = ExtensionRequest.objects.create(
+        measure=locked,
+        current_deadline=locked.deadline,
+        requested_deadline=requested_deadline,
+        reason=reason.strip(),
+        requested_by=actor if actor.is_authenticated else None,
+    )
+    record(
+        extension,
+        "extension.request",
+        actor=actor,
+        campaign=locked.campaign,
+        after=snapshot(extension, ["current_deadline", "requested_deadline"]),
+        reason=extension.reason,
+    )
+    return extension
+
+
+@transaction.atomic
+def decide_extension(
+    extension: ExtensionRequest,
+    *,
+    actor,
+    grant: bool,
+    reason: str = "",
+    deadline: dt.date | None = None,
+) -> ExtensionRequest:
+    """The office grants (moving the deadline, to `deadline` or the date asked) or refuses
+    (with a reason) an extension request."""
+    measure = extension.measure
+    _require_office(actor, measure.campaign)
+    extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    if extension.status != ExtensionStatus.PENDING:
+        raise ConflictError(_("This extension request has already been decided."))
+    if extension.requested_by_id == getattr(actor, "pk", None):
+        raise PermissionRefused(_("You asked for this extension, so someone else must decide."))
+    if not grant and not reason.strip():
+        raise DomainError(_("Say why the extension is refused."), code="reason_required")
+    extension.status = ExtensionStatus.GRANTED if grant else ExtensionStatus.REFUSED
+    extension.decided_by = actor if actor.is_authenticated else None
+    extension.decided_at = timezone.now()
+    extension.decision_reason = reason.strip()
+    extension.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    if grant:
+        current = Measure.objects.get(pk=measure.pk)
+        update_measure(
+            current,
+            actor=actor,
+            expected_version=current.version,
+            deadline=deadline or extension.requested_deadline,
+            deadline_reason=str(_("Extension granted: %(reason)s") % {"reason": extension.reason}),
+        )
+        if current.deadline is not None:  # a moved deadline: its change names this request
+            change = DeadlineChange.objects.filter(measure=measure).order_by("-id").first()
+            change.extension = extension
+            change.save(update_fields=["extension"])
+    record(
+        extension,
+        "extension.grant" if grant else "extension.refuse",
+        actor=actor,
+        campaign=measure.campaign,
+        before={"status": ExtensionStatus.PENDING},
+        after=snapshot(extension, ["status"]),
+        reason=extension.decision_reason,
+    )
+    return extension
 
 
 # --- classifying many problems at once ---------------------------------------------------------

@@ -5,9 +5,12 @@
                          └──────────────── return ───────────────┘                reopen
     reopened (office only, with reasons) ──request_closure──> closure_requested <───┘
 
+    any state under way ──close_not_feasible (office, with reasons)──> closed (暂不具备整改条件)
+
 `check()` answers whether `user` may apply a transition to `measure` now, and raises
-TransitionRefused with a clear message when not: wrong state, wrong role, missing reason or
-missing evidence. services.transition() is the one caller that changes state.
+TransitionRefused with a clear message when not: wrong state, wrong role, missing reason,
+missing fresh evidence, open milestones, or deciding on one's own closure request.
+services.transition() is the one caller that changes state.
 """
 
 from dataclasses import dataclass
@@ -24,6 +27,8 @@ S = MeasureState
 # Who may act: the office of the campaign, or a liaison whose subtree holds the responsible unit.
 OFFICE = "office"
 UNIT = "unit"
+# The person a campaign names to confirm closures of problems from one source (ConfirmationRule).
+CONFIRMER = "confirmer"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,13 @@ class Transition:
     actors: frozenset[str]
     needs_reason: bool = False
     needs_evidence: bool = False
+    # Decides on a closure request: never by the person who made it (separation of duties).
+    decides_request: bool = False
+    needs_milestones_done: bool = False
+    needs_awaiting_confirmation: bool = False
+    # What the reason is called on the forms, and the message when it is missing.
+    reason_label: str = _("Reason")
+    reason_missing: str = ""
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -49,10 +61,22 @@ TRANSITIONS: dict[str, Transition] = {
             (S.IN_PROGRESS, S.RETURNED, S.REOPENED),
             S.CLOSURE_REQUESTED,
             frozenset({OFFICE, UNIT}),
+            needs_reason=True,
             needs_evidence=True,
+            reason_label=_("What was done"),
+            reason_missing=_("Describe what was done before requesting closure."),
         ),
         Transition(
-            "verify", _("Verify and close"), (S.CLOSURE_REQUESTED,), S.CLOSED, frozenset({OFFICE})
+            "verify",
+            _("Verify and close"),
+            (S.CLOSURE_REQUESTED,),
+            S.CLOSED,
+            frozenset({OFFICE}),
+            needs_reason=True,
+            decides_request=True,
+            needs_milestones_done=True,
+            reason_label=_("Verification opinion"),
+            reason_missing=_("Give the verification opinion before closing."),
         ),
         Transition(
             "return",
@@ -61,9 +85,33 @@ TRANSITIONS: dict[str, Transition] = {
             S.RETURNED,
             frozenset({OFFICE}),
             needs_reason=True,
+            decides_request=True,
         ),
         Transition(
-            "reopen", _("Reopen"), (S.CLOSED,), S.REOPENED, frozenset({OFFICE}), needs_reason=True
+            "close_not_feasible",
+            _("Close: conditions not yet met"),
+            (S.IN_PROGRESS, S.CLOSURE_REQUESTED, S.RETURNED, S.REOPENED),
+            S.CLOSED,
+            frozenset({OFFICE}),
+            needs_reason=True,
+            decides_request=True,
+        ),
+        Transition(
+            "decline_confirmation",
+            _("Decline the closure"),
+            (S.CLOSED,),
+            S.RETURNED,
+            frozenset({CONFIRMER}),
+            needs_reason=True,
+            needs_awaiting_confirmation=True,
+        ),
+        Transition(
+            "reopen",
+            _("Reopen (relapse)"),
+            (S.CLOSED,),
+            S.REOPENED,
+            frozenset({OFFICE}),
+            needs_reason=True,
         ),
     ]
 }
@@ -77,7 +125,21 @@ def actor_kinds(user, measure) -> set[str]:
         kinds.add(OFFICE)
     if acc.has(Role.LIAISON) and acc.covers_unit(measure.responsible_unit, Role.LIAISON):
         kinds.add(UNIT)
+    if measure.awaiting_confirmation and is_confirmer(user, measure):
+        kinds.add(CONFIRMER)
     return kinds
+
+
+def is_confirmer(user, measure) -> bool:
+    """Whether `user` is the person named to confirm closures of this measure's problem source."""
+    from rectify.ledger.models import ConfirmationRule
+
+    return (
+        getattr(user, "pk", None) is not None
+        and ConfirmationRule.objects.filter(
+            campaign_id=measure.campaign_id, source=measure.problem.source, confirmer=user
+        ).exists()
+    )
 
 
 def check(measure, name: str, *, user, reason: str = "") -> Transition:
@@ -99,17 +161,56 @@ def check(measure, name: str, *, user, reason: str = "") -> Transition:
             params={"action": transition.label, "state": MeasureState(measure.state).label},
             code="wrong_state",
         )
+    if transition.needs_awaiting_confirmation and not measure.awaiting_confirmation:
+        raise TransitionRefused(
+            _("This closure does not wait for a confirmation."), code="not_awaiting"
+        )
     if transition.needs_reason and not reason.strip():
+        if transition.reason_missing:
+            raise TransitionRefused(transition.reason_missing, code="reason_required")
         raise TransitionRefused(
             _("“%(action)s” needs a reason."),
             params={"action": transition.label},
             code="reason_required",
         )
-    if transition.needs_evidence and not measure.evidence.exists():
+    if transition.needs_evidence and not fresh_evidence(measure).exists():
         raise TransitionRefused(
-            _("Upload evidence before requesting closure."), code="evidence_required"
+            _(
+                "Upload evidence of this round of work before requesting closure: files "
+                "uploaded before the measure was started or last returned do not count."
+            ),
+            code="evidence_required",
         )
+    if transition.decides_request and measure.state == S.CLOSURE_REQUESTED:
+        request = pending_request(measure)
+        if request is not None and request.requested_by_id == getattr(user, "pk", None):
+            raise TransitionRefused(
+                _("You requested this closure, so someone else must decide on it."),
+                code="own_request",
+            )
+    if transition.needs_milestones_done:
+        open_steps = measure.milestones.filter(done_on=None).count()
+        if open_steps:
+            raise TransitionRefused(
+                _("Open milestones: %(n)s. Complete them before closing the measure."),
+                params={"n": open_steps},
+                code="milestones_open",
+            )
     return transition
+
+
+def fresh_evidence(measure):
+    """Evidence that may back a closure request now: uploaded since the measure was started,
+    returned or reopened (measures from before this rule: any of their evidence)."""
+    evidence = measure.evidence.all()
+    if measure.evidence_since is not None:
+        evidence = evidence.filter(uploaded_at__gte=measure.evidence_since)
+    return evidence
+
+
+def pending_request(measure):
+    """The closure request the office is deciding on (the latest), or None."""
+    return measure.closure_requests.order_by("-requested_at", "-id").first()
 
 
 def available(measure, user) -> list[Transition]:
@@ -140,4 +241,6 @@ def can_mark_phase_complete(measure, user) -> None:
 def _who(actors: frozenset[str]) -> object:
     if actors == {OFFICE}:
         return _("the campaign office")
+    if actors == {CONFIRMER}:
+        return _("the person named to confirm closures")
     return _("the campaign office or the responsible unit")

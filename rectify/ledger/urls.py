@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from rectify.ledger import views
 
@@ -25,4 +25,7 @@ urlpatterns = [
         name="measure-transition",
     ),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
+    path("", include("rectify.ledger.work.urls")),
+    path("", include("rectify.ledger.office.urls")),
+    path("", include("rectify.ledger.planning.urls")),
 ]

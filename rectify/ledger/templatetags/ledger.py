@@ -2,7 +2,7 @@
 
 from django import template
 
-from rectify.ledger import derived
+from rectify.ledger import derived, worklists
 from rectify.ledger.choices import (
     DUE_STATUS_COLORS,
     MEASURE_STATE_COLORS,
@@ -11,6 +11,7 @@ from rectify.ledger.choices import (
     MeasureState,
     ProblemState,
 )
+from rectify.orgs.access import access
 
 register = template.Library()
 
@@ -49,3 +50,23 @@ def due_label(status: str) -> str:
 def days_overdue(measure) -> int:
     """Calendar days late; only asked for measures annotated overdue (no extra query)."""
     return derived.days_overdue(measure)
+
+
+@register.simple_tag(takes_context=True)
+def work_counts(context, campaign) -> dict:
+    """The navigation's badges: what the reader's unit and office have to act on now (None where
+    the reader holds no such role). Computed once per request."""
+    request = context.get("request")
+    user = context.get("user")
+    if user is None or not user.is_authenticated or campaign is None:
+        return {}
+    cache = request.__dict__.setdefault("_rectify_work_counts", {}) if request else {}
+    if campaign.pk not in cache:
+        counts = {"tasks": None, "todo": None}
+        if worklists.is_unit_worker(user, campaign):
+            counts["tasks"] = worklists.my_tasks(user, campaign).attention
+        todo = worklists.office_todo(user, campaign)
+        if access(user, campaign).is_office or todo.attention:
+            counts["todo"] = todo.attention
+        cache[campaign.pk] = counts
+    return cache[campaign.pk]

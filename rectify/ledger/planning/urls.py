@@ -1,0 +1,3 @@
+"""The office's planning pages: measures on a problem, milestones, bulk assignment."""
+
+urlpatterns = []
