@@ -140,6 +140,7 @@ class DemoBuilder:
         self._feedback()
         self._problems()
         self._measures()
+        self._rectification_records()
         self._programs()
         self._subordinates()
         self._supervision()
@@ -653,6 +654,59 @@ class DemoBuilder:
             + f"；佐证材料 evidence {self.evidence_count}"
         )
 
+    def _rectification_records(self):
+        """What the office and units record around the measures, chosen without the random
+        generator (so the ledger above stays as it was): cooperating units (配合单位) where a
+        problem has several units, extension requests (延期申请) one waiting and one granted,
+        one measure closed as not feasible for now (暂不具备整改条件), and re-checks (回头看)."""
+        office = self.office
+        measures = Measure.objects.filter(campaign=self.campaign).select_related(
+            "problem", "responsible_unit"
+        )
+        by_problem: dict[int, list[Measure]] = {}
+        for m in measures.filter(problem__source=Source.GRASSROOTS).order_by("pk"):
+            by_problem.setdefault(m.problem_id, []).append(m)
+        helped = 0
+        for group in by_problem.values():
+            others = {m.responsible_unit for m in group[1:]} - {group[0].responsible_unit}
+            if others and helped < 12:
+                lead = group[0]
+                services.update_measure(
+                    lead, actor=office, expected_version=lead.version, cooperating_units=others
+                )
+                helped += 1
+        under_way = list(
+            measures.filter(state=S.IN_PROGRESS, deadline__gt=self.today, mode=M.PHASED)
+            .exclude(problem__source=Source.INSPECTION)
+            .order_by("deadline", "pk")
+        )
+        waiting, granted, not_feasible = under_way[0], under_way[1], under_way[-1]
+        services.request_extension(
+            waiting,
+            actor=self.actor_for(waiting.responsible_unit),
+            requested_deadline=waiting.deadline + dt.timedelta(days=30),
+            reason="涉及多部门协调，需延长办理时限。",
+        )
+        extension = services.request_extension(
+            granted,
+            actor=self.actor_for(granted.responsible_unit),
+            requested_deadline=granted.deadline + dt.timedelta(days=20),
+            reason="需待年度预算批复后实施。",
+        )
+        services.decide_extension(extension, actor=office, grant=True, reason="同意延期。")
+        services.close_not_feasible(
+            not_feasible,
+            actor=office,
+            reason="涉及上位法修订，暂不具备整改条件，纳入长期跟踪。",
+        )
+        closed = list(
+            measures.filter(state=S.CLOSED)
+            .exclude(problem__source=Source.INSPECTION)
+            .order_by("closed_on", "pk")[:3]
+        )
+        for m, offset in zip(closed, (-2, 3, 45), strict=False):
+            services.schedule_recheck(m, actor=office, due_on=max(self.day(offset), m.closed_on))
+
     def _plan_state(self) -> tuple[str, str, dt.date | None]:
         """Mode, target state and deadline of one measure: a realistic spread over all states."""
         rng = self.rng
@@ -746,7 +800,9 @@ class DemoBuilder:
             due = started + dt.timedelta(days=span * k // len(data.MILESTONES))
             milestone = services.add_milestone(m, actor=actor, title=title, due_on=due)
             last = k == len(data.MILESTONES)
-            if due < self.today and (finished or not last):
+            if finished:  # a measure that asks for closure has done every step (early if need be)
+                services.complete_milestone(milestone, actor=actor, done_on=min(due, self.today))
+            elif due < self.today and not last:
                 services.complete_milestone(milestone, actor=actor, done_on=due)
 
     def _reports(self, m, actor, started: dt.date, steps):

@@ -22,10 +22,19 @@ ACTIONS = {
     "measure.phase_complete": _("marked the phase complete"),
     "milestone.create": _("added a milestone"),
     "milestone.done": _("completed a milestone"),
+    "milestone.update": _("changed a milestone"),
+    "milestone.delete": _("removed a milestone"),
+    "measure.confirm": _("confirmed the closure"),
+    "extension.request": _("asked for an extension of the deadline"),
+    "extension.grant": _("granted the extension"),
+    "extension.refuse": _("refused the extension"),
+    "recheck.schedule": _("set a re-check"),
+    "recheck.done": _("recorded the re-check"),
     "progress.create": _("reported progress"),
     "evidence.create": _("uploaded evidence"),
     **{f"measure.{t.name}": t.label for t in TRANSITIONS.values()},
 }
 KEYS = {
     "feedback_items": Key(_("feedback items"), counted=True),
+    "cooperating_units": Key(_("cooperating units"), refers_to="orgs.OrgUnit"),
 }

@@ -938,14 +938,14 @@ def decide_extension(
     extension.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     if grant:
         current = Measure.objects.get(pk=measure.pk)
-        update_measure(
+        updated = update_measure(
             current,
             actor=actor,
             expected_version=current.version,
             deadline=deadline or extension.requested_deadline,
             deadline_reason=str(_("Extension granted: %(reason)s") % {"reason": extension.reason}),
         )
-        if current.deadline is not None:  # a moved deadline: its change names this request
+        if updated.deadline_moves > current.deadline_moves:  # the move names this request
             change = DeadlineChange.objects.filter(measure=measure).order_by("-id").first()
             change.extension = extension
             change.save(update_fields=["extension"])

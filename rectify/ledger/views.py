@@ -33,7 +33,15 @@ from rectify.ledger.forms import (
     category_choices,
 )
 from rectify.ledger.inputs import MeasureForm, TransitionForm
-from rectify.ledger.models import Category, ProblemList, ProgressReport
+from rectify.ledger.models import (
+    Category,
+    Evidence,
+    ExtensionRequest,
+    Milestone,
+    ProblemList,
+    ProgressReport,
+    Recheck,
+)
 from rectify.ledger.scoping import (
     can_change_measure,
     get_evidence_for_user,
@@ -114,12 +122,23 @@ def problem_detail(request, slug, number):
         "state": derived.problem_state(problem),
         "merges": merges,
         "measures": measures,
-        "timeline": timeline([problem, *measures]),
+        "timeline": timeline([problem, *(m.feedback_item for m in merges), *records_of(measures)]),
         "is_office": is_office,
         # Suggestions only for the office (who decides), only for what the problem lacks.
         "suggestions": routing.suggest_for(problem) if is_office and _lacks(problem) else None,
     }
     return render(request, "ledger/problem_detail.html", context)
+
+
+def records_of(measures) -> list:
+    """The measures and everything logged about them, for one timeline in order: milestones,
+    progress, evidence, extension requests and re-checks (transitions, verifications and
+    reopenings are logged on the measure itself)."""
+    measures = list(measures)
+    out: list = list(measures)
+    for model in (Milestone, ProgressReport, Evidence, ExtensionRequest, Recheck):
+        out.extend(model.objects.filter(measure__in=measures).only("pk"))
+    return out
 
 
 def _lacks(problem) -> bool:
@@ -466,7 +485,7 @@ def measure_detail(request, pk):
         "verifications": measure.verifications.select_related("decided_by"),
         "transitions": states.available(measure, request.user),
         "can_change": can_change_measure(request.user, measure),
-        "timeline": timeline([measure, *milestones, *reports, *evidence]),
+        "timeline": timeline(records_of([measure])),
     }
     return render(request, "ledger/measure_detail.html", context)
 

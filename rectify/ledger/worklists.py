@@ -7,7 +7,8 @@ deadline and re-checks change. The pages, the navigation's counts and the API re
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Func, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from rectify.ledger import derived
@@ -169,3 +170,72 @@ def office_todo(user, campaign, on: dt.date | None = None) -> Worklist:
             )
         )
     return Worklist(groups)
+
+
+def _n(qs: QuerySet):
+    """A correlated count usable as an annotation (one SQL query for several counts)."""
+    counted = qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted[:1]), 0)
+
+
+def attention_counts(user, campaign, on: dt.date | None = None) -> dict:
+    """The navigation's badges in one query: `tasks` (the unit's items needing action, as
+    my_tasks().attention counts them) and `todo` (the office's, as office_todo().attention);
+    None where the reader holds no such role."""
+    from rectify.campaigns.models import Campaign
+
+    on = on or derived.today()
+    acc = access(user, campaign)
+    counts: dict = {"tasks": None, "todo": None}
+    annotations = {}
+    if acc.has(Role.LIAISON):
+        cutoff = derived.due_soon_cutoff(campaign, on)
+        mine = unit_measures(user, campaign)
+        working = mine.filter(state__in=OPEN_STATES).exclude(
+            state__in=(S.CLOSURE_REQUESTED, S.RETURNED)
+        )
+        annotations["returned"] = _n(mine.filter(state=S.RETURNED))
+        annotations["late"] = _n(working.filter(deadline__lte=cutoff))
+        annotations["unit_rechecks"] = _n(
+            Recheck.objects.filter(
+                measure__in=mine.values("pk"), result=RecheckResult.PENDING, due_on__lte=cutoff
+            )
+        )
+    if acc.is_office:
+        visible = scope_measures(user, campaign)
+        annotations["closure"] = _n(visible.filter(state=S.CLOSURE_REQUESTED))
+        annotations["extension"] = _n(
+            ExtensionRequest.objects.filter(
+                measure__in=visible.values("pk"), status=ExtensionStatus.PENDING
+            )
+        )
+        annotations["office_rechecks"] = _n(
+            Recheck.objects.filter(
+                measure__campaign=campaign, result=RecheckResult.PENDING, due_on__lte=on
+            )
+        )
+    if getattr(user, "pk", None) is not None:
+        sources = ConfirmationRule.objects.filter(campaign=campaign, confirmer=user).values(
+            "source"
+        )
+        annotations["confirm"] = _n(
+            Measure.objects.filter(
+                campaign=campaign,
+                awaiting_confirmation=True,
+                state=S.CLOSED,
+                problem__source__in=sources,
+            )
+        )
+    if not annotations:
+        return counts
+    row = Campaign.objects.filter(pk=campaign.pk).annotate(**annotations).values(*annotations)[0]
+    if acc.has(Role.LIAISON):
+        counts["tasks"] = row["returned"] + row["late"] + row["unit_rechecks"]
+    if acc.is_office or row.get("confirm"):
+        counts["todo"] = (
+            row.get("closure", 0)
+            + row.get("extension", 0)
+            + row.get("office_rechecks", 0)
+            + row.get("confirm", 0)
+        )
+    return counts

@@ -18,6 +18,7 @@ from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger import services
 from rectify.ledger.choices import MeasureMode
+from rectify.orgs.access import SYSTEM
 from tests.factories import add_evidence
 
 MEMBERS = ("office", "leader", "group", "liaison", "liaison2", "supervisor", "viewer")
@@ -220,9 +221,9 @@ def prepare(world, state: str) -> dict[str, int]:
     if state in ("started", "requested", "closed"):
         a = services.start(a, actor=office)
     if state in ("requested", "closed"):
-        a = services.request_closure(a, actor=office)
+        a = services.request_closure(a, actor=SYSTEM, reason="整改完成")
     if state == "closed":
-        services.verify(a, actor=office)
+        services.verify(a, actor=office, reason="同意销号")
     return ids
 
 

@@ -17,6 +17,7 @@ from rectify.ledger.choices import MeasureMode, Source
 from rectify.ledger.filtering import ProblemFilter
 from rectify.ledger.models import Category, Evidence, Measure, Problem, ProblemFeedback, ProblemList
 from rectify.ledger.scoping import scope_measures, scope_problems
+from rectify.orgs.access import SYSTEM
 from tests.factories import add_evidence, make_campaign
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -54,10 +55,14 @@ def ledger(world):
     m5 = world.measure(p5, world.bureau_b, "已完成的措施", deadline=dt.date(2026, 12, 1))
     services.start(m5, actor=world.office)
     add_evidence(m5, world.office)
-    services.request_closure(m5, actor=world.office)
-    world.closed = services.verify(m5, actor=world.office)
+    services.request_closure(m5, actor=SYSTEM, reason="整改完成")
+    world.closed = services.verify(m5, actor=world.office, reason="同意销号")
     services.update_measure(
-        world.measure_b, actor=world.office, expected_version=1, deadline=dt.date(2026, 11, 18)
+        world.measure_b,
+        actor=world.office,
+        expected_version=1,
+        deadline=dt.date(2026, 11, 18),
+        deadline_reason="工作需要调整时限",
     )
     return world
 
@@ -684,7 +689,7 @@ def test_refused_transitions_say_why(api, world, persona, prepare, action, body,
         m = services.start(m, actor=world.office)
     if prepare == "requested":
         add_evidence(m, world.office)
-        m = services.request_closure(m, actor=world.office)
+        m = services.request_closure(m, actor=SYSTEM, reason="整改完成")
     response = api(world.personas[persona]).post(f"/measures/{m.pk}/{action}", body)
     assert response.status_code == status, response.content
     answer = response.json()

@@ -12,6 +12,7 @@ from rectify.feedback.public import codes, limits
 from rectify.feedback.public import services as public
 from rectify.ledger import services
 from rectify.ledger.choices import Source
+from rectify.orgs.access import SYSTEM
 from rectify.orgs.models import Region
 from tests.factories import add_evidence, make_campaign
 
@@ -195,8 +196,8 @@ def test_a_receipt_follows_the_ledger(client, opened, submitted, time_machine):
         if measure.state == "draft":
             measure = services.start(measure, actor=opened.office)
         add_evidence(measure, opened.office)
-        measure = services.request_closure(measure, actor=opened.office)
-        services.verify(measure, actor=opened.office)
+        measure = services.request_closure(measure, actor=SYSTEM, reason="整改完成")
+        services.verify(measure, actor=opened.office, reason="同意销号")
     data = receipt(client, submitted).json()
     assert data["stage"] == "rectified"
     assert data["rectified_on"] == "2026-11-11"

@@ -15,6 +15,7 @@ from rectify.feedback.models import FeedbackItem
 from rectify.ledger import services
 from rectify.ledger.choices import Difficulty, MeasureState, Source
 from rectify.ledger.models import Evidence, Measure, Problem, ProblemList, Verification
+from rectify.orgs.access import SYSTEM
 from rectify.orgs.models import OrgUnit
 from tests.factories import add_evidence
 
@@ -91,10 +92,10 @@ def test_a_transition_is_rolled_back_when_its_log_entry_fails(world, broken_log)
 def test_a_verification_is_rolled_back_when_its_log_entry_fails(world, monkeypatch):
     m = services.start(world.measure_a, actor=world.office)
     add_evidence(m, world.office)
-    m = services.request_closure(m, actor=world.office)
+    m = services.request_closure(m, actor=SYSTEM, reason="整改完成")
     monkeypatch.setattr(services, "record", failing_record)
     with pytest.raises(LogBroke):
-        services.verify(m, actor=world.office)
+        services.verify(m, actor=world.office, reason="同意销号")
     stored = Measure.objects.get(pk=m.pk)
     assert (stored.state, stored.closed_on) == (MeasureState.CLOSURE_REQUESTED, None)
     assert not Verification.objects.filter(measure=m).exists()
@@ -200,6 +201,7 @@ def test_a_measure_edit_logs_only_the_fields_that_changed(world):
         responsible_person="李四",
         deadline=dt.date(2027, 1, 31),
         responsible_unit=world.org_a1,
+        deadline_reason="工作需要调整时限",
     )
     entry = log.history(m).first()
     assert entry.action == "measure.update"
@@ -318,6 +320,7 @@ def test_a_liaison_cannot_slip_an_office_field_in_with_an_allowed_one(world):
             expected_version=1,
             responsible_person="张三",
             deadline=dt.date(2027, 6, 30),
+            deadline_reason="工作需要调整时限",
         )
     assert Measure.objects.get(pk=world.measure_a.pk).responsible_person == ""
 
@@ -343,6 +346,7 @@ def test_the_office_can_change_the_deadline_and_the_unit(world):
         expected_version=1,
         deadline=dt.date(2027, 6, 30),
         responsible_unit=world.bureau_b,
+        deadline_reason="工作需要调整时限",
     )
     assert (m.deadline, m.responsible_unit) == (dt.date(2027, 6, 30), world.bureau_b)
 
@@ -373,7 +377,11 @@ def test_nobody_edits_state_fields_directly(world, field):
 def test_the_refusal_names_the_fields(world):
     with translation.override("en"), pytest.raises(PermissionRefused) as exc:
         services.update_measure(
-            world.measure_a, actor=world.liaison, expected_version=1, deadline=dt.date(2027, 1, 1)
+            world.measure_a,
+            actor=world.liaison,
+            expected_version=1,
+            deadline=dt.date(2027, 1, 1),
+            deadline_reason="工作需要调整时限",
         )
     with translation.override("en"):
         assert "deadline" in str(exc.value.message)

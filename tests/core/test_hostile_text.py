@@ -12,6 +12,7 @@ from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger import services
 from rectify.ledger.choices import Source
+from rectify.orgs.access import SYSTEM
 from tests.factories import add_evidence
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
@@ -50,7 +51,7 @@ def hostile(world):
     measure = services.start(measure, actor=world.office)
     services.add_progress_report(measure, actor=world.office, text=HOSTILE, percent_done=10)
     add_evidence(measure, world.office, name=HOSTILE)
-    measure = services.request_closure(measure, actor=world.office)
+    measure = services.request_closure(measure, actor=SYSTEM, reason="整改完成")
     measure = services.return_measure(measure, actor=world.office, reason=HOSTILE)
     Indicator.objects.create(
         campaign=world.campaign, name=HOSTILE, value=Decimal(1), as_of=dt.date(2026, 1, 1)

@@ -156,7 +156,7 @@ def test_two_concurrent_verifications_close_the_measure_once(monkeypatch):
     w = World()
     m = services.start(w.measure_a, actor=w.liaison)
     add_evidence(m, w.liaison)
-    m = services.request_closure(m, actor=w.liaison)
+    m = services.request_closure(m, actor=w.liaison, reason="整改完成")
     second_office = type(w.office).objects.get(pk=w.office.pk)  # another session, same person
 
     outcomes = race(Verify(m.pk, w.office), Verify(m.pk, second_office), monkeypatch=monkeypatch)
@@ -177,7 +177,7 @@ def test_concurrent_verifications_with_versions_give_the_loser_a_conflict(monkey
     w = World()
     m = services.start(w.measure_a, actor=w.liaison)
     add_evidence(m, w.liaison)
-    m = services.request_closure(m, actor=w.liaison)
+    m = services.request_closure(m, actor=w.liaison, reason="整改完成")
 
     outcomes = race(
         Verify(m.pk, w.office, m.version),

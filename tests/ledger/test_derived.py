@@ -52,11 +52,14 @@ def measure_due(world, deadline, *, unit=None, mode=MeasureMode.PHASED, problem=
 
 
 def drive(measure, office, *names, reason="依程序"):
-    """Apply transitions in order, adding evidence before a closure request."""
+    """Apply transitions in order, adding fresh evidence before a closure request, which the
+    system (not `office`) makes, so that `office` may decide on it."""
     for name in names:
-        if name == "request_closure" and not measure.evidence.exists():
-            add_evidence(measure, office)
-        measure = services.transition(measure, name, actor=office, reason=reason)
+        actor = office
+        if name == "request_closure":
+            add_evidence(measure, office, content=f"proof {measure.pk} {measure.version}".encode())
+            actor = SYSTEM
+        measure = services.transition(measure, name, actor=actor, reason=reason)
     return measure
 
 
@@ -245,13 +248,36 @@ def test_problem_state_rules(world):
         world.campaign, actor=office, title="待验收", source=Source.AUDIT
     )
     drive(measure_due(world, D(2026, 6, 30), problem=awaiting), office, "start", "request_closure")
+    reclosed = services.create_problem(
+        world.campaign, actor=office, title="反弹后再次销号", source=Source.AUDIT
+    )
+    m = close(measure_due(world, D(2026, 6, 30), problem=reclosed), office)
+    m = services.reopen(m, actor=office, reason="反弹")
+    drive(m, office, "request_closure", "verify")
+    phase = services.create_problem(
+        world.campaign, actor=office, title="长期坚持", source=Source.AUDIT
+    )
+    close(measure_due(world, D(2026, 6, 30), problem=phase), office)
+    long_term = drive(
+        measure_due(world, None, problem=phase, mode=MeasureMode.LONG_TERM), office, "start"
+    )
+    services.mark_phase_complete(long_term, actor=office)
+    not_feasible = services.create_problem(
+        world.campaign, actor=office, title="暂不具备条件", source=Source.AUDIT
+    )
+    close(measure_due(world, D(2026, 6, 30), problem=not_feasible), office)
+    m = drive(measure_due(world, D(2026, 6, 30), problem=not_feasible), office, "start")
+    services.close_not_feasible(m, actor=office, reason="需修订法规")
 
     expected = {
         no_measure: ProblemState.NO_MEASURE,
         all_closed: ProblemState.RECTIFIED,
         one_open: ProblemState.IN_PROGRESS,
-        reopened: ProblemState.IN_PROGRESS,
+        reopened: ProblemState.RELAPSED,
+        reclosed: ProblemState.RELAPSED,  # the relapse stays counted after re-closure
         awaiting: ProblemState.IN_PROGRESS,  # a closure request is not a closure
+        phase: ProblemState.PHASE_DONE,  # never counted as rectified
+        not_feasible: ProblemState.NOT_FEASIBLE,
         world.problem: ProblemState.IN_PROGRESS,  # two draft measures
     }
     for problem, state in expected.items():
@@ -261,11 +287,31 @@ def test_problem_state_rules(world):
         assert in_db[problem.pk] == derived.problem_state(problem), problem.title
 
 
+def row(state, mode=MeasureMode.PHASED, phase_complete=False, closure="", awaiting=False):
+    closure = closure or ("rectified" if state == S.CLOSED else "")
+    return {
+        "state": state,
+        "mode": mode,
+        "phase_complete": phase_complete,
+        "closure": closure,
+        "awaiting_confirmation": awaiting,
+    }
+
+
 def test_problem_state_of_the_rule_itself():
-    assert derived.problem_state_of([]) == ProblemState.NO_MEASURE
-    assert derived.problem_state_of([S.CLOSED, S.CLOSED]) == ProblemState.RECTIFIED
+    rule = derived.problem_state_of
+    assert rule([]) == ProblemState.NO_MEASURE
+    assert rule([row(S.CLOSED), row(S.CLOSED)]) == ProblemState.RECTIFIED
     for state in set(S.values) - {S.CLOSED}:
-        assert derived.problem_state_of([S.CLOSED, state]) == ProblemState.IN_PROGRESS
+        assert rule([row(S.CLOSED), row(state)]) == ProblemState.IN_PROGRESS
+    assert rule([row(S.CLOSED)], relapsed=True) == ProblemState.RELAPSED
+    assert rule([row(S.CLOSED, awaiting=True)]) == ProblemState.IN_PROGRESS
+    long_done = row(S.IN_PROGRESS, mode=MeasureMode.LONG_TERM, phase_complete=True)
+    assert rule([row(S.CLOSED), long_done]) == ProblemState.PHASE_DONE
+    assert rule([row(S.CLOSED, closure="not_feasible"), long_done]) == ProblemState.NOT_FEASIBLE
+    assert rule([row(S.CLOSED, closure="not_feasible")]) == ProblemState.NOT_FEASIBLE
+    # Phase complete only counts for long-term measures.
+    assert rule([row(S.IN_PROGRESS, phase_complete=True)]) == ProblemState.IN_PROGRESS
 
 
 # --- the campaign's headline figures ---------------------------------------------------------

@@ -55,7 +55,7 @@ def test_it_shows_the_records_of_the_measure(client, world):
     m = services.start(m, actor=world.liaison)
     services.add_progress_report(m, actor=world.liaison, text="已完成摸底", percent_done=30)
     add_evidence(m, world.liaison, name="摸底报告.docx")
-    m = services.request_closure(m, actor=world.liaison)
+    m = services.request_closure(m, actor=world.liaison, reason="整改完成")
     services.return_measure(m, actor=world.office, reason="佐证不充分")
 
     client.force_login(world.office)
@@ -90,7 +90,7 @@ def test_the_buttons_follow_the_state_machine(client, world):
 
     m = services.start(world.measure_a, actor=world.liaison)
     add_evidence(m, world.liaison)
-    services.request_closure(m, actor=world.liaison)
+    services.request_closure(m, actor=world.liaison, reason="整改完成")
     client.force_login(world.office)
     response = client.get(url(m))
     assert buttons(response) == ["verify", "return"]

@@ -8,6 +8,7 @@ from django.urls import reverse
 from rectify.ledger import services
 from rectify.ledger.choices import Source
 from rectify.ledger.models import Category, Measure, Problem, ProblemList
+from rectify.orgs.access import SYSTEM
 from tests.factories import add_evidence
 from tests.helpers import attrs, row_numbers
 
@@ -40,8 +41,8 @@ def ledger(world):
     m5 = world.measure(p5, world.bureau_b, "已完成的措施", deadline=dt.date(2026, 12, 1))
     services.start(m5, actor=world.office)
     add_evidence(m5, world.office)
-    services.request_closure(m5, actor=world.office)
-    services.verify(m5, actor=world.office)
+    services.request_closure(m5, actor=SYSTEM, reason="整改完成")
+    services.verify(m5, actor=world.office, reason="同意销号")
     return world
 
 

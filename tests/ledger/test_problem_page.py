@@ -9,6 +9,7 @@ from rectify.feedback.choices import Channel, FeedbackKind
 from rectify.feedback.models import FeedbackItem
 from rectify.ledger import services
 from rectify.ledger.choices import Difficulty, Nature
+from rectify.orgs.access import SYSTEM
 from tests.factories import add_evidence
 from tests.helpers import attrs, texts
 
@@ -138,8 +139,8 @@ def test_problem_states_are_derived(client, world):
     m = world.measure_b2
     services.start(m, actor=world.office)
     add_evidence(m, world.office)
-    services.request_closure(m, actor=world.office)
-    services.verify(m, actor=world.office)
+    services.request_closure(m, actor=SYSTEM, reason="整改完成")
+    services.verify(m, actor=world.office, reason="同意销号")
     response = client.get(url(world.problem_b_only.number))
     assert attrs(response, "problem-state")[0]["data-state"] == "rectified"
 

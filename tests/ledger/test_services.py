@@ -12,6 +12,7 @@ from rectify.feedback.models import FeedbackItem
 from rectify.ledger import services
 from rectify.ledger.choices import MeasureMode, MeasureState, Source
 from rectify.ledger.models import Evidence, Measure, Problem, ProblemList
+from rectify.orgs.access import SYSTEM
 from rectify.orgs.choices import Role
 from tests.factories import add_evidence, grant, make_campaign
 
@@ -191,7 +192,11 @@ def test_progress_is_refused_on_a_measure_closed_since_the_page_was_loaded(world
     m = services.start(world.measure_a, actor=world.office)
     stale = Measure.objects.get(pk=m.pk)
     add_evidence(m, world.office)
-    services.verify(services.request_closure(m, actor=world.office), actor=world.office)
+    services.verify(
+        services.request_closure(m, actor=SYSTEM, reason="整改完成"),
+        actor=world.office,
+        reason="同意销号",
+    )
     with pytest.raises(PermissionRefused):
         services.add_progress_report(stale, actor=world.liaison, text="迟到的进展", percent_done=90)
     assert not m.reports.exists()

@@ -11,8 +11,8 @@ from tests.factories import add_evidence
 def test_the_happy_path_logs_every_step(world):
     m = services.start(world.measure_a, actor=world.liaison)
     add_evidence(m, world.liaison)
-    m = services.request_closure(m, actor=world.liaison)
-    m = services.verify(m, actor=world.office)
+    m = services.request_closure(m, actor=world.liaison, reason="整改完成")
+    m = services.verify(m, actor=world.office, reason="同意销号")
     assert m.state == MeasureState.CLOSED
     actions = list(
         ActivityLog.objects.filter(target_id=m.pk, action__startswith="measure.").values_list(

@@ -26,8 +26,8 @@ from hypothesis.stateful import (
 from rectify.audit.log import history
 from rectify.core.errors import ConflictError, PermissionRefused, TransitionRefused
 from rectify.ledger import services, states
-from rectify.ledger.choices import MeasureMode, MeasureState, VerificationDecision
-from rectify.ledger.models import Measure, Verification
+from rectify.ledger.choices import Closure, MeasureMode, MeasureState, VerificationDecision
+from rectify.ledger.models import ClosureRequest, ConfirmationRule, Measure, Verification
 from rectify.orgs.choices import Role
 from tests.factories import add_evidence, grant, make_campaign, make_user
 
@@ -48,21 +48,37 @@ PERSONAS = [
 ]
 
 # name: (from states, to state, who may, needs a reason, needs evidence)
+# A closure request needs a description (its "reason") and evidence uploaded since the measure
+# was started, returned or reopened; a verification needs an opinion. No persona is named to
+# confirm closures here, so nobody may decline one.
 SPEC = {
     "start": ((S.DRAFT,), S.IN_PROGRESS, OFFICE_OR_UNIT, False, False),
     "request_closure": (
         (S.IN_PROGRESS, S.RETURNED, S.REOPENED),
         S.CLOSURE_REQUESTED,
         OFFICE_OR_UNIT,
-        False,
+        True,
         True,
     ),
-    "verify": ((S.CLOSURE_REQUESTED,), S.CLOSED, OFFICE, False, False),
+    "verify": ((S.CLOSURE_REQUESTED,), S.CLOSED, OFFICE, True, False),
     "return": ((S.CLOSURE_REQUESTED,), S.RETURNED, OFFICE, True, False),
+    "close_not_feasible": (
+        (S.IN_PROGRESS, S.CLOSURE_REQUESTED, S.RETURNED, S.REOPENED),
+        S.CLOSED,
+        OFFICE,
+        True,
+        False,
+    ),
+    "decline_confirmation": ((S.CLOSED,), S.RETURNED, set(), True, False),
     "reopen": ((S.CLOSED,), S.REOPENED, OFFICE, True, False),
 }
+# Decisions on a closure request: never by the person who requested it.
+DECISIONS = {"verify", "return", "close_not_feasible"}
+# Transitions that leave a Verification row.
+VERIFYING = {"verify", "return", "close_not_feasible", "decline_confirmation"}
 
-# The shortest way to reach each state from draft (all steps by the office).
+# The shortest way to reach each state from draft (the liaison asks for closure, with fresh
+# evidence; the office does the rest).
 ROUTE = {
     S.DRAFT: [],
     S.IN_PROGRESS: ["start"],
@@ -74,8 +90,11 @@ ROUTE = {
 PINNED = dt.datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-def expected_refusal(state, name, who, *, reason="理由", evidence=True) -> str | None:
-    """The refusal code the spec predicts, in the documented order; None = allowed."""
+def expected_refusal(
+    state, name, who, *, reason="理由", evidence=True, requester=None
+) -> str | None:
+    """The refusal code the spec predicts, in the documented order; None = allowed.
+    `evidence`: fresh evidence exists; `requester`: who asked for the pending closure."""
     sources, _target, actors, needs_reason, needs_evidence = SPEC[name]
     if who not in actors:
         return "wrong_role"
@@ -85,6 +104,8 @@ def expected_refusal(state, name, who, *, reason="理由", evidence=True) -> str
         return "reason_required"
     if needs_evidence and not evidence:
         return "evidence_required"
+    if name in DECISIONS and state == S.CLOSURE_REQUESTED and who == requester:
+        return "own_request"
     return None
 
 
@@ -97,11 +118,17 @@ def persona(world, who):
 
 
 def measure_in(world, state, *, unit=None, evidence=True, mode=MeasureMode.PHASED):
+    """A measure taken to `state`; with `evidence`, fresh evidence before each closure request
+    (so an in-progress measure has some ready). The liaison of bureau_a asks for closure."""
     m = world.measure(world.problem, unit or world.bureau_a, "清理规范各类考核事项", mode=mode)
-    if evidence:
-        add_evidence(m, world.office)
     for name in ROUTE[state]:
-        m = services.transition(m, name, actor=world.office, reason="依程序")
+        actor = world.office
+        if name == "request_closure":
+            add_evidence(m, world.office)
+            actor = world.liaison if m.responsible_unit == world.bureau_a else world.office
+        m = services.transition(m, name, actor=actor, reason="依程序")
+    if evidence and state == S.IN_PROGRESS:
+        add_evidence(m, world.office)
     return m
 
 
@@ -148,17 +175,20 @@ def test_the_table_is_the_documented_one():
         t = states.TRANSITIONS[name]
         assert set(t.sources) == set(sources), name
         assert t.target == target, name
-        assert t.actors == (
-            {states.OFFICE} if actors == OFFICE else {states.OFFICE, states.UNIT}
-        ), name
+        expected_actors = {
+            frozenset(OFFICE): {states.OFFICE},
+            frozenset(OFFICE_OR_UNIT): {states.OFFICE, states.UNIT},
+            frozenset(): {states.CONFIRMER},
+        }[frozenset(actors)]
+        assert t.actors == expected_actors, name
         assert (t.needs_reason, t.needs_evidence) == (needs_reason, needs_evidence), name
 
 
 def test_every_state_is_reachable_and_closed_is_left_only_by_reopen():
     targets = {t.target for t in states.TRANSITIONS.values()} | {S.DRAFT}
     assert targets == set(S.values)
-    leaving_closed = [t.name for t in states.TRANSITIONS.values() if S.CLOSED in t.sources]
-    assert leaving_closed == ["reopen"]
+    leaving_closed = {t.name for t in states.TRANSITIONS.values() if S.CLOSED in t.sources}
+    assert leaving_closed == {"reopen", "decline_confirmation"}
 
 
 # --- the full matrix: state × transition × persona -------------------------------------------
@@ -172,11 +202,13 @@ def test_transition_matrix(world, state, name, who):
     m = measure_in(w, state)
     actor = persona(w, who)
     before = Facts.of(m)
-    refusal = expected_refusal(state, name, who)
+    # After a return or a reopening no evidence is fresh yet.
+    fresh = state not in (S.RETURNED, S.REOPENED)
+    refusal = expected_refusal(state, name, who, evidence=fresh, requester="liaison")
 
-    # The buttons offered agree with the rule (reason and evidence are asked for later).
+    # The buttons offered agree with the rule (reason, evidence and who asked come later).
     offered = name in {t.name for t in states.available(m, actor)}
-    assert offered == (refusal is None)
+    assert offered == (refusal not in ("wrong_role", "wrong_state"))
 
     if refusal:
         with pytest.raises(TransitionRefused) as exc:
@@ -199,7 +231,7 @@ def test_transition_matrix(world, state, name, who):
     assert row.after["state"] == target
     assert row.reason == "理由"
     verifications = Verification.objects.filter(measure=m).count()
-    assert verifications == before.verifications + (name in ("verify", "return"))
+    assert verifications == before.verifications + (name in VERIFYING)
 
 
 # --- who may act ------------------------------------------------------------------------------
@@ -221,7 +253,7 @@ def test_a_liaison_may_act_for_a_child_unit(world):
     m = world.measure(world.problem, world.org_a1, "协会自查自纠")
     m = services.start(m, actor=world.liaison)
     add_evidence(m, world.liaison)
-    m = services.request_closure(m, actor=world.liaison)
+    m = services.request_closure(m, actor=world.liaison, reason="已完成")
     assert m.state == S.CLOSURE_REQUESTED
 
 
@@ -283,34 +315,157 @@ def test_return_and_reopen_need_a_reason(world, name, state, reason):
     assert Facts.of(m) == before
 
 
-def test_verify_and_start_need_no_reason(world):
+def test_start_needs_no_reason_but_closure_and_verification_need_their_texts(world):
     m = services.start(world.measure_a, actor=world.liaison)
-    add_evidence(m, world.liaison)
-    m = services.request_closure(m, actor=world.liaison)
-    m = services.verify(m, actor=world.office)
-    assert m.state == S.CLOSED
     assert transition_log(m).first().reason == ""
+    add_evidence(m, world.liaison)
+    with pytest.raises(TransitionRefused) as exc:
+        services.request_closure(m, actor=world.liaison, reason=" ")
+    assert exc.value.code == "reason_required"
+    m = services.request_closure(m, actor=world.liaison, reason="已清理考核事项12项")
+    assert ClosureRequest.objects.get(measure=m).description == "已清理考核事项12项"
+    with pytest.raises(TransitionRefused) as exc:
+        services.verify(m, actor=world.office, reason="")
+    assert exc.value.code == "reason_required"
+    m = services.verify(m, actor=world.office, reason="材料齐全，同意销号")
+    assert (m.state, m.closure_opinion) == (S.CLOSED, "材料齐全，同意销号")
 
 
 def test_request_closure_needs_evidence(world):
-    # (A returned or reopened measure has been through a closure request, so it has evidence.)
     m = measure_in(world, S.IN_PROGRESS, evidence=False)
     before = Facts.of(m)
     with pytest.raises(TransitionRefused) as exc:
-        services.request_closure(m, actor=world.liaison)
+        services.request_closure(m, actor=world.liaison, reason="已完成")
     assert exc.value.code == "evidence_required"
     assert Facts.of(m) == before
 
     add_evidence(m, world.liaison)
-    assert services.request_closure(m, actor=world.liaison).state == S.CLOSURE_REQUESTED
+    assert services.request_closure(m, actor=world.liaison, reason="已完成").state == (
+        S.CLOSURE_REQUESTED
+    )
 
 
 def test_evidence_of_another_measure_does_not_count(world):
     add_evidence(world.measure_b, world.office)
     m = services.start(world.measure_a, actor=world.office)
     with pytest.raises(TransitionRefused) as exc:
-        services.request_closure(m, actor=world.office)
+        services.request_closure(m, actor=world.office, reason="已完成")
     assert exc.value.code == "evidence_required"
+
+
+def test_evidence_from_before_the_start_or_the_return_does_not_satisfy_a_new_request(world):
+    with time_machine.travel(PINNED, tick=False) as clock:
+        add_evidence(world.measure_a, world.liaison, name="早先的材料.txt")
+        clock.shift(60)
+        m = services.start(world.measure_a, actor=world.liaison)
+        with pytest.raises(TransitionRefused) as exc:
+            services.request_closure(m, actor=world.liaison, reason="已完成")
+        assert exc.value.code == "evidence_required"
+        clock.shift(60)
+        add_evidence(m, world.liaison, content=b"round one")
+        m = services.request_closure(m, actor=world.liaison, reason="已完成")
+        clock.shift(60)
+        m = services.return_measure(m, actor=world.office, reason="材料不足")
+        clock.shift(60)
+        with pytest.raises(TransitionRefused) as exc:
+            services.request_closure(m, actor=world.liaison, reason="再次申请")
+        assert exc.value.code == "evidence_required"
+        add_evidence(m, world.liaison, content=b"round two")
+        assert services.request_closure(m, actor=world.liaison, reason="再次申请").state == (
+            S.CLOSURE_REQUESTED
+        )
+
+
+@pytest.mark.parametrize("name", sorted(DECISIONS))
+def test_whoever_requested_closure_cannot_decide_on_it_whatever_their_roles(world, name):
+    m = services.start(world.measure_a, actor=world.office)
+    add_evidence(m, world.office)
+    m = services.request_closure(m, actor=world.office, reason="办公室代为申请")
+    before = Facts.of(m)
+    with pytest.raises(TransitionRefused) as exc:
+        services.transition(m, name, actor=world.office, reason="同意")
+    assert exc.value.code == "own_request"
+    assert Facts.of(m) == before
+    # Anyone else of the office may.
+    assert services.transition(m, name, actor=world.superuser, reason="同意").state in (
+        S.CLOSED,
+        S.RETURNED,
+    )
+
+
+def test_a_measure_with_an_open_milestone_cannot_be_closed(world):
+    m = measure_in(world, S.IN_PROGRESS)
+    step = services.add_milestone(
+        m, actor=world.liaison, title="完成制度修订", due_on=PINNED.date()
+    )
+    m = services.request_closure(m, actor=world.liaison, reason="已完成")
+    with pytest.raises(TransitionRefused) as exc:
+        services.verify(m, actor=world.office, reason="同意")
+    assert exc.value.code == "milestones_open"
+    services.complete_milestone(step, actor=world.liaison, done_on=PINNED.date())
+    assert services.verify(m, actor=world.office, reason="同意").state == S.CLOSED
+
+
+def test_the_closure_request_keeps_the_last_reported_percent(world):
+    m = measure_in(world, S.IN_PROGRESS)
+    services.add_progress_report(m, actor=world.liaison, text="推进中", percent_done=80)
+    m = services.request_closure(m, actor=world.liaison, reason="基本完成")
+    request = states.pending_request(m)
+    assert (request.percent_done, request.requested_by) == (80, world.liaison)
+
+
+def test_closing_as_not_feasible_needs_the_office_and_a_reason_and_is_no_rectification(world):
+    m = measure_in(world, S.IN_PROGRESS)
+    with pytest.raises(TransitionRefused) as exc:
+        services.close_not_feasible(m, actor=world.liaison, reason="条件不具备")
+    assert exc.value.code == "wrong_role"
+    with pytest.raises(TransitionRefused) as exc:
+        services.close_not_feasible(m, actor=world.office, reason="")
+    assert exc.value.code == "reason_required"
+    m = services.close_not_feasible(m, actor=world.office, reason="涉及法律修订，暂不具备条件")
+    assert (m.state, m.closure) == (S.CLOSED, Closure.NOT_FEASIBLE)
+    [v] = Verification.objects.filter(measure=m)
+    assert v.decision == VerificationDecision.NOT_FEASIBLE
+
+
+def test_a_reopening_counts_as_a_relapse_for_good(world):
+    m = measure_in(world, S.CLOSED)
+    assert m.relapse_count == 0
+    m = services.reopen(m, actor=world.office, reason="群众再次反映")
+    assert (m.relapse_count, m.closure) == (1, Closure.NONE)
+    add_evidence(m, world.liaison, content=b"again")
+    m = services.request_closure(m, actor=world.liaison, reason="再次整改完成")
+    m = services.verify(m, actor=world.office, reason="同意")
+    assert (m.state, m.relapse_count, m.closure) == (S.CLOSED, 1, Closure.RECTIFIED)
+
+
+def test_a_second_confirmation_is_needed_where_the_campaign_asks_for_one(world):
+    confirmer = make_user("inspection_liaison")
+    grant(confirmer, world.campaign, Role.VIEWER)
+    ConfirmationRule.objects.create(
+        campaign=world.campaign, source=world.problem.source, confirmer=confirmer
+    )
+    m = measure_in(world, S.CLOSED)
+    assert m.awaiting_confirmation is True
+    with pytest.raises(PermissionRefused):
+        services.confirm_closure(m, actor=world.office)
+    m = services.confirm_closure(m, actor=confirmer, reason="巡视整改确认")
+    assert m.awaiting_confirmation is False
+    assert Verification.objects.filter(
+        measure=m, decision=VerificationDecision.CONFIRMED, decided_by=confirmer
+    ).exists()
+
+
+def test_the_confirmer_may_decline_a_closure_which_goes_back_to_the_unit(world):
+    confirmer = make_user("inspection_liaison")
+    grant(confirmer, world.campaign, Role.VIEWER)
+    ConfirmationRule.objects.create(
+        campaign=world.campaign, source=world.problem.source, confirmer=confirmer
+    )
+    m = measure_in(world, S.CLOSED)
+    assert "decline_confirmation" in {t.name for t in states.available(m, confirmer)}
+    m = services.transition(m, "decline_confirmation", actor=confirmer, reason="未见实效")
+    assert (m.state, m.closure, m.awaiting_confirmation) == (S.RETURNED, Closure.NONE, False)
 
 
 # --- what an allowed transition records -------------------------------------------------------
@@ -321,6 +476,7 @@ def test_verify_closes_today_and_records_an_accepted_verification(world):
     m = measure_in(world, S.CLOSURE_REQUESTED)
     m = services.verify(m, actor=world.office, reason="材料齐全")
     assert m.closed_on == dt.date(2026, 3, 2)
+    assert (m.closure, m.closure_opinion) == (Closure.RECTIFIED, "材料齐全")
     [v] = Verification.objects.filter(measure=m)
     assert (v.decision, v.reason, v.decided_by) == (
         VerificationDecision.ACCEPTED,
@@ -328,8 +484,20 @@ def test_verify_closes_today_and_records_an_accepted_verification(world):
         world.office,
     )
     row = transition_log(m).first()
-    assert row.before == {"state": S.CLOSURE_REQUESTED, "closed_on": None, "phase_complete": False}
-    assert row.after == {"state": S.CLOSED, "closed_on": "2026-03-02", "phase_complete": False}
+    assert row.before == {
+        "state": S.CLOSURE_REQUESTED,
+        "closed_on": None,
+        "phase_complete": False,
+        "closure": "",
+        "relapse_count": 0,
+    }
+    assert row.after == {
+        "state": S.CLOSED,
+        "closed_on": "2026-03-02",
+        "phase_complete": False,
+        "closure": Closure.RECTIFIED,
+        "relapse_count": 0,
+    }
 
 
 def test_return_records_a_returned_verification_with_its_reasons(world):
@@ -358,8 +526,9 @@ def test_reopen_clears_closed_on_and_the_measure_can_be_closed_again(world):
         "群众再次反映",
         None,
     )
-    m = services.request_closure(m, actor=world.liaison)
-    m = services.verify(m, actor=world.office)
+    add_evidence(m, world.liaison, content=b"again")
+    m = services.request_closure(m, actor=world.liaison, reason="已完成")
+    m = services.verify(m, actor=world.office, reason="同意")
     assert m.state == S.CLOSED
     assert m.closed_on is not None
 
@@ -367,8 +536,8 @@ def test_reopen_clears_closed_on_and_the_measure_can_be_closed_again(world):
 def test_reopen_clears_phase_complete(world):
     m = measure_in(world, S.IN_PROGRESS, mode=MeasureMode.LONG_TERM)
     m = services.mark_phase_complete(m, actor=world.liaison)
-    m = services.request_closure(m, actor=world.liaison)
-    m = services.verify(m, actor=world.office)
+    m = services.request_closure(m, actor=world.liaison, reason="已完成")
+    m = services.verify(m, actor=world.office, reason="同意")
     assert m.phase_complete is True
     m = services.reopen(m, actor=world.office, reason="复查发现反弹")
     assert m.phase_complete is False
@@ -377,10 +546,11 @@ def test_reopen_clears_phase_complete(world):
 def test_the_whole_life_writes_one_row_per_step(world):
     m = services.start(world.measure_a, actor=world.liaison)
     add_evidence(m, world.liaison)
-    m = services.request_closure(m, actor=world.liaison)
+    m = services.request_closure(m, actor=world.liaison, reason="已完成")
     m = services.return_measure(m, actor=world.office, reason="补充材料")
-    m = services.request_closure(m, actor=world.liaison)
-    m = services.verify(m, actor=world.office)
+    add_evidence(m, world.liaison, content=b"more")
+    m = services.request_closure(m, actor=world.liaison, reason="已补充")
+    m = services.verify(m, actor=world.office, reason="同意")
     m = services.reopen(m, actor=world.office, reason="回头看")
     actions = list(transition_log(m).order_by("id").values_list("action", "actor__username"))
     assert actions == [
@@ -458,7 +628,7 @@ def test_reason_and_evidence_messages_say_what_is_missing(world):
         err = _refusal(services.return_measure, m, actor=world.office, reason=" ")
         assert str(err) == "“Return” needs a reason."
         m2 = measure_in(world, S.IN_PROGRESS, evidence=False)
-        err = _refusal(services.request_closure, m2, actor=world.office)
+        err = _refusal(services.request_closure, m2, actor=world.office, reason="已完成")
         assert "evidence" in str(err)
         assert "closure" in str(err)
 
@@ -539,7 +709,8 @@ class MeasureLife(RuleBasedStateMachine):
         w = self.world
         self.measure = w.measure(w.problem, w.bureau_a, "随机序列", mode=MeasureMode.LONG_TERM)
         self.state = S.DRAFT
-        self.evidence = False
+        self.evidence = False  # fresh evidence for the next closure request
+        self.requester = None
         self.phase_complete = False
         self.log_rows = 1  # measure.create
         self.verifications = 0
@@ -556,7 +727,9 @@ class MeasureLife(RuleBasedStateMachine):
         self._try(name, who, reason)
 
     def _try(self, name, who, reason):
-        expected = expected_refusal(self.state, name, who, reason=reason, evidence=self.evidence)
+        expected = expected_refusal(
+            self.state, name, who, reason=reason, evidence=self.evidence, requester=self.requester
+        )
         try:
             services.transition(self.measure, name, actor=persona(self.world, who), reason=reason)
         except TransitionRefused as err:
@@ -566,7 +739,11 @@ class MeasureLife(RuleBasedStateMachine):
         self.state = SPEC[name][1]
         self.log_rows += 1
         self.version += 1
-        self.verifications += name in ("verify", "return")
+        self.verifications += name in VERIFYING
+        if name == "request_closure":
+            self.requester = who
+        if name in ("start", "return", "reopen"):
+            self.evidence = False  # evidence counts from now on
         if name == "reopen":
             self.phase_complete = False
 

@@ -47,16 +47,16 @@ def test_the_whole_flow_by_unit_and_office(client, world):
     post(client, m, "start")
     assert state_of(m) == "in_progress"
 
-    response = post(client, m, "request_closure")  # no evidence yet
+    response = post(client, m, "request_closure", reason="已完成")  # no evidence yet
     assert state_of(m) == "in_progress"
     assert level_of(response) == ["error"]
     assert messages_of(response)
 
     add_evidence(m, world.liaison)
-    post(client, m, "request_closure")
+    post(client, m, "request_closure", reason="已完成")
     assert state_of(m) == "closure_requested"
 
-    response = post(client, m, "verify")  # only the office verifies
+    response = post(client, m, "verify", reason="同意")  # only the office verifies
     assert state_of(m) == "closure_requested"
     assert level_of(response) == ["error"]
 
@@ -69,9 +69,12 @@ def test_the_whole_flow_by_unit_and_office(client, world):
     assert Verification.objects.get(measure=m).reason == "材料不全"
 
     client.force_login(world.liaison)
-    post(client, m, "request_closure")
+    post(client, m, "request_closure", reason="已补充")  # evidence from before the return
+    assert state_of(m) == "returned"
+    add_evidence(m, world.liaison, content=b"more proof")
+    post(client, m, "request_closure", reason="已补充")
     client.force_login(world.office)
-    post(client, m, "verify")
+    post(client, m, "verify", reason="同意销号")
     assert state_of(m) == "closed"
     post(client, m, "reopen", reason="群众再次反映")
     assert state_of(m) == "reopened"

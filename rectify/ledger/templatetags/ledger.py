@@ -11,7 +11,6 @@ from rectify.ledger.choices import (
     MeasureState,
     ProblemState,
 )
-from rectify.orgs.access import access
 
 register = template.Library()
 
@@ -62,11 +61,5 @@ def work_counts(context, campaign) -> dict:
         return {}
     cache = request.__dict__.setdefault("_rectify_work_counts", {}) if request else {}
     if campaign.pk not in cache:
-        counts = {"tasks": None, "todo": None}
-        if worklists.is_unit_worker(user, campaign):
-            counts["tasks"] = worklists.my_tasks(user, campaign).attention
-        todo = worklists.office_todo(user, campaign)
-        if access(user, campaign).is_office or todo.attention:
-            counts["todo"] = todo.attention
-        cache[campaign.pk] = counts
+        cache[campaign.pk] = worklists.attention_counts(user, campaign)
     return cache[campaign.pk]
