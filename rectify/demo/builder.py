@@ -267,6 +267,15 @@ class DemoBuilder:
             self.users[username] = user
         self.office = self.users["office"]
         self.supervisor = self.users["supervisor"]
+        # Where a unit has no liaison of its own, the office asks for closure on its behalf; a
+        # closure request is never decided by whoever made it, so a second office member (who
+        # cannot log in) verifies those.
+        self.verifier = User.objects.create_user(
+            username="demo-verifier", display_name="整改办验收组", org_unit=self.office.org_unit
+        )
+        self.verifier.set_unusable_password()
+        self.verifier.save(update_fields=["password"])
+        Membership.objects.create(user=self.verifier, campaign=self.campaign, role=Role.OFFICE)
         self.unit_actors = {
             self.users["liaison"].org_unit_id: self.users["liaison"],
             self.users["liaison2"].org_unit_id: self.users["liaison2"],
@@ -693,7 +702,8 @@ class DemoBuilder:
             requested_deadline=granted.deadline + dt.timedelta(days=20),
             reason="需待年度预算批复后实施。",
         )
-        services.decide_extension(extension, actor=office, grant=True, reason="同意延期。")
+        decider = self.verifier if extension.requested_by == office else office
+        services.decide_extension(extension, actor=decider, grant=True, reason="同意延期。")
         services.close_not_feasible(
             not_feasible,
             actor=office,
@@ -750,8 +760,9 @@ class DemoBuilder:
         The responsible unit starts, reports and asks for closure; the office verifies, returns
         and reopens. `light` skips milestones and intermediate reports (subordinate ledgers).
         """
-        rng, office = self.rng, self.office
+        rng = self.rng
         unit = self.actor_for(m.responsible_unit)
+        office = self.verifier if unit == self.office else self.office
         if state == S.DRAFT:
             if m.mode == M.PHASED and not light:
                 self._milestones(m, unit, self.today, finished=False)
@@ -905,6 +916,9 @@ class DemoBuilder:
                 ("supervisor", Role.SUPERVISOR),
                 ("viewer", Role.VIEWER),
             )
+        )
+        Membership.objects.bulk_create(
+            Membership(user=self.verifier, campaign=child, role=Role.OFFICE) for child in children
         )
         self.diligence = {}
         for child, org in zip(children, self.social_orgs, strict=True):

@@ -30,11 +30,14 @@ from rectify.ledger.derived import annotate_problem_state
 from rectify.ledger.models import (
     Category,
     Evidence,
+    ExtensionRequest,
     Measure,
+    Milestone,
     Problem,
     ProblemFeedback,
     ProblemList,
     ProgressReport,
+    Recheck,
     Verification,
 )
 from rectify.ledger.scoping import scope_measures
@@ -156,11 +159,46 @@ class DemoCampaignTests(TestCase):
         started = measures.exclude(state=MeasureState.DRAFT).values_list("pk", flat=True)
         assert set(started) <= logged(Measure, "measure.start")
         closed = measures.filter(state=MeasureState.CLOSED).values_list("pk", flat=True)
-        assert set(closed) <= logged(Measure, "measure.verify")
+        assert set(closed) <= logged(Measure, "measure.verify") | logged(
+            Measure, "measure.close_not_feasible"
+        )
         reopened = measures.filter(state=MeasureState.REOPENED).values_list("pk", flat=True)
         assert set(reopened) <= logged(Measure, "measure.reopen")
-        decisions = ActivityLog.objects.filter(action__in=["measure.verify", "measure.return"])
+        decisions = ActivityLog.objects.filter(
+            action__in=["measure.verify", "measure.return", "measure.close_not_feasible"]
+        )
         assert Verification.objects.count() == decisions.count()
+        assert set(ExtensionRequest.objects.values_list("pk", flat=True)) <= logged(
+            ExtensionRequest, "extension.request"
+        )
+        assert set(Recheck.objects.values_list("pk", flat=True)) <= logged(
+            Recheck, "recheck.schedule"
+        )
+
+    def test_the_rectification_records_are_all_there(self):
+        """The office's to-do is not empty, and every outcome but "relapsed and re-closed" shows."""
+        measures = Measure.objects.filter(campaign=self.campaign)
+        assert measures.filter(state=MeasureState.CLOSURE_REQUESTED).exists()
+        assert ExtensionRequest.objects.filter(status="pending").count() == 1
+        assert ExtensionRequest.objects.filter(status="granted").count() == 1
+        assert measures.filter(deadline_moves=1).exists()
+        assert measures.filter(closure="not_feasible").count() == 1
+        assert measures.exclude(cooperating_units=None).exists()
+        assert Recheck.objects.filter(measure__campaign=self.campaign).count() == 3
+        # Every verified closure had its milestones done (no closure over an open step).
+        closed = measures.filter(state=MeasureState.CLOSED, closure="rectified")
+        assert not Milestone.objects.filter(measure__in=closed, done_on=None).exists()
+        outcomes = set(
+            annotate_problem_state(Problem.objects.filter(campaign=self.campaign)).values_list(
+                "state", flat=True
+            )
+        )
+        assert {
+            ProblemState.RECTIFIED,
+            ProblemState.IN_PROGRESS,
+            ProblemState.RELAPSED,
+            ProblemState.NOT_FEASIBLE,
+        } <= outcomes
         assert set(Evidence.objects.values_list("pk", flat=True)) <= logged(
             Evidence, "evidence.create"
         )
@@ -200,7 +238,7 @@ class DemoCampaignTests(TestCase):
         assert demo.count() == 7
         assert all(u.check_password(settings.RECTIFY_DEMO_PASSWORD) for u in demo)
         others = User.objects.exclude(username__in=demo_usernames())
-        assert others.count() == 167
+        assert others.count() == 168  # 166 cadres, the office's verifier and the subordinates'
         assert not any(u.has_usable_password() for u in others)
 
     def test_each_subordinate_organisation_has_its_own_ledger(self):

@@ -169,9 +169,12 @@ def test_only_the_office_and_the_unit_add_milestones_reports_and_evidence(world,
 @pytest.mark.parametrize("path", [[], ["start", "request_closure", "verify"]])
 def test_progress_is_reported_only_while_the_measure_is_under_way(world, path):
     m = world.measure_a
-    add_evidence(m, world.office)
     for name in path:
-        m = services.transition(m, name, actor=world.office)
+        if name == "request_closure":
+            add_evidence(m, world.liaison)
+            m = services.transition(m, name, actor=world.liaison, reason="已完成")
+        else:
+            m = services.transition(m, name, actor=world.office, reason="同意")
     with pytest.raises(PermissionRefused):
         services.add_progress_report(m, actor=world.liaison, text="进展", percent_done=10)
 

@@ -120,7 +120,14 @@ def test_it_counts_measures_and_problems_by_state(client, busy):
     figures = response.context["figures"]
     assert figures.measures_by_state["draft"] == 4
     assert figures.measures_by_state["closed"] == 1
-    assert figures.problems_by_state == {"no_measure": 1, "in_progress": 2, "rectified": 1}
+    assert figures.problems_by_state == {
+        "no_measure": 1,
+        "in_progress": 2,
+        "rectified": 1,
+        "phase_done": 0,
+        "not_feasible": 0,
+        "relapsed": 0,
+    }
     # each state chip carries the state's colour and links to the filtered list
     assert 'href="/c/world/problems/?measure_state=closed"' in html
     assert 'class="badge text-bg-success">' in html  # closed / rectified colour

@@ -143,8 +143,11 @@ def test_campaign_figures_on_a_hand_built_campaign(hand_built):
     assert (f.inspection_total, f.inspection_rectified) == (3, 1)
     assert f.problems_by_state == {
         ProblemState.NO_MEASURE: 1,
-        ProblemState.IN_PROGRESS: 3,
+        ProblemState.IN_PROGRESS: 2,
         ProblemState.RECTIFIED: 1,
+        ProblemState.PHASE_DONE: 0,
+        ProblemState.NOT_FEASIBLE: 0,
+        ProblemState.RELAPSED: 1,  # its reopened measure: a relapse, counted apart
     }
     assert f.measures_by_state == {
         S.DRAFT: 1,

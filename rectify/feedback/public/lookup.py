@@ -21,10 +21,15 @@ class Stage:
     ORDER = (RECEIVED, MERGED, IN_PROGRESS, RECTIFIED)
 
 
+# Only a rectified problem (整改到位) shows as rectified; a relapse, a phase achieved on a
+# long-term measure and a closure for want of conditions all still count as work under way.
 _STAGE_OF_PROBLEM = {
     ProblemState.NO_MEASURE: Stage.MERGED,
     ProblemState.IN_PROGRESS: Stage.IN_PROGRESS,
     ProblemState.RECTIFIED: Stage.RECTIFIED,
+    ProblemState.PHASE_DONE: Stage.IN_PROGRESS,
+    ProblemState.NOT_FEASIBLE: Stage.IN_PROGRESS,
+    ProblemState.RELAPSED: Stage.IN_PROGRESS,
 }
 
 
