@@ -90,6 +90,11 @@ def calendar_edit(request, year):
     data = form.cleaned_data
     if action == "read":
         reading = read_notice(data["notice"], year)
+        if not reading.days and not reading.unread:
+            # Not a notice, but perhaps a list of days pasted into the notice's box.
+            as_list = read_lines(data["notice"], year)
+            if as_list.days and as_list.ok:
+                reading = as_list
         if reading.notice_year not in (None, year):
             # Read into the wrong year, its days would be wrong: say so and read nothing.
             context.update(unread=_unread(reading, year), unread_in="notice")

@@ -131,6 +131,13 @@ def test_unreadable_lines_of_the_notice_are_shown_and_block_the_save(client, wor
     assert len(days_shown(response)) == 24  # the rest is read and shown
 
 
+def test_a_list_of_days_pasted_as_the_notice_is_read_as_a_list(client, world):
+    client.force_login(world.office)
+    response = read(client, "2027-01-01 元旦 放假\n2027-02-14 春节 上班")
+    assert days_shown(response) == [("2027-01-01", "0"), ("2027-02-14", "1")]
+    assert read(client, "没有日期的文字").context["form"].errors["notice"]
+
+
 def test_the_notice_of_another_year_is_refused(client, world):
     client.force_login(world.office)
     response = read(client, NOTICE_2026)

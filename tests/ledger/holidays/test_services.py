@@ -179,3 +179,19 @@ def test_the_preview_compares_with_the_package_and_the_saved_days(world):
         ("added", False, True),
     ]
     assert len(diff.added) == 2
+
+
+def test_a_day_someone_else_added_meanwhile_is_a_conflict_not_an_error(world, monkeypatch):
+    """Two first saves of a year at once: both read no rows, the second insert of a date meets
+    the unique index. It is refused as a conflict, and nothing of it is kept."""
+    real = years.changes
+
+    def meanwhile(saved, new):
+        CalendarDay.objects.create(date=D(2027, 1, 1), is_workday=False, name="别人")
+        return real(saved, new)
+
+    monkeypatch.setattr(years, "changes", meanwhile)
+    with pytest.raises(ConflictError):
+        services.replace_year(2027, [Day(D(2027, 1, 1), False, "元旦")], actor=world.office)
+    assert stored() == []
+    assert not ActivityLog.objects.filter(action__startswith="calendar")
