@@ -33,6 +33,9 @@ ACTIONS = {
     "progress.create": _("reported progress"),
     "evidence.create": _("uploaded evidence"),
     **{f"measure.{t.name}": t.label for t in TRANSITIONS.values()},
+    "calendar_day.create": _("declared a holiday or make-up workday"),
+    "calendar_day.update": _("changed a holiday or make-up workday"),
+    "calendar_day.delete": _("removed a holiday or make-up workday"),
 }
 KEYS = {
     "feedback_items": Key(_("feedback items"), counted=True),
