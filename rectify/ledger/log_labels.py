@@ -25,6 +25,16 @@ ACTIONS = {
     "progress.create": _("reported progress"),
     "evidence.create": _("uploaded evidence"),
     **{f"measure.{t.name}": t.label for t in TRANSITIONS.values()},
+    # The office's decisions beside the state machine (ledger/office).
+    "measure.confirm": _("confirmed the closure"),
+    "recheck.schedule": _("scheduled a re-check"),
+    "recheck.done": _("recorded a re-check"),
+    "extension.request": _("asked for an extension"),
+    "extension.grant": _("granted the extension"),
+    "extension.refuse": _("refused the extension"),
+    "confirmation_rule.create": _("named a confirmer of closures"),
+    "confirmation_rule.update": _("named another confirmer of closures"),
+    "confirmation_rule.delete": _("removed a second-confirmation rule"),
 }
 KEYS = {
     "feedback_items": Key(_("feedback items"), counted=True),

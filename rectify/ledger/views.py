@@ -466,7 +466,16 @@ def measure_detail(request, pk):
         "verifications": measure.verifications.select_related("decided_by"),
         "transitions": states.available(measure, request.user),
         "can_change": can_change_measure(request.user, measure),
-        "timeline": timeline([measure, *milestones, *reports, *evidence]),
+        "timeline": timeline(
+            [
+                measure,
+                *milestones,
+                *reports,
+                *evidence,
+                *measure.extension_requests.all(),
+                *measure.rechecks.all(),
+            ]
+        ),
     }
     return render(request, "ledger/measure_detail.html", context)
 
