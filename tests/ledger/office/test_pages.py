@@ -130,8 +130,9 @@ def test_the_page_shows_the_request_this_rounds_evidence_and_warnings(client, wo
     assert response.status_code == 200
     assert texts(response, "request-description") == ["已清理考核事项23项"]
     assert "liaison" in texts(response, "request-meta")[0]
-    shown = [int(a["data-evidence"]) for a in attrs(response, "evidence")]
-    assert old.pk not in shown and len(shown) == 1
+    shown = texts(response, "evidence")
+    assert len(shown) == 1 and "整改后照片.jpg" in shown[0]
+    assert old.original_name not in " ".join(shown)
     assert texts(response, "earlier-evidence")
     assert "60%" in texts(response, "warning-percent")[0]
     assert texts(response, "warning-milestones")
