@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("rectify.reports.urls")),
     path("", include("rectify.ledger.urls")),
+    path("", include("rectify.ledger.holidays.urls")),
     path("", include("rectify.api.urls")),
     path("", include("rectify.campaigns.urls")),
     path("", include("rectify.feedback.items.urls")),

@@ -27,6 +27,22 @@ def _package_years() -> frozenset[int]:
     return frozenset(y for y in range(2004, 2100) if _package_knows(dt.date(y, 6, 1)))
 
 
+def package_years() -> frozenset[int]:
+    """The years the chinese-calendar package ships the State Council's notice for."""
+    return _package_years()
+
+
+def package_days(year: int) -> list[tuple[dt.date, bool, str]]:
+    """The package's holidays and make-up workdays of `year` as (date, is_workday, name in
+    Chinese), in date order; empty for a year it does not know."""
+    if year not in _package_years():
+        return []
+    chinese = {h.value: h.chinese for h in chinese_calendar.Holiday}
+    days = [(d, False, chinese.get(n, n or "")) for d, n in chinese_calendar.holidays.items()]
+    days += [(d, True, chinese.get(n, n or "")) for d, n in chinese_calendar.workdays.items()]
+    return sorted(d for d in days if d[0].year == year)
+
+
 def _overrides(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
     rows = CalendarDay.objects.filter(date__range=(start, end)).values_list("date", "is_workday")
     return dict(rows)
@@ -71,6 +87,17 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
         day += dt.timedelta(days=1)
         count += _is_workday(day, overrides)
     return count
+
+
+def uncovered_years_for(dates) -> list[int]:
+    """The years without holiday data that counting working days across `dates` (None left
+    out) would pass through: every year from the earliest date's to the latest's, since a count
+    from one to the other crosses the years between. What a page warns about
+    (templates/inc/_calendar_warning.html)."""
+    years = [d.year for d in dates if d is not None]
+    if not years:
+        return []
+    return uncovered_years(range(min(years), max(years) + 1))
 
 
 def uncovered_years(years) -> list[int]:

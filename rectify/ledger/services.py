@@ -1133,3 +1133,72 @@ def update_category(category: Category, *, actor, **changes) -> Category:
         raise ConflictError(_("This category already exists here.")) from None
     record(locked, "category.update", actor=actor, before=before, after=snapshot(locked, changed))
     return locked
+
+
+# --- second confirmation: who confirms closures of problems from a source ----------------------
+
+
+@transaction.atomic
+def create_confirmation_rule(campaign, *, actor, source: str, confirmer) -> ConfirmationRule:
+    """Name the person who confirms closures of the campaign's problems from `source`
+    (a member of the campaign). A source that has a rule already gets the new confirmer: the
+    closures waiting for the former one wait for the new one."""
+    _require_office(actor, campaign)
+    if not confirmer.memberships.filter(campaign=campaign).exists():
+        raise PermissionRefused(_("The confirmer must be a member of the campaign."))
+    rule = ConfirmationRule.objects.select_for_update().filter(campaign=campaign, source=source)
+    rule = rule.first()
+    if rule is not None:
+        if rule.confirmer_id == confirmer.pk:
+            return rule
+        before = snapshot(rule, ["source", "confirmer"])
+        rule.confirmer = confirmer
+        rule.save(update_fields=["confirmer"])
+        record(
+            rule,
+            "confirmation_rule.update",
+            actor=actor,
+            before=before,
+            after=snapshot(rule, ["source", "confirmer"]),
+        )
+        return rule
+    try:
+        with transaction.atomic():
+            rule = ConfirmationRule.objects.create(
+                campaign=campaign, source=source, confirmer=confirmer
+            )
+    except IntegrityError:
+        raise ConflictError(_("This source already has a confirmation rule.")) from None
+    record(
+        rule, "confirmation_rule.create", actor=actor, after=snapshot(rule, ["source", "confirmer"])
+    )
+    return rule
+
+
+@transaction.atomic
+def delete_confirmation_rule(rule: ConfirmationRule, *, actor) -> None:
+    """Closures of the source no longer need a second confirmation from now on. Refused while
+    closures of the source wait for one (name another confirmer instead, or decide them)."""
+    _require_office(actor, rule.campaign)
+    waiting = Measure.objects.filter(
+        campaign_id=rule.campaign_id,
+        problem__source=rule.source,
+        state=MeasureState.CLOSED,
+        awaiting_confirmation=True,
+    ).count()
+    if waiting:
+        raise DomainError(
+            _(
+                "%(n)s closures of this source wait for this confirmation: have them confirmed "
+                "or declined first, or name another confirmer for the source."
+            ),
+            params={"n": waiting},
+            code="confirmations_waiting",
+        )
+    record(
+        rule,
+        "confirmation_rule.delete",
+        actor=actor,
+        before=snapshot(rule, ["source", "confirmer"]),
+    )
+    rule.delete()

@@ -133,6 +133,7 @@ def url_arguments(name: str, route: str, w) -> dict:
         "pk": pk,
         "name": "start",
         "code": "ABCD-EFGH",
+        "year": 2027,
     }
     return {arg: values[arg] for arg in re.findall(r"<(?:\w+:)?(\w+)>", route)}
 

@@ -127,3 +127,23 @@ def test_a_long_run_of_declared_holidays_is_read_to_its_end():
         day += dt.timedelta(days=1)
     assert workdays.add_working_days(D(2026, 12, 31), 1) == D(2027, 3, 15)
     assert workdays.add_working_days(D(2026, 12, 31), 2) == D(2027, 3, 16)
+
+
+@pytest.mark.django_db
+def test_the_uncovered_years_of_dates_include_the_years_between():
+    assert workdays.uncovered_years_for([]) == []
+    assert workdays.uncovered_years_for([None, D(2026, 11, 16)]) == []
+    assert workdays.uncovered_years_for([D(2026, 11, 16), D(2027, 3, 1)]) == [2027]
+    # Counting from 2026 to 2029 passes through 2027 and 2028.
+    assert workdays.uncovered_years_for([D(2029, 1, 5), D(2026, 11, 16)]) == [2027, 2028, 2029]
+    declare(D(2028, 1, 1), workday=False, name="元旦")
+    assert workdays.uncovered_years_for([D(2026, 11, 16), D(2029, 1, 5)]) == [2027, 2029]
+
+
+def test_the_package_s_own_days_of_a_year_in_chinese():
+    days = workdays.package_days(2026)
+    assert days[0] == (D(2026, 1, 1), False, "元旦")
+    assert (D(2026, 2, 14), True, "春节") in days
+    assert len(days) == 33 + 6
+    assert workdays.package_days(2027) == []
+    assert 2026 in workdays.package_years() and 2027 not in workdays.package_years()
