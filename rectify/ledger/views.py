@@ -42,6 +42,7 @@ from rectify.ledger.models import (
     ProgressReport,
     Recheck,
 )
+from rectify.ledger.planning.forms import BulkAssignForm
 from rectify.ledger.scoping import (
     can_change_measure,
     get_evidence_for_user,
@@ -71,7 +72,7 @@ def problem_list(request, slug):
     )
     page = Paginator(pf.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     is_office = access(request.user, campaign).is_office
-    bulk_form = None
+    bulk_form = assign_form = None
     if is_office and not is_htmx(request):
         # The filter and the bulk form offer the same categories and lists: read them once.
         categories = category_choices(campaign)
@@ -84,12 +85,14 @@ def problem_list(request, slug):
         pf.form.fields["category"].choices += categories
         pf.form.fields["list"].choices = [("", pf.form.fields["list"].empty_label), *lists]
         bulk_form = BulkClassifyForm(campaign=campaign, categories=categories, lists=lists)
+        assign_form = BulkAssignForm(campaign=campaign)
     context = {
         "campaign": campaign,
         "form": pf.form,
         "page": page,
         "is_office": is_office,
         "bulk_form": bulk_form,
+        "assign_form": assign_form,
     }
     if is_htmx(request):
         return render(request, "ledger/_problem_rows.html", context)
@@ -107,6 +110,7 @@ def problem_detail(request, slug, number):
         .select_related("responsible_unit", "campaign")
         .prefetch_related(
             "milestones",
+            "cooperating_units",
             Prefetch("reports", queryset=ProgressReport.objects.order_by("-reported_on", "-id")),
         )
     )
@@ -503,6 +507,7 @@ def measure_edit(request, pk):
                     measure,
                     actor=request.user,
                     expected_version=form.cleaned_data["version"],
+                    deadline_reason=form.reason_for_move(),
                     **form.changes(),
                 )
             except ConflictError as e:
@@ -512,12 +517,21 @@ def measure_edit(request, pk):
             except PermissionRefused as e:
                 form.add_error(None, e.message)
                 status = 403
+            except DomainError as e:
+                form.add_error(None, e.message)
+                status = 400
             else:
                 messages.success(request, _("The measure was saved."))
                 return redirect("measure-detail", pk=measure.pk)
     else:
         form = MeasureForm(measure=measure, user=request.user)
-    context = {"campaign": measure.campaign, "measure": measure, "form": form, "current": current}
+    context = {
+        "campaign": measure.campaign,
+        "measure": measure,
+        "form": form,
+        "current": current,
+        "deadline_changes": measure.deadline_changes.select_related("changed_by").order_by("id"),
+    }
     return render(request, "ledger/measure_edit.html", context, status=status)
 
 

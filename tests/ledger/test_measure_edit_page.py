@@ -61,9 +61,14 @@ def test_the_office_edits_every_field_and_the_unit_some(client, world):
     assert list(form.fields) == [
         "content",
         "responsible_unit",
+        "cooperating_units",
         "responsible_person",
         "mode",
+        "deadline_by",
         "deadline",
+        "decided_on",
+        "working_days",
+        "deadline_reason",
         "version",
     ]
     assert form["version"].value() == world.measure_a.version
@@ -78,7 +83,13 @@ def test_the_office_saves_changes(client, world):
     m = world.measure_a
     response = client.post(
         url(m),
-        office_data(m, content="新的措施", deadline="2027-01-15", responsible_unit=world.org_a1.pk),
+        office_data(
+            m,
+            content="新的措施",
+            deadline="2027-01-15",
+            deadline_reason="上级要求统筹推进",
+            responsible_unit=world.org_a1.pk,
+        ),
     )
     assert response.status_code == 302
     assert response.url == reverse("measure-detail", args=[m.pk])
@@ -158,7 +169,9 @@ def test_a_unit_outside_the_campaign_is_refused(client, world):
 def test_a_long_term_measure_may_have_no_deadline(client, world):
     client.force_login(world.office)
     m = world.measure_a
-    response = client.post(url(m), office_data(m, mode="long_term", deadline=""))
+    response = client.post(
+        url(m), office_data(m, mode="long_term", deadline="", deadline_reason="转为长期坚持")
+    )
     assert response.status_code == 302
     m.refresh_from_db()
     assert (m.mode, m.deadline) == ("long_term", None)
