@@ -24,8 +24,12 @@ ACTIONS = {
     "milestone.done": _("completed a milestone"),
     "progress.create": _("reported progress"),
     "evidence.create": _("uploaded evidence"),
+    "evidence.download": _("downloaded evidence"),
     **{f"measure.{t.name}": t.label for t in TRANSITIONS.values()},
 }
 KEYS = {
     "feedback_items": Key(_("feedback items"), counted=True),
 }
+# Shown collapsed in a timeline (one line per file, with how many times and by whom): every
+# download is kept in the log, but a measure's history is not flooded by them.
+COLLAPSED = {"evidence.download"}

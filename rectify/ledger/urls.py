@@ -25,4 +25,5 @@ urlpatterns = [
         name="measure-transition",
     ),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
+    path("evidence/<int:pk>/preview/", views.evidence_preview, name="evidence-preview"),
 ]
