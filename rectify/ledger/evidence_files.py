@@ -31,6 +31,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import File
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
+from PIL import Image
 
 from rectify.core.errors import FileRefused, FileTooLarge
 
@@ -205,8 +206,7 @@ def kind_of(content_type: str) -> Kind | None:
 def size_in_mb(size: int) -> str:
     """Bytes as megabytes for a message: "50", "1.5", "0.01"."""
     mb = size / MB
-    text = f"{mb:.0f}" if mb >= 10 else f"{mb:.1f}" if mb >= 1 else f"{max(mb, 0.01):.2f}"
-    return text.removesuffix(".0")
+    return f"{mb:.1f}".removesuffix(".0") if mb >= 1 else f"{max(mb, 0.01):.2f}"
 
 
 def check(upload: File, name: str) -> Detected:
@@ -249,7 +249,12 @@ def detect(upload: File, name: str = "") -> Detected:
             return _in_zip(upload, name)
         if head.startswith(olefile.MAGIC):
             return _in_ole2(upload, name)
-        return _by_magic(head) or _program(head) or _pdf_after_junk(head) or _text(upload)
+        found = _by_magic(head)
+        if found is not None and found.kind == "image" and not _image_opens(upload, found.mime):
+            # A few bytes matched ("BM", "GIF"): text that starts so, or a damaged image.
+            text = _text(upload)
+            return text if text.kind else _other(found.mime, _("a damaged image"))
+        return found or _program(head) or _pdf_after_junk(head) or _text(upload)
     finally:
         upload.seek(0)
 
@@ -298,6 +303,35 @@ def _by_magic(head: bytes) -> Detected | None:
     if mime.startswith("application/font") or ext == "eot":
         return _other(mime, Said(_("a font (%(format)s)"), format=fmt))
     return _other(mime, Said(_("a %(format)s file"), format=fmt))
+
+
+# The image formats whose header Pillow reads, to confirm what the first bytes suggest.
+PILLOW_READS = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/gif": "GIF",
+    "image/webp": "WEBP",
+    "image/bmp": "BMP",
+    "image/tiff": "TIFF",
+}
+
+
+def _image_opens(upload: File, mime: str) -> bool:
+    """Pillow reads the image's header (nothing is decoded); True for formats it does not
+    read (HEIC, AVIF)."""
+    fmt = PILLOW_READS.get(mime)
+    if fmt is None:
+        return True
+    upload.seek(0)
+    try:
+        with Image.open(upload, formats=[fmt]):
+            return True
+    except Image.DecompressionBombError:
+        return True  # an image, too large to be drawn: kept without a preview
+    except Exception:  # Pillow raises many kinds on what is not its format
+        return False
+    finally:
+        upload.seek(0)
 
 
 MACH_O = (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")

@@ -72,6 +72,8 @@ def test_images_are_told_from_their_bytes(fmt):
         ("\ufeff整改说明\r\n".encode(), "说明.txt", "text", "text/plain"),
         ("第一行\t制表\n".encode(), "no-extension", "text", "text/plain"),
         (b"proof", "a.pdf", "text", "text/plain"),  # the content decides, not the name
+        (b"BMW fleet report\n", "a.txt", "text", "text/plain"),  # "BM" as a bitmap starts
+        ("GIF动图的说明\n".encode(), "a.txt", "text", "text/plain"),
     ],
 )
 def test_each_allowed_kind_is_accepted_by_its_content(content, name, kind, mime):
@@ -104,6 +106,7 @@ def test_a_disguised_windows_program_is_refused_naming_what_it_is():
         (b"{\\rtf1\\ansi hello}", "a.doc", "an RTF document"),
         (bytes(range(256)) * 4, "data.txt", "a file of unknown type"),
         (b"", "empty.txt", "an empty file"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(40), "a.png", "a damaged image"),
         ("有\x00空字符".encode(), "a.txt", "a file of unknown type"),
     ],
 )
