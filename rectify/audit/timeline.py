@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 
 from rectify.audit.models import ActivityLog
 
@@ -152,7 +152,7 @@ def _describe(entry, names) -> dict:
         "changes": changes,
         "reason": entry.reason,
         "times": getattr(entry, "times", 1),
-        "actors": pgettext("list separator", ", ").join(
+        "actors": "、".join(
             str(a) if a is not None else _("system") for a in getattr(entry, "actors", [])
         ),
     }

@@ -29,8 +29,8 @@ import olefile
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import File
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 from PIL import Image
 
 from rectify.core.errors import FileRefused, FileTooLarge
@@ -127,13 +127,14 @@ class Said:
 
 
 class Listing:
-    """Kinds' `listed` labels joined as the active language joins a list."""
+    """Kinds' `listed` labels joined as the active language joins a list (、 in Chinese)."""
 
     def __init__(self, kinds):
         self.kinds = list(kinds)
 
     def __str__(self):
-        return pgettext("list separator", ", ").join(str(k.listed) for k in self.kinds)
+        separator = "、" if (get_language() or "").startswith("zh") else ", "
+        return separator.join(str(k.listed) for k in self.kinds)
 
 
 @dataclass(frozen=True)
