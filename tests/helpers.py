@@ -1,6 +1,9 @@
 """Small helpers for page tests: read what a page shows without depending on UI labels."""
 
+import io
 import re
+import struct
+import zipfile
 from html.parser import HTMLParser
 
 from django.contrib.messages import get_messages
@@ -84,3 +87,94 @@ def log_in(page, base, username):
     page.fill("input[name=password]", PASSWORD)
     page.click("form[action='/accounts/login/'] button[type=submit]")
     page.wait_for_load_state()
+
+
+# --- files of each kind, made here (evidence tests) --------------------------------------------
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (64, 48)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 40, 40)).save(out, fmt)
+    return out.getvalue()
+
+
+def pdf_bytes(width: float = 200, height: float = 300) -> bytes:
+    """A real one-page PDF (blank), written by PDFium."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    pdf.new_page(width, height)
+    out = io.BytesIO()
+    pdf.save(out)
+    pdf.close()
+    return out.getvalue()
+
+
+def xlsx_bytes() -> bytes:
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out)
+    book.add_worksheet().write(0, 0, "整改台账")
+    book.close()
+    return out.getvalue()
+
+
+def zip_bytes(members: dict[str, str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return out.getvalue()
+
+
+DOCX_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+    'package/2006/content-types"><Override PartName="/word/document.xml" ContentType="'
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
+
+
+def docx_bytes(types: str = DOCX_TYPES) -> bytes:
+    return zip_bytes({"[Content_Types].xml": types, "word/document.xml": "<w:document/>"})
+
+
+def ole2_bytes(streams: dict[str, bytes], clsid: bytes = bytes(16)) -> bytes:
+    """A compound file (OLE2, as Office 97–2003 files) holding `streams` (at most 3, each stored
+    in regular 512-byte sectors): enough for a reader to list them."""
+    end, free, nostream = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFF
+    datas = [data.ljust(max(4096, -(-len(data) // 512) * 512), b"\0") for data in streams.values()]
+    fat = [0xFFFFFFFD, end]  # sector 0: the FAT; sector 1: the directory
+    starts = []
+    for data in datas:
+        starts.append(len(fat))
+        count = len(data) // 512
+        fat += [len(fat) + i + 1 for i in range(count - 1)] + [end]
+    assert len(fat) <= 128 and len(streams) <= 3
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16)
+    header += struct.pack(
+        "<HHHHH6xIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, 0, 1, 1, 0, 4096, end, 0, end, 0
+    )
+    header += struct.pack("<109I", 0, *[free] * 108)
+
+    def entry(name, kind, child, right, start, size, entry_clsid=bytes(16)):
+        encoded = (name + "\0").encode("utf-16-le")
+        return (
+            encoded.ljust(64, b"\0")
+            + struct.pack("<HBB", len(encoded), kind, 1)
+            + struct.pack("<III", nostream, right, child)
+            + entry_clsid
+            + bytes(20)
+            + struct.pack("<IQ", start, size)
+        )
+
+    names = list(streams)
+    directory = entry("Root Entry", 5, 1 if names else nostream, nostream, end, 0, clsid)
+    for i, name in enumerate(names):
+        right = i + 2 if i + 1 < len(names) else nostream
+        directory += entry(name, 2, nostream, right, starts[i], len(streams[name]))
+    directory = directory.ljust(512, b"\0")
+    fat_sector = struct.pack("<128I", *fat, *[free] * (128 - len(fat)))
+    return header + fat_sector + directory + b"".join(datas)

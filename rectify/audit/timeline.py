@@ -7,7 +7,9 @@ their names (one query per kind of reference), dates as dates, in the reader's l
 
 Audit stands below the apps whose changes it logs, so they describe their own entries: each
 app's AppConfig.ready() calls describe() with the labels of its actions and of the keys it logs
-that are not fields of the logged object (e.g. a merge's "feedback_items").
+that are not fields of the logged object (e.g. a merge's "feedback_items"), and the actions
+that are shown collapsed: repeated readings such as evidence downloads, which would flood a
+history, are one line per object (at the latest, with how many times and by whom).
 """
 
 from dataclasses import dataclass
@@ -38,12 +40,17 @@ class Key:
 
 ACTIONS: dict[str, str] = {}
 KEYS: dict[str, Key] = {}
+COLLAPSED: set[str] = set()
 
 
-def describe(*, actions: dict | None = None, keys: dict[str, Key] | None = None) -> None:
-    """Register the labels of an app's actions and non-field keys (from its AppConfig.ready)."""
+def describe(
+    *, actions: dict | None = None, keys: dict[str, Key] | None = None, collapsed=()
+) -> None:
+    """Register the labels of an app's actions and non-field keys (from its AppConfig.ready),
+    and the actions a timeline shows collapsed, one line per object."""
     ACTIONS.update(actions or {})
     KEYS.update(keys or {})
+    COLLAPSED.update(collapsed)
 
 
 def timeline(objects) -> list[dict]:
@@ -58,7 +65,28 @@ def timeline(objects) -> list[dict]:
     for type_id, ids in by_type.items():
         q |= models.Q(target_type_id=type_id, target_id__in=ids)
     entries = list(ActivityLog.objects.filter(q).select_related("actor").order_by("-at", "-id"))
-    return describe_entries(entries)
+    return describe_entries(_collapse(entries))
+
+
+def _collapse(entries: list) -> list:
+    """Entries (newest first) with those of a collapsed action folded into the newest of their
+    object, which keeps `times` (how many) and `actors` (who, newest first, each once)."""
+    kept, first = [], {}
+    for entry in entries:
+        if entry.action not in COLLAPSED:
+            kept.append(entry)
+            continue
+        key = (entry.action, entry.target_type_id, entry.target_id)
+        newest = first.get(key)
+        if newest is None:
+            first[key] = entry
+            entry.times, entry.actors = 1, [entry.actor]
+            kept.append(entry)
+        else:
+            newest.times += 1
+            if entry.actor not in newest.actors:
+                newest.actors.append(entry.actor)
+    return kept
 
 
 def describe_entries(entries) -> list[dict]:
@@ -100,7 +128,8 @@ def _refers_to(model, name: str):
 def _describe(entry, names) -> dict:
     model = _model_of(entry)
     changes = []
-    for name in dict.fromkeys([*entry.before, *entry.after]):
+    collapsed = entry.action in COLLAPSED  # its object names it; its values repeat the object's
+    for name in [] if collapsed else dict.fromkeys([*entry.before, *entry.after]):
         had_before = name in entry.before
         if had_before and entry.before.get(name) == entry.after.get(name):
             continue  # snapshots list fields that may not have changed; show those that did
@@ -122,6 +151,10 @@ def _describe(entry, names) -> dict:
         "target": entry.target_repr,
         "changes": changes,
         "reason": entry.reason,
+        "times": getattr(entry, "times", 1),
+        "actors": "、".join(
+            str(a) if a is not None else _("system") for a in getattr(entry, "actors", [])
+        ),
     }
 
 

@@ -47,3 +47,13 @@ class ConflictError(DomainError):
     """Someone else changed the object since the user loaded it (version mismatch)."""
 
     code = "conflict"
+
+
+class FileRefused(DomainError):
+    """An uploaded file that may not be kept: not of an allowed type, whatever its name says."""
+
+    code = "file_type_refused"
+
+
+class FileTooLarge(FileRefused):
+    code = "too_large"

@@ -11,4 +11,4 @@ class LedgerConfig(AppConfig):
         from rectify.audit.timeline import describe
         from rectify.ledger import log_labels
 
-        describe(actions=log_labels.ACTIONS, keys=log_labels.KEYS)
+        describe(actions=log_labels.ACTIONS, keys=log_labels.KEYS, collapsed=log_labels.COLLAPSED)

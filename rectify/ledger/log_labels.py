@@ -26,6 +26,7 @@ ACTIONS = {
     "milestone.delete": _("removed a milestone"),
     "progress.create": _("reported progress"),
     "evidence.create": _("uploaded evidence"),
+    "evidence.download": _("downloaded evidence"),
     **{f"measure.{t.name}": t.label for t in TRANSITIONS.values()},
     "calendar_day.create": _("declared a holiday or make-up workday"),
     "calendar_day.update": _("changed a holiday or make-up workday"),
@@ -45,3 +46,6 @@ KEYS = {
     "feedback_items": Key(_("feedback items"), counted=True),
     "cooperating_units": Key(_("cooperating units"), refers_to="orgs.OrgUnit"),
 }
+# Shown collapsed in a timeline (one line per file, with how many times and by whom): every
+# download is kept in the log, but a measure's history is not flooded by them.
+COLLAPSED = {"evidence.download"}

@@ -19,7 +19,7 @@ from rectify.audit.log import record, snapshot
 from rectify.campaigns.models import Campaign
 from rectify.core import files, workdays
 from rectify.core.errors import ConflictError, DomainError, PermissionRefused
-from rectify.ledger import states
+from rectify.ledger import evidence_files, previews, states
 from rectify.ledger.choices import (
     OPEN_STATES,
     Closure,
@@ -702,7 +702,6 @@ def add_progress_report(
     return report
 
 
-@transaction.atomic
 def add_evidence(
     measure: Measure,
     *,
@@ -713,7 +712,29 @@ def add_evidence(
     description: str = "",
     content_type: str = "",
 ) -> Evidence:
-    """Store a file under its sha256; the same content uploaded twice is stored once."""
+    """Check the file (its size, and its kind from its content: evidence_files.check), store it
+    under its sha256 (the same content uploaded twice is stored once), then draw its preview.
+
+    `content_type` is the client's claim: it is not stored; the type found in the content is.
+    The file is checked before the measure is locked, and the preview drawn after the
+    transaction (a preview that cannot be drawn is no error)."""
+    _require_measure_writer(actor, measure)
+    detected = evidence_files.check(upload, name)
+    evidence = _store_evidence(
+        measure,
+        actor=actor,
+        upload=upload,
+        name=name,
+        report=report,
+        description=description,
+        content_type=detected.mime,
+    )
+    previews.make_preview(evidence)
+    return evidence
+
+
+@transaction.atomic
+def _store_evidence(measure, *, actor, upload, name, report, description, content_type) -> Evidence:
     measure = _locked_for_writer(actor, measure)
     if report is not None and report.measure_id != measure.pk:
         raise PermissionRefused(_("That progress report belongs to another measure."))
@@ -959,6 +980,16 @@ def decide_extension(
         reason=extension.decision_reason,
     )
     return extension
+def record_download(evidence: Evidence, *, actor) -> None:
+    """Log that `actor` downloaded the file: who, when, which file (its name and sha256). The
+    caller found the evidence through scoping.get_evidence_for_user, which decides who may."""
+    record(
+        evidence,
+        "evidence.download",
+        actor=actor,
+        campaign=evidence.measure.campaign,
+        after={"file": evidence.original_name, "sha256": evidence.sha256},
+    )
 
 
 # --- classifying many problems at once ---------------------------------------------------------

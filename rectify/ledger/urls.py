@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("rectify.ledger.work.urls")),
     path("", include("rectify.ledger.office.urls")),
     path("", include("rectify.ledger.planning.urls")),
+    path("evidence/<int:pk>/preview/", views.evidence_preview, name="evidence-preview"),
 ]

@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -22,7 +23,7 @@ from rectify.campaigns.scoping import get_campaign_for_office, get_campaign_for_
 from rectify.core.errors import ConflictError, DomainError, PermissionRefused
 from rectify.core.pages import form_errors_to_messages, is_htmx
 from rectify.feedback.scoping import scope_feedback
-from rectify.ledger import derived, routing, services, states
+from rectify.ledger import derived, previews, routing, services, states
 from rectify.ledger.choices import MeasureState
 from rectify.ledger.filtering import ProblemFilter
 from rectify.ledger.forms import (
@@ -567,10 +568,26 @@ def measure_transition(request, pk, name):
 
 @login_required
 def evidence_download(request, pk):
+    """The file, as an attachment; every download is recorded in the activity log."""
     evidence = get_evidence_for_user(request.user, pk)
-    return FileResponse(
+    response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
         filename=evidence.original_name,
         content_type="application/octet-stream",
     )
+    services.record_download(evidence, actor=request.user)
+    return response
+
+
+@login_required
+def evidence_preview(request, pk):
+    """The evidence's preview (PNG) for those who may see it; 404 when it has none."""
+    evidence = get_evidence_for_user(request.user, pk)
+    preview = previews.open_preview(evidence)
+    if preview is None:
+        raise Http404("preview")
+    response = FileResponse(preview, content_type="image/png")
+    # The same evidence always has the same preview (it is keyed by the file's sha256).
+    patch_cache_control(response, private=True, max_age=24 * 3600)
+    return response

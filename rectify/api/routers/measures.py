@@ -8,7 +8,6 @@ validation through ledger/inputs.py (as the pages), figures through ledger/deriv
 import datetime as dt
 from typing import Annotated, Literal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from django.utils import timezone
@@ -34,7 +33,7 @@ from rectify.api.fields import (
 )
 from rectify.api.pagination import Page, SyncFilter, since
 from rectify.campaigns.scoping import get_campaign_for_user
-from rectify.core.errors import TransitionRefused
+from rectify.core.errors import FileRefused, FileTooLarge, TransitionRefused
 from rectify.ledger import derived, services, states
 from rectify.ledger.choices import DueStatus, MeasureMode, MeasureState
 from rectify.ledger.inputs import MeasureForm, TransitionForm
@@ -500,8 +499,16 @@ def list_evidence(request, id: Id):
 
 @router.post(
     "/measures/{id}/evidence",
-    response={201: EvidenceOut, 413: ErrorOut, **ERRORS},
-    summary="Upload an evidence file (multipart; at most 50 MB)",
+    response={201: EvidenceOut, 413: ErrorOut, 415: ErrorOut, **ERRORS},
+    summary="Upload an evidence file (multipart; at most 50 MB; its type told from its content)",
+    description=(
+        "The file's kind is told from its content, never from its name or the part's "
+        "Content-Type: images, PDF, Word, Excel, PowerPoint, WPS, OFD or plain text "
+        "(`EVIDENCE_ALLOWED_KINDS`). Anything else (a program, an archive …) is refused with "
+        "415 `file_type_refused`, naming what the file really is; a file over "
+        "`EVIDENCE_MAX_BYTES` with 413 `too_large`. `content_type` in the answer is the type "
+        "found in the content."
+    ),
 )
 def upload_evidence(
     request,
@@ -511,15 +518,6 @@ def upload_evidence(
     report_id: Id | None = Form(None),  # noqa: B008
 ):
     measure = get_measure_for_user(request.user, id)
-    if file.size > settings.EVIDENCE_MAX_BYTES:  # refused before anything is stored
-        return Status(
-            413,
-            error_body(
-                "too_large",
-                _("The file is larger than %(limit)s MB."),
-                {"limit": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)},
-            ),
-        )
     progress = None
     if report_id is not None:
         progress = ProgressReport.objects.filter(measure=measure, pk=report_id).first()
@@ -527,29 +525,35 @@ def upload_evidence(
             raise DjangoValidationError(
                 {"report_id": [_("No such progress report on this measure.")]}
             )
-    evidence = services.add_evidence(
-        measure,
-        actor=request.user,
-        upload=file,
-        name=printable(file.name or "") or "upload",
-        report=progress,
-        description=description,
-        content_type=printable(file.content_type or ""),
-    )
+    try:
+        evidence = services.add_evidence(
+            measure,
+            actor=request.user,
+            upload=file,
+            name=printable(file.name or "") or "upload",
+            report=progress,
+            description=description,
+            content_type=printable(file.content_type or ""),
+        )
+    except FileRefused as e:  # refused before anything is stored
+        status = 413 if isinstance(e, FileTooLarge) else 415
+        return Status(status, error_body(e.code, e.template, e.params))
     return Status(201, evidence)
 
 
 @router.get(
     "/evidence/{id}/download",
     response={**ERRORS},
-    summary="Download an evidence file",
+    summary="Download an evidence file (recorded in the activity log)",
     openapi_extra=FILE_DOWNLOAD,
 )
 def download_evidence(request, id: Id):
     evidence = get_evidence_for_user(request.user, id)
-    return FileResponse(
+    response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
         filename=evidence.original_name,
         content_type="application/octet-stream",
     )
+    services.record_download(evidence, actor=request.user)
+    return response

@@ -1,8 +1,9 @@
-"""Template helpers of the ledger's rows: state and due-status badges, days late."""
+"""Template helpers of the ledger's rows: state and due-status badges, days late, evidence
+previews and kinds."""
 
 from django import template
 
-from rectify.ledger import derived, worklists
+from rectify.ledger import derived, previews, worklists
 from rectify.ledger.choices import (
     DUE_STATUS_COLORS,
     MEASURE_STATE_COLORS,
@@ -11,6 +12,7 @@ from rectify.ledger.choices import (
     MeasureState,
     ProblemState,
 )
+from rectify.ledger.evidence_files import kind_of
 
 register = template.Library()
 
@@ -63,3 +65,14 @@ def work_counts(context, campaign) -> dict:
     if campaign.pk not in cache:
         cache[campaign.pk] = worklists.attention_counts(user, campaign)
     return cache[campaign.pk]
+@register.filter
+def evidence_preview_url(evidence) -> str | None:
+    """The path of the evidence's preview image, or None when it has none."""
+    return previews.preview_url(evidence)
+
+
+@register.filter
+def evidence_kind(evidence):
+    """The evidence's kind (evidence_files.Kind: label, icon) from its stored content type, or
+    None for a type outside the kinds (files stored before types were checked)."""
+    return kind_of(evidence.content_type)
