@@ -39,6 +39,8 @@ from rectify.core.errors import DomainError
 from rectify.core.pages import is_htmx, status_of
 from rectify.feedback.choices import FeedbackKind
 from rectify.feedback.scoping import scope_feedback
+from rectify.orgs.access import access
+from rectify.orgs.choices import Role
 from rectify.orgs.models import User
 from rectify.reports import coverage
 
@@ -51,11 +53,16 @@ PAGE_SIZE = 50
 @login_required
 def home(request):
     """Straight to the campaign when the user has one (with or without its subordinate
-    campaigns, which its pages link to); otherwise, or with ?all=1, a list to choose from."""
+    campaigns, which its pages link to) — for a unit liaison who is not its office, to their
+    tasks there (我的任务); otherwise, or with ?all=1, a list to choose from."""
     campaigns = list(scope_campaigns(request.user).select_related("org_unit"))
     tree = campaign_tree(campaigns)
     if len(tree) == 1 and not request.GET.get("all"):
-        return redirect("campaign-home", slug=tree[0][0].slug)
+        top = tree[0][0]
+        acc = access(request.user, top)
+        if acc.has(Role.LIAISON) and not acc.is_office:
+            return redirect("my-tasks", slug=top.slug)
+        return redirect("campaign-home", slug=top.slug)
     return render(request, "campaigns/home.html", {"campaigns": campaigns, "tree": tree})
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from rectify.audit.timeline import timeline
 from rectify.campaigns.scoping import get_campaign_for_office, get_campaign_for_user
 from rectify.core.errors import ConflictError, DomainError, PermissionRefused
-from rectify.core.pages import form_errors_to_messages, is_htmx
+from rectify.core.pages import form_errors_to_messages, is_htmx, redirect_back
 from rectify.feedback.scoping import scope_feedback
 from rectify.ledger import derived, previews, routing, services, states
 from rectify.ledger.choices import MeasureState
@@ -543,7 +543,7 @@ def measure_transition(request, pk, name):
     form = TransitionForm(request.POST)
     if not form.is_valid():
         form_errors_to_messages(request, form)
-        return redirect("measure-detail", pk=measure.pk)
+        return redirect_back(request, reverse("measure-detail", args=[measure.pk]))
     try:
         measure = services.transition(
             measure,
@@ -563,7 +563,7 @@ def measure_transition(request, pk, name):
                 "state": MeasureState(measure.state).label,
             },
         )
-    return redirect("measure-detail", pk=measure.pk)
+    return redirect_back(request, reverse("measure-detail", args=[measure.pk]))
 
 
 @login_required
