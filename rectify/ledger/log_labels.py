@@ -24,6 +24,8 @@ ACTIONS = {
     "milestone.done": _("completed a milestone"),
     "progress.create": _("reported progress"),
     "evidence.create": _("uploaded evidence"),
+    "confirmation_rule.create": _("asked for a second confirmation of closures"),
+    "confirmation_rule.delete": _("stopped asking for a second confirmation of closures"),
     **{f"measure.{t.name}": t.label for t in TRANSITIONS.values()},
 }
 KEYS = {

@@ -785,9 +785,11 @@ def delete_milestone(milestone: Milestone, *, actor) -> None:
 
 
 @transaction.atomic
-def confirm_closure(measure: Measure, *, actor, reason: str = "") -> Measure:
+def confirm_closure(
+    measure: Measure, *, actor, reason: str = "", expected_version: int | None = None
+) -> Measure:
     """The second confirmation a campaign asks for closures of problems from one source."""
-    locked = _lock(measure, None)
+    locked = _lock(measure, expected_version)
     if not locked.awaiting_confirmation:
         raise DomainError(_("This closure does not wait for a confirmation."), code="not_awaiting")
     if not states.is_confirmer(actor, locked):
@@ -1133,3 +1135,62 @@ def update_category(category: Category, *, actor, **changes) -> Category:
         raise ConflictError(_("This category already exists here.")) from None
     record(locked, "category.update", actor=actor, before=before, after=snapshot(locked, changed))
     return locked
+
+
+# --- second confirmation: the campaign's rules --------------------------------------------------
+
+
+@transaction.atomic
+def create_confirmation_rule(campaign, *, actor, source: str, confirmer) -> ConfirmationRule:
+    """From now on, closures of problems from `source` count only once `confirmer` (a person of
+    the campaign) confirms them. One rule per source."""
+    _require_office(actor, campaign)
+    if not access(confirmer, campaign).roles:
+        raise DomainError(
+            _("The person who confirms must hold a role in this campaign."),
+            code="not_a_member",
+        )
+    if ConfirmationRule.objects.filter(campaign=campaign, source=source).exists():
+        raise ConflictError(_("This source already has a confirmation rule."))
+    try:
+        with transaction.atomic():
+            rule = ConfirmationRule.objects.create(
+                campaign=campaign, source=source, confirmer=confirmer
+            )
+    except IntegrityError:
+        raise ConflictError(_("This source already has a confirmation rule.")) from None
+    record(
+        rule,
+        "confirmation_rule.create",
+        actor=actor,
+        after={"source": source, "confirmer": confirmer.pk},
+    )
+    return rule
+
+
+@transaction.atomic
+def delete_confirmation_rule(rule: ConfirmationRule, *, actor) -> None:
+    """Closures of the rule's source no longer wait for a confirmation. Refused while closures
+    wait for this rule's confirmer: nobody else could confirm or decline them."""
+    _require_office(actor, rule.campaign)
+    waiting = Measure.objects.filter(
+        campaign=rule.campaign_id,
+        problem__source=rule.source,
+        state=MeasureState.CLOSED,
+        awaiting_confirmation=True,
+    ).count()
+    if waiting:
+        raise ConflictError(
+            _(
+                "%(n)s closures wait for this confirmation: have them confirmed or declined "
+                "before removing the rule."
+            ),
+            params={"n": waiting},
+        )
+    record(
+        rule,
+        "confirmation_rule.delete",
+        actor=actor,
+        before={"source": rule.source, "confirmer": rule.confirmer_id},
+    )
+    rule.delete()
