@@ -78,6 +78,7 @@ def _register():
     api.add_router("/", "rectify.api.routers.supervision.router")
     api.add_router("/", "rectify.api.routers.problems.router")
     api.add_router("/", "rectify.api.routers.measures.router")
+    api.add_router("/", "rectify.api.routers.rectification.router")
     api.add_router("/", "rectify.api.routers.activity.router")
     api.add_router("/", "rectify.api.routers.public.router")
     api.add_router("/", "rectify.api.routers.workgroups.router")

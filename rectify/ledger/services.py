@@ -806,9 +806,11 @@ def delete_milestone(milestone: Milestone, *, actor) -> None:
 
 
 @transaction.atomic
-def confirm_closure(measure: Measure, *, actor, reason: str = "") -> Measure:
+def confirm_closure(
+    measure: Measure, *, actor, reason: str = "", expected_version: int | None = None
+) -> Measure:
     """The second confirmation a campaign asks for closures of problems from one source."""
-    locked = _lock(measure, None)
+    locked = _lock(measure, expected_version)
     if not locked.awaiting_confirmation:
         raise DomainError(_("This closure does not wait for a confirmation."), code="not_awaiting")
     if not states.is_confirmer(actor, locked):
@@ -980,6 +982,8 @@ def decide_extension(
         reason=extension.decision_reason,
     )
     return extension
+
+
 def record_download(evidence: Evidence, *, actor) -> None:
     """Log that `actor` downloaded the file: who, when, which file (its name and sha256). The
     caller found the evidence through scoping.get_evidence_for_user, which decides who may."""

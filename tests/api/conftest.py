@@ -40,6 +40,9 @@ def api(client, token_for):
                 headers={**self.headers, **(headers or {})},
             )
 
+        def delete(self, path, headers=None):
+            return client.delete(f"/api/v1{path}", headers={**self.headers, **(headers or {})})
+
         def patch(self, path, data, headers=None):
             return client.patch(
                 f"/api/v1{path}",

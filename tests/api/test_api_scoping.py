@@ -269,15 +269,17 @@ def test_persona_matrix(client, token_for, world, settings, name):
 @pytest.mark.django_db
 def test_every_ledger_endpoint_is_in_the_matrix():
     from rectify.api.api import api
+    from tests.api.test_rectification_matrix import CASES as RECTIFICATION_CASES
 
-    mine = ("problems", "measures", "activity")
+    mine = ("problems", "measures", "activity", "rectification")
     operations = {
         (method, path.removeprefix("/api/v1"))
         for path, ops in api.get_openapi_schema()["paths"].items()
         for method, op in ops.items()
         if set(op.get("tags", ())) & set(mine)
     }
-    covered = {(c.method.lower(), _template(c.path)) for c in CASES.values()}
+    cases = [*CASES.values(), *RECTIFICATION_CASES.values()]
+    covered = {(c.method.lower(), _template(c.path)) for c in cases}
     assert operations <= covered, sorted(operations - covered)
 
 

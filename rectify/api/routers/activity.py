@@ -21,7 +21,7 @@ from rectify.audit.log import history
 from rectify.audit.models import ActivityLog
 from rectify.campaigns.scoping import can_read_campaign_log, get_campaign_for_user, scope_campaigns
 from rectify.feedback.scoping import get_feedback_for_user
-from rectify.ledger.models import Problem
+from rectify.ledger.models import ExtensionRequest, Problem, Recheck
 from rectify.ledger.scoping import (
     get_evidence_for_user,
     get_measure_for_user,
@@ -41,9 +41,20 @@ TYPE_OF_MODEL = {
     "milestone": "milestone",
     "progressreport": "progress",
     "evidence": "evidence",
+    "extensionrequest": "extension_request",
+    "recheck": "recheck",
+    "confirmationrule": "confirmation_rule",
 }
 ObjectType = Literal[
-    "problem", "measure", "feedback", "campaign", "milestone", "progress", "evidence"
+    "problem",
+    "measure",
+    "feedback",
+    "campaign",
+    "milestone",
+    "progress",
+    "evidence",
+    "extension_request",
+    "recheck",
 ]
 
 # Who may read everything that happened in a campaign: these roles, not limited to a unit.
@@ -87,7 +98,13 @@ def visible_object(user, kind: str, pk: int):
         return get_evidence_for_user(user, pk)
     if kind == "progress":
         return get_progress_report_for_user(user, pk)
-    if kind == "campaign":
+    if kind in ("extension_request", "recheck"):
+        model = ExtensionRequest if kind == "extension_request" else Recheck
+        found = model.objects.filter(pk=pk).first()
+        if found is not None:
+            get_measure_for_user(user, found.measure_id)  # 404 unless its measure is visible
+            return found
+    elif kind == "campaign":
         campaign = scope_campaigns(user).filter(pk=pk).first()
         if campaign is not None:
             return campaign

@@ -58,13 +58,25 @@ class FiguresOut(Schema):
     suggestions_collected: int
     consolidated: int
     prominent: int
-    problems_by_state: dict[str, int]
+    problems_by_state: dict[str, int] = Field(
+        description="Problems by outcome, every key present: no_measure (未制定措施), "
+        "in_progress (整改中), rectified (整改到位: every measure closed, verified and, where "
+        "asked, confirmed), phase_done (基本完成 / 阶段性成效: long-term measures with their phase "
+        "complete — counted apart, never as rectified), not_feasible (暂不具备整改条件: closed "
+        "without rectification with the office's reason — counted apart), relapsed (问题反弹: "
+        "a measure reopened after closure — stays counted after it is closed again)"
+    )
     measures_total: int
-    measures_by_state: dict[str, int]
+    measures_by_state: dict[str, int] = Field(
+        description="Measures by state: draft, in_progress, closure_requested, returned, "
+        "closed, reopened"
+    )
     overdue: int
     due_soon: int
-    inspection_total: int
-    inspection_rectified: int
+    inspection_total: int = Field(description="Problems from superior inspection feedback")
+    inspection_rectified: int = Field(
+        description="Of those, rectified (整改到位) only: the seed's “17 of 20”"
+    )
     subordinate_units: int
     calendar_warning_years: list[int]
 

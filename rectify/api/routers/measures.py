@@ -34,8 +34,10 @@ from rectify.api.fields import (
 from rectify.api.pagination import Page, SyncFilter, since
 from rectify.campaigns.scoping import get_campaign_for_user
 from rectify.core.errors import FileRefused, FileTooLarge, TransitionRefused
+from rectify.core import workdays
+from rectify.core.errors import TransitionRefused
 from rectify.ledger import derived, services, states
-from rectify.ledger.choices import DueStatus, MeasureMode, MeasureState
+from rectify.ledger.choices import Closure, DueStatus, MeasureMode, MeasureState
 from rectify.ledger.inputs import MeasureForm, TransitionForm
 from rectify.ledger.models import Evidence, Measure, Milestone, ProgressReport
 from rectify.ledger.scoping import (
@@ -47,6 +49,7 @@ from rectify.ledger.scoping import (
     scope_measures,
 )
 from rectify.ledger.services import editable_fields
+from rectify.orgs.models import OrgUnit
 from rectify.orgs.scoping import scope_org_units
 
 router = Router(tags=["measures"])
@@ -79,20 +82,57 @@ class ActionOut(Schema):
     needs_evidence: bool
 
 
+class CooperatingUnitOut(Schema):
+    id: int
+    name: str
+
+
 class MeasureOut(Schema):
     id: int
     campaign_id: int
     problem_id: int
     problem_number: int
     content: str
-    responsible_unit_id: int
+    responsible_unit_id: int = Field(description="The lead unit (牵头单位)")
     responsible_unit_name: str
+    cooperating_units: list[CooperatingUnitOut] = Field(
+        description="Cooperating units (配合单位); the lead unit's liaisons act on the measure"
+    )
     responsible_person: str
     mode: MeasureMode
-    deadline: dt.date | None
+    deadline: dt.date | None = Field(description="The deadline now (整改时限)")
+    decided_on: dt.date | None = Field(
+        description="The decision date a deadline in working days is counted from"
+    )
+    working_days: int | None = Field(
+        description="The deadline as N working days after decided_on (official holidays and "
+        "make-up workdays respected), or null when it was given as a date"
+    )
+    original_deadline: dt.date | None = Field(
+        description="The first deadline set; it stays when the deadline moves"
+    )
+    deadline_moves: int = Field(
+        description="How many times the deadline moved (each with a reason: /deadline-changes)"
+    )
     state: MeasureState
     phase_complete: bool
     closed_on: dt.date | None
+    closure: Closure = Field(
+        description="How a closed measure was closed: 'rectified' (verified, 销号), "
+        "'not_feasible' (暂不具备整改条件, by the office with a reason), '' while not closed"
+    )
+    closure_opinion: str = Field(
+        description="The verification opinion (验收意见) given on closing, or the reason for "
+        "closing as not feasible; '' while not closed"
+    )
+    awaiting_confirmation: bool = Field(
+        description="Closed, but the campaign asks for a second confirmation of closures of "
+        "this problem's source and it has not been given yet (it does not count as done)"
+    )
+    relapse_count: int = Field(
+        description="How many times the measure was reopened after closure (问题反弹); stays "
+        "counted after it is closed again"
+    )
     due_status: DueStatus = Field(description="'' on schedule, 'due_soon' or 'overdue'")
     days_overdue: int
     version: int
@@ -106,6 +146,10 @@ class MeasureOut(Schema):
     @staticmethod
     def resolve_responsible_unit_name(obj) -> str:
         return obj.responsible_unit.name
+
+    @staticmethod
+    def resolve_cooperating_units(obj) -> list:
+        return sorted(obj.cooperating_units.all(), key=lambda u: u.path)
 
     @staticmethod
     def resolve_due_status(obj) -> str:
@@ -122,6 +166,17 @@ class MeasureDetailOut(MeasureOut):
     actions: list[ActionOut] = Field(description="The transitions you may start now")
     can_change: bool
     editable_fields: list[str]
+    calendar_warning_years: list[int] = Field(
+        description="For a deadline in working days: the years between the decision date and "
+        "the deadline without official holiday data (counted Monday to Friday; the office can "
+        "enter the year's holidays)"
+    )
+
+    @staticmethod
+    def resolve_calendar_warning_years(obj) -> list[int]:
+        if obj.working_days is None or obj.decided_on is None or obj.deadline is None:
+            return []
+        return workdays.uncovered_years(range(obj.decided_on.year, obj.deadline.year + 1))
 
     @staticmethod
     def resolve_milestones(obj) -> list:
@@ -141,7 +196,7 @@ class MeasureDetailOut(MeasureOut):
         return list(editable_fields(user, obj)) if can_change_measure(user, obj) else []
 
 
-class ProgressOut(Schema):
+class ProgressReportOut(Schema):
     id: int
     measure_id: int
     reported_on: dt.date
@@ -183,6 +238,10 @@ def available_actions(measure, user) -> list[dict]:
             actions.append(
                 {"endpoint": "phase-complete", "needs_reason": False, "needs_evidence": False}
             )
+    if measure.awaiting_confirmation and states.is_confirmer(user, measure):
+        request = states.pending_request(measure)
+        if request is None or request.requested_by_id != user.pk:
+            actions.append({"endpoint": "confirm", "needs_reason": False, "needs_evidence": False})
     return actions
 
 
@@ -220,7 +279,11 @@ def list_measures(request, slug: Slug, filters: Query[MeasureQuery]):
         qs = qs.filter(due_status=filters.due)
     if filters.problem is not None:
         qs = qs.filter(problem__number=filters.problem)
-    return since(qs, filters).select_related("problem", "responsible_unit")
+    return (
+        since(qs, filters)
+        .select_related("problem", "responsible_unit")
+        .prefetch_related("cooperating_units")
+    )
 
 
 @router.get(
@@ -232,21 +295,90 @@ def get_measure(request, id: Id):
     return get_measure_for_user(request.user, id)
 
 
+# A decision date a deadline in working days is counted from: within the years a calendar can
+# hold (far-off years would overflow on the way to the deadline).
+DecisionDate = Annotated[
+    dt.date,
+    Field(ge=dt.date(1990, 1, 1), le=dt.date(2099, 12, 31)),
+]
+WorkingDays = Annotated[int, Field(ge=1, le=1000)]
+UNIT_IDS = "Cooperating units (配合单位): org unit ids in the campaign's tree"
+
+
 class MeasureIn(Schema):
-    """Validated as on the pages (ledger/inputs.py::MeasureForm)."""
+    """Validated as on the pages (ledger/inputs.py::MeasureForm). The deadline is a date, or
+    `working_days` after `decided_on` (the date is computed, official holidays respected)."""
 
     model_config = ConfigDict(extra="forbid")
 
     content: Storable
-    responsible_unit_id: Id = Field(description="Org unit id (within the campaign's tree)")
+    responsible_unit_id: Id = Field(
+        description="The lead unit (牵头单位): an org unit id within the campaign's tree"
+    )
+    cooperating_unit_ids: list[Id] = Field([], max_length=100, description=UNIT_IDS)
     responsible_person: Storable = ""
     mode: MeasureMode = MeasureMode.PHASED
-    deadline: dt.date | None = Field(None, description="Required unless the mode is long_term")
+    deadline: dt.date | None = Field(
+        None,
+        description="Required unless the mode is long_term or the deadline is given in "
+        "working days",
+    )
+    decided_on: DecisionDate | None = Field(
+        None, description="With working_days: the decision date the deadline is counted from"
+    )
+    working_days: WorkingDays | None = Field(
+        None, description="With decided_on: the deadline as N working days after it"
+    )
 
 
 # The form's field names → the API's.
 MEASURE_FIELDS = {"responsible_unit": "responsible_unit_id"}
 FORM_FIELDS = {api: form for form, api in MEASURE_FIELDS.items()}
+# Fields of the API the form does not know: checked here (working days, cooperating units).
+EXTRA_FIELDS = ("cooperating_unit_ids", "decided_on", "working_days", "deadline_reason")
+
+
+def _working_day_deadline(decided_on, working_days, deadline_sent: dt.date | None):
+    """The deadline a decision date and a count give (None if neither is set), or a 422: one
+    without the other, or a different date sent as the deadline as well."""
+    if (decided_on is None) != (working_days is None):
+        field = "working_days" if working_days is None else "decided_on"
+        raise DjangoValidationError(
+            {field: [_("Give both the decision date and the number of working days.")]}
+        )
+    if decided_on is None:
+        return None
+    computed = services.deadline_from(decided_on, working_days)
+    if deadline_sent is not None and deadline_sent != computed:
+        raise DjangoValidationError(
+            {
+                "deadline": [
+                    _(
+                        "Give the deadline either as a date or as working days: "
+                        "%(n)s working days after %(date)s fall on %(deadline)s."
+                    )
+                    % {
+                        "n": working_days,
+                        "date": decided_on.isoformat(),
+                        "deadline": computed.isoformat(),
+                    }
+                ]
+            }
+        )
+    return computed
+
+
+def _cooperating_units(campaign, ids: list[int], lead_id: int | None) -> list[OrgUnit]:
+    """The units of these ids, all in the campaign's tree and none the lead unit, or a 422."""
+    ids = list(dict.fromkeys(ids))
+    units = list(OrgUnit.objects.subtree(campaign.org_unit).filter(pk__in=ids))
+    if len(units) != len(ids):
+        raise DjangoValidationError({"cooperating_unit_ids": [_("Choose units of this campaign.")]})
+    if lead_id is not None and lead_id in ids:
+        raise DjangoValidationError(
+            {"cooperating_unit_ids": [_("The lead unit cannot also be a cooperating unit.")]}
+        )
+    return sorted(units, key=lambda u: u.path)
 
 
 @router.post(
@@ -257,7 +389,12 @@ FORM_FIELDS = {api: form for form, api in MEASURE_FIELDS.items()}
 def create_measure(request, slug: Slug, number: Number, payload: MeasureIn):
     campaign = get_campaign_for_user(request.user, slug)
     problem = get_problem_for_user(request.user, campaign, number)
-    data = {FORM_FIELDS.get(k, k): v for k, v in payload.dict().items()}
+    sent = payload.dict()
+    extra = {k: sent.pop(k) for k in EXTRA_FIELDS if k in sent}
+    data = {FORM_FIELDS.get(k, k): v for k, v in sent.items()}
+    computed = _working_day_deadline(extra["decided_on"], extra["working_days"], payload.deadline)
+    if computed is not None:
+        data["deadline"] = computed
     form = MeasureForm(
         {**data, "version": 1},
         measure=Measure(campaign=campaign, problem=problem),
@@ -268,6 +405,12 @@ def create_measure(request, slug: Slug, number: Number, payload: MeasureIn):
     fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
     # For anyone but the office the form omits the unit; the service then refuses (403).
     responsible_unit = fields.pop("responsible_unit", None)
+    if computed is not None:
+        fields.update(decided_on=extra["decided_on"], working_days=extra["working_days"])
+    if extra["cooperating_unit_ids"]:
+        fields["cooperating_units"] = _cooperating_units(
+            campaign, extra["cooperating_unit_ids"], payload.responsible_unit_id
+        )
     measure = services.create_measure(
         problem, actor=request.user, responsible_unit=responsible_unit, **fields
     )
@@ -282,20 +425,56 @@ class MeasurePatch(Schema):
     version: Number
     content: Storable | None = None
     responsible_unit_id: Id | None = None
+    cooperating_unit_ids: list[Id] | None = Field(None, max_length=100, description=UNIT_IDS)
     responsible_person: Storable | None = None
     mode: MeasureMode | None = None
     deadline: dt.date | None = None
+    decided_on: DecisionDate | None = Field(
+        None,
+        description="With working_days: a new decision date moves the deadline to N working "
+        "days after it; null (with working_days null) drops the working-day basis",
+    )
+    working_days: WorkingDays | None = None
+    deadline_reason: Storable = Field(
+        "",
+        description="Why the deadline moves: required when it does (else 400 reason_required); "
+        "kept in /deadline-changes and the activity log",
+    )
 
 
 @router.patch(
     "/measures/{id}",
     response={200: MeasureDetailOut, **ERRORS},
     summary="Edit a measure (office: all fields; responsible unit: content and person)",
+    description="A moved deadline needs `deadline_reason` (400 `reason_required` without "
+    "one): the move is kept (GET /measures/{id}/deadline-changes), `original_deadline` stays "
+    "and `deadline_moves` counts it. A deadline in working days: send `decided_on` and "
+    "`working_days`; the date is computed.",
 )
 def update_measure(request, id: Id, payload: MeasurePatch):
     measure = get_measure_for_user(request.user, id)
     sent = {FORM_FIELDS.get(k, k): v for k, v in payload.dict(exclude_unset=True).items()}
     version = sent.pop("version")
+    extra = {k: sent.pop(k) for k in EXTRA_FIELDS if k in sent}
+    deadline_reason = extra.pop("deadline_reason", "")
+    basis = {k: v for k, v in extra.items() if k in ("decided_on", "working_days")}
+    more = {k: v for k, v in basis.items() if v != getattr(measure, k)}
+    if more:  # a new basis: the deadline follows from it
+        computed = _working_day_deadline(
+            basis.get("decided_on", measure.decided_on),
+            basis.get("working_days", measure.working_days),
+            sent.get("deadline"),
+        )
+        if computed is not None:
+            sent["deadline"] = computed
+    if "cooperating_unit_ids" in extra:
+        units = _cooperating_units(
+            measure.campaign,
+            extra["cooperating_unit_ids"] or [],
+            sent.get("responsible_unit", measure.responsible_unit_id),
+        )
+        if {u.pk for u in units} != set(measure.cooperating_units.values_list("pk", flat=True)):
+            more["cooperating_units"] = units
     editable = editable_fields(request.user, measure)
     form = MeasureForm(
         {
@@ -311,7 +490,13 @@ def update_measure(request, id: Id, payload: MeasurePatch):
     # Fields this user may not edit go to the service as sent: it refuses them (403).
     refused = {k: v for k, v in sent.items() if k not in editable and v != _stored(measure, k)}
     return services.update_measure(
-        measure, actor=request.user, expected_version=version, **form.changes(), **refused
+        measure,
+        actor=request.user,
+        expected_version=version,
+        deadline_reason=deadline_reason,
+        **form.changes(),
+        **refused,
+        **more,
     )
 
 
@@ -326,16 +511,54 @@ def _stored(measure, name):
 class TransitionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Storable = ""
+    reason: Storable = Field(
+        "",
+        description="Why, or for a closure request what was done, or for verify the "
+        "verification opinion (验收意见): see the operation",
+    )
     version: Number | None = Field(None, description="The version you read (stale → 409)")
+
+
+class VerifyIn(TransitionIn):
+    recheck_on: dt.date | None = Field(
+        None,
+        description="Set a re-check (回头看) on this date: the measure then appears on the "
+        "re-check lists (not before the closing day)",
+    )
+
+
+# What each transition's `reason` is and what else refuses it, for the operation's description.
+TRANSITION_NOTES = {
+    "start": "",
+    "request_closure": "`reason` is the description of what was done (required; kept as the "
+    "closure request, GET /measures/{id}/closure-requests). Needs an evidence file uploaded "
+    "since the measure was started, returned or reopened (409 `evidence_required`). ",
+    "verify": "`reason` is the verification opinion (验收意见, required; kept on the measure as "
+    "`closure_opinion` and in its verifications). Refused to whoever requested the closure "
+    "(409 `own_request`) and while a milestone is open (409 `milestones_open`). Where the "
+    "campaign asks for a second confirmation of this problem source, the measure is closed "
+    "with `awaiting_confirmation` until POST /measures/{id}/confirm. `recheck_on` sets a "
+    "re-check (回头看). ",
+    "return": "`reason`: why it is returned (required). Refused to whoever requested the "
+    "closure (409 `own_request`). ",
+    "close_not_feasible": "Closes without rectification (暂不具备整改条件): `reason` is "
+    "required and the problem is counted apart (not_feasible), never as rectified. Refused to "
+    "whoever requested a pending closure (409 `own_request`). ",
+    "decline_confirmation": "Only the person the campaign names to confirm closures of this "
+    "problem source (confirmation rules), while the closure awaits confirmation (409 "
+    "`not_awaiting`); `reason` is required; the measure goes back to returned. ",
+    "reopen": "`reason`: what relapsed (required). Counts a relapse (问题反弹): `relapse_count` "
+    "stays after it is closed again. ",
+}
 
 
 def _transition_endpoint(name: str):
     t = states.TRANSITIONS[name]
+    schema = VerifyIn if name == "verify" else TransitionIn
 
-    def run(request, id: Id, payload: TransitionIn = Body(None)):  # noqa: B008
+    def run(request, id: Id, payload: schema = Body(None)):  # noqa: B008
         measure = get_measure_for_user(request.user, id)
-        payload = payload or TransitionIn()
+        payload = payload or schema()
         form = TransitionForm({"reason": payload.reason, "version": payload.version or ""})
         if not form.is_valid():
             raise invalid(form)
@@ -345,16 +568,22 @@ def _transition_endpoint(name: str):
             actor=request.user,
             reason=form.cleaned_data["reason"],
             expected_version=form.cleaned_data["version"],
+            recheck_on=getattr(payload, "recheck_on", None),
         )
 
     run.__name__ = f"measure_{name}"
+    who = {
+        frozenset({states.OFFICE}): "Only the campaign office. ",
+        frozenset({states.CONFIRMER}): "",
+    }.get(t.actors, "The campaign office or the responsible unit. ")
     description = (
         f"From {', '.join(t.sources)} to {t.target}. "
-        + ("Only the campaign office. " if t.actors == {states.OFFICE} else "")
-        + ("A reason is required. " if t.needs_reason else "")
-        + ("Needs uploaded evidence. " if t.needs_evidence else "")
-        + "Refused: 403 (not yours to do) or 409 (wrong state, missing reason or evidence, "
-        "stale version)."
+        + who
+        + ("A reason is required (409 `reason_required`). " if t.needs_reason else "")
+        + TRANSITION_NOTES.get(name, "")
+        + "Refused: 403 `wrong_role` (not yours to do) or 409 (`wrong_state`, "
+        "`reason_required`, `evidence_required`, `own_request`, `milestones_open`, "
+        "`conflict`: stale version)."
     )
     router.post(
         f"/measures/{{id}}/{_endpoint(name)}",
@@ -395,6 +624,36 @@ def measure_phase_complete(request, id: Id, payload: PhaseCompleteIn = Body(None
     )
 
 
+class ConfirmIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Storable = Field("", description="A note with the confirmation (optional)")
+    version: Number | None = Field(None, description="The version you read (stale → 409)")
+
+
+@router.post(
+    "/measures/{id}/confirm",
+    response={200: MeasureDetailOut, **ERRORS},
+    summary="Confirm a closure that awaits the second confirmation (the person named for it)",
+    description="Where the campaign asks for it (confirmation rules), a closure of a problem "
+    "of that source counts only once the named person confirms it. Only that person (403), "
+    "never the one who requested the closure (403), only while `awaiting_confirmation` "
+    "(400 `not_awaiting`). To refuse: POST /measures/{id}/decline-confirmation with a reason.",
+)
+def measure_confirm(request, id: Id, payload: ConfirmIn = Body(None)):  # noqa: B008
+    measure = get_measure_for_user(request.user, id)
+    payload = payload or ConfirmIn()
+    form = TransitionForm({"reason": payload.reason, "version": payload.version or ""})
+    if not form.is_valid():
+        raise invalid(form)
+    return services.confirm_closure(
+        measure,
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+        expected_version=form.cleaned_data["version"],
+    )
+
+
 # --- milestones ------------------------------------------------------------------------------
 
 
@@ -409,6 +668,16 @@ class MilestoneDoneIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     done_on: dt.date | None = Field(None, description="Default: today")
+
+
+class MilestonePatch(Schema):
+    """Only the fields sent are changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text(Milestone._meta.get_field("title").max_length) = None
+    due_on: dt.date = None
+    done_on: dt.date | None = Field(None, description="null: not done (undoes “done”)")
 
 
 @router.get(
@@ -444,6 +713,28 @@ def complete_milestone(request, id: Id, payload: MilestoneDoneIn = Body(None)): 
     return services.complete_milestone(milestone, actor=request.user, done_on=done_on)
 
 
+@router.patch(
+    "/milestones/{id}",
+    response={200: MilestoneOut, **ERRORS},
+    summary="Edit a milestone: step, due date, done date (office or responsible unit)",
+)
+def update_milestone(request, id: Id, payload: MilestonePatch):
+    milestone = get_milestone_for_user(request.user, id)
+    changes = payload.dict(exclude_unset=True)
+    return services.update_milestone(milestone, actor=request.user, **changes)
+
+
+@router.delete(
+    "/milestones/{id}",
+    response={204: None, **ERRORS},
+    summary="Remove a milestone entered by mistake (a completed one stays: 400)",
+)
+def delete_milestone(request, id: Id):
+    milestone = get_milestone_for_user(request.user, id)
+    services.delete_milestone(milestone, actor=request.user)
+    return Status(204, None)
+
+
 # --- progress reports ------------------------------------------------------------------------
 
 
@@ -457,7 +748,7 @@ class ProgressIn(Schema):
 
 @router.get(
     "/measures/{id}/progress",
-    response={200: list[ProgressOut], **ERRORS},
+    response={200: list[ProgressReportOut], **ERRORS},
     summary="Progress reports of a measure, newest first",
 )
 @paginate(Page)
@@ -468,7 +759,7 @@ def list_progress(request, id: Id):
 
 @router.post(
     "/measures/{id}/progress",
-    response={201: ProgressOut, **ERRORS},
+    response={201: ProgressReportOut, **ERRORS},
     summary="Report progress (office or responsible unit, while the measure is under way)",
 )
 def create_progress(request, id: Id, payload: ProgressIn):

@@ -79,6 +79,17 @@ def list_categories(request, slug: Slug):
 
 # --- problems: output ------------------------------------------------------------------------
 
+# A problem's outcome (ledger/derived.py), as the figures count it.
+PROBLEM_OUTCOMES = (
+    "The outcome, derived from all its measures: 'no_measure' (未制定措施); 'in_progress' "
+    "(整改中: a measure not done yet, or closed but awaiting its second confirmation); "
+    "'rectified' (整改到位: every measure closed, verified and, where asked, confirmed); "
+    "'phase_done' (基本完成 / 阶段性成效: long-term measures with their phase complete, counted "
+    "apart, never as rectified); 'not_feasible' (暂不具备整改条件: closed without "
+    "rectification, with the office's reason; counted apart); 'relapsed' (问题反弹: a measure "
+    "was reopened after closure; stays so even once it is closed again)"
+)
+
 
 class ProblemOut(Schema):
     id: int
@@ -95,7 +106,7 @@ class ProblemOut(Schema):
     list_ids: list[int]
     lead_unit_id: int | None
     region_id: int | None
-    state: ProblemState = Field(description="Derived from all its measures")
+    state: ProblemState = Field(description=PROBLEM_OUTCOMES)
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -162,7 +173,9 @@ class ProblemDetailOut(ProblemOut):
         return list(
             derived.annotate_due_status(
                 scope_measures(user, campaign).filter(problem=obj), campaign
-            ).select_related("problem", "responsible_unit")
+            )
+            .select_related("problem", "responsible_unit")
+            .prefetch_related("cooperating_units")
         )
 
     @staticmethod

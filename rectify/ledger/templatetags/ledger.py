@@ -65,6 +65,8 @@ def work_counts(context, campaign) -> dict:
     if campaign.pk not in cache:
         cache[campaign.pk] = worklists.attention_counts(user, campaign)
     return cache[campaign.pk]
+
+
 @register.filter
 def evidence_preview_url(evidence) -> str | None:
     """The path of the evidence's preview image, or None when it has none."""
