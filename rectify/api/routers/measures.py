@@ -33,9 +33,8 @@ from rectify.api.fields import (
 )
 from rectify.api.pagination import Page, SyncFilter, since
 from rectify.campaigns.scoping import get_campaign_for_user
-from rectify.core.errors import FileRefused, FileTooLarge, TransitionRefused
 from rectify.core import workdays
-from rectify.core.errors import TransitionRefused
+from rectify.core.errors import FileRefused, FileTooLarge, TransitionRefused
 from rectify.ledger import derived, services, states
 from rectify.ledger.choices import Closure, DueStatus, MeasureMode, MeasureState
 from rectify.ledger.inputs import MeasureForm, TransitionForm
