@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from rectify.campaigns.models import Campaign
-from rectify.ledger import states, worklists
+from rectify.ledger import states
 from rectify.ledger.models import ConfirmationRule, ExtensionRequest, Measure, Recheck
 from rectify.ledger.scoping import scope_measures
 from rectify.orgs.access import access
@@ -37,18 +37,17 @@ def may_see_todo(user, campaign: Campaign) -> bool:
 
 
 def may_see_rechecks(user, campaign: Campaign) -> bool:
-    """The office (all of them) and unit liaisons (their own measures')."""
-    acc = access(user, campaign)
-    return acc.is_office or worklists.is_unit_worker(user, campaign)
+    """Whoever reads the campaign's measures: the office, leaders, supervisors, work groups and
+    viewers (all of them) and unit liaisons (their own measures')."""
+    return bool(access(user, campaign).roles)
 
 
 def scope_rechecks(user, campaign: Campaign) -> QuerySet[Recheck]:
-    """Re-checks (回头看) of the campaign the reader may see: all for the office, those of
-    their units' measures for a liaison, none for anyone else."""
-    qs = Recheck.objects.filter(measure__campaign=campaign)
-    if access(user, campaign).is_office:
-        return qs
-    return qs.filter(measure__in=worklists.unit_measures(user, campaign).values("pk"))
+    """Re-checks (回头看) of the measures the reader may see (ledger/scoping.scope_measures):
+    all for campaign-wide readers, those of their units' measures for a liaison."""
+    return Recheck.objects.filter(
+        measure__campaign=campaign, measure__in=scope_measures(user, campaign).values("pk")
+    )
 
 
 def may_decide(user, measure: Measure) -> bool:
