@@ -57,6 +57,15 @@
     if (zone) showChosen(zone);
   });
 
+  // A link to a folded form (<details id="closure-request">, e.g. from my tasks) unfolds it.
+  const unfold = () => {
+    const id = decodeURIComponent(location.hash.slice(1));
+    const target = id && document.getElementById(id);
+    if (target && target.tagName === "DETAILS") target.open = true;
+  };
+  window.addEventListener("hashchange", unfold);
+  document.addEventListener("DOMContentLoaded", unfold);
+
   // <button data-clear-target="#id">: empties that element (closes a form opened in place).
   document.addEventListener("click", (event) => {
     const button = event.target.closest && event.target.closest("[data-clear-target]");

@@ -11,6 +11,8 @@ from rectify.orgs.choices import Role
 from tests.factories import PASSWORD, grant
 from tests.helpers import attrs, messages_of, texts
 
+from .conftest import started
+
 
 def url(world):
     return reverse("my-tasks", args=[world.campaign.slug])
@@ -182,3 +184,18 @@ def test_a_due_recheck_and_a_calm_list(client, world, tasks):
     assert set(groups(response)) == {"under_way"}
     assert attrs(response, "tasks-calm")
     assert texts(response, "nav-count") == []
+
+
+@pytest.mark.django_db
+def test_my_tasks_reads_a_fixed_number_of_queries(
+    client, world, tasks, django_assert_max_num_queries
+):
+    client.force_login(world.liaison)
+    with django_assert_max_num_queries(40) as few:
+        client.get(url(world))
+    for i in range(15):
+        m = started(world.measure(world.problem, world.bureau_a, f"措施{i}"), world.office)
+        services.add_progress_report(m, actor=world.liaison, text="进展", percent_done=i)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url(world))
+    assert len(attrs(response, "task")) == 7 + 15

@@ -84,9 +84,12 @@ def test_a_liaison_reports_progress_and_requests_closure(live_server, page, worl
     assert page.evaluate("window.stillHere") is True
     page.screenshot(path=SCREENSHOTS.format("measure"), full_page=True)
 
-    # request closure: a description is needed; then the measure waits for the office
-    page.locator("#closure-request > summary").click()
+    # request closure from my tasks: its link opens the folded form on the measure page
+    page.goto(f"{base}/c/world/my-tasks/")
+    page.locator(f"#task-{m.pk} [data-testid=task-close]").click()
+    page.wait_for_url(f"{base}/measures/{m.pk}/#closure-request")
     closure = page.locator("[data-testid=closure-form]")
+    expect(closure).to_be_visible()
     closure.locator("textarea[name=description]").fill("考核事项已全部清理，制度已印发。")
     closure.locator("[data-testid=closure-submit]").click()
     expect(page.locator("#measure-badges [data-testid=state-badge]")).to_have_attribute(
