@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MeasureState(models.TextChoices):
@@ -119,7 +120,7 @@ class VerificationDecision(models.TextChoices):
 class ExtensionStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the office")
     GRANTED = "granted", _("Granted")
-    REFUSED = "refused", _("Refused")
+    REFUSED = "refused", pgettext_lazy("extension request", "Refused")
 
 
 class RecheckResult(models.TextChoices):
