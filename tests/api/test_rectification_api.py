@@ -153,6 +153,26 @@ def test_an_invalid_new_measure_is_a_422(api, world, extra, field):
 
 
 @pytest.mark.django_db
+def test_a_deadline_sent_with_working_days_must_agree_with_them(api, world):
+    computed = services.deadline_from(dt.date(2026, 11, 16), 10).isoformat()
+    body = {
+        "content": "措施",
+        "responsible_unit_id": world.bureau_b.pk,
+        "decided_on": "2026-11-16",
+        "working_days": 10,
+    }
+    url = "/campaigns/world/problems/2/measures"
+    answer = refused(
+        api(world.office).post(url, {**body, "deadline": "2026-12-31"}), 422, "invalid"
+    )
+    [error] = answer["errors"]
+    assert error["field"] == "deadline" and computed in error["message"]
+    assert ok(api(world.office).post(url, {**body, "deadline": computed}), 201)["deadline"] == (
+        computed
+    )
+
+
+@pytest.mark.django_db
 def test_a_liaison_cannot_add_a_measure(api, world):
     response = api(world.liaison).post(
         "/campaigns/world/problems/1/measures",
@@ -541,6 +561,9 @@ def test_the_confirmer_may_decline_a_closure_with_a_reason(api, world):
     body = ok(api(world.leader).post(url, {"reason": "佐证材料不足以证明整改到位"}))
     assert body["state"] == "returned" and body["closure"] == ""
     assert body["awaiting_confirmation"] is False
+    entry = history(m).first()
+    assert entry.action == "measure.decline_confirmation" and entry.actor == world.leader
+    assert entry.reason == "佐证材料不足以证明整改到位"
 
 
 # --- worklists -----------------------------------------------------------------------------------

@@ -166,16 +166,18 @@ class MeasureDetailOut(MeasureOut):
     can_change: bool
     editable_fields: list[str]
     calendar_warning_years: list[int] = Field(
-        description="For a deadline in working days: the years between the decision date and "
-        "the deadline without official holiday data (counted Monday to Friday; the office can "
-        "enter the year's holidays)"
+        description="For a deadline in working days: the years the count runs through that "
+        "have no official holiday data (counted Monday to Friday there; the office can enter "
+        "the year's holidays)"
     )
 
     @staticmethod
     def resolve_calendar_warning_years(obj) -> list[int]:
-        if obj.working_days is None or obj.decided_on is None or obj.deadline is None:
+        if obj.working_days is None or obj.decided_on is None:
             return []
-        return workdays.uncovered_years(range(obj.decided_on.year, obj.deadline.year + 1))
+        # The years the count runs through (the deadline may have moved since, by a date).
+        counted_to = services.deadline_from(obj.decided_on, obj.working_days)
+        return workdays.uncovered_years(range(obj.decided_on.year, counted_to.year + 1))
 
     @staticmethod
     def resolve_milestones(obj) -> list:
@@ -349,21 +351,16 @@ def _working_day_deadline(decided_on, working_days, deadline_sent: dt.date | Non
         return None
     computed = services.deadline_from(decided_on, working_days)
     if deadline_sent is not None and deadline_sent != computed:
-        raise DjangoValidationError(
-            {
-                "deadline": [
-                    _(
-                        "Give the deadline either as a date or as working days: "
-                        "%(n)s working days after %(date)s fall on %(deadline)s."
-                    )
-                    % {
-                        "n": working_days,
-                        "date": decided_on.isoformat(),
-                        "deadline": computed.isoformat(),
-                    }
-                ]
-            }
+        message = _(
+            "Give the deadline either as a date or as working days: "
+            "%(n)s working days after %(date)s fall on %(deadline)s."
         )
+        params = {
+            "n": working_days,
+            "date": decided_on.isoformat(),
+            "deadline": computed.isoformat(),
+        }
+        raise DjangoValidationError({"deadline": [DjangoValidationError(message, params=params)]})
     return computed
 
 
