@@ -357,7 +357,11 @@ def create_measure(problem: Problem, *, actor, content: str, responsible_unit, *
         actor=actor,
         after=_measure_snapshot(
             measure,
-            [*MEASURE_LOGGED, "state", *(["cooperating_units"] if cooperating else [])],
+            [
+                *(f for f in MEASURE_LOGGED if getattr(measure, f) is not None),
+                "state",
+                *(["cooperating_units"] if cooperating else []),
+            ],
         ),
     )
     return measure
