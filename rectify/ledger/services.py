@@ -1226,7 +1226,7 @@ def delete_confirmation_rule(rule: ConfirmationRule, *, actor) -> None:
         awaiting_confirmation=True,
     ).count()
     if waiting:
-        raise DomainError(
+        raise ConflictError(
             _(
                 "%(n)s closures of this source wait for this confirmation: have them confirmed "
                 "or declined first, or name another confirmer for the source."

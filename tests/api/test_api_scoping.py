@@ -111,15 +111,20 @@ CASES = {
         "PATCH", "/measures/{b}", unit_write_b(200), {"version": 1, "content": "改"}
     ),
     "edit measure a's deadline": Case(
-        "PATCH", "/measures/{a}", office_write_a(200), {"version": 1, "deadline": "2027-02-01"}
+        "PATCH",
+        "/measures/{a}",
+        office_write_a(200),
+        {"version": 1, "deadline": "2027-02-01", "deadline_reason": "工作需要"},
     ),
     # transitions
     "start a": Case("POST", "/measures/{a}/start", unit_write_a(200)),
     "start b": Case("POST", "/measures/{b}/start", unit_write_b(200)),
     "request closure of a": Case(
-        "POST", "/measures/{a}/request-closure", unit_write_a(200), state="started"
+        "POST", "/measures/{a}/request-closure", unit_write_a(200), {"reason": "已完成"}, "started"
     ),
-    "verify a": Case("POST", "/measures/{a}/verify", office_write_a(200), state="requested"),
+    "verify a": Case(
+        "POST", "/measures/{a}/verify", office_write_a(200), {"reason": "同意"}, "requested"
+    ),
     "return a": Case(
         "POST", "/measures/{a}/return", office_write_a(200), {"reason": "材料不全"}, "requested"
     ),
@@ -220,7 +225,10 @@ def prepare(world, state: str) -> dict[str, int]:
     a = world.measure_a
     if state in ("started", "requested", "closed"):
         a = services.start(a, actor=office)
+        add_evidence(a, office, b"fresh")  # evidence of this round, for the closure request
     if state in ("requested", "closed"):
+        for milestone in a.milestones.all():  # no closure over an open step
+            services.complete_milestone(milestone, actor=office, done_on=milestone.due_on)
         a = services.request_closure(a, actor=SYSTEM, reason="整改完成")
     if state == "closed":
         services.verify(a, actor=office, reason="同意销号")

@@ -572,7 +572,13 @@ def test_a_measure_edit_carries_the_version_and_a_stale_one_is_409(api, world):
     caller = api(world.office)
     url = f"/measures/{world.measure_a.pk}"
     response = caller.patch(
-        url, {"version": 1, "deadline": "2027-01-15", "responsible_person": "张三"}
+        url,
+        {
+            "version": 1,
+            "deadline": "2027-01-15",
+            "deadline_reason": "会议决定延后",
+            "responsible_person": "张三",
+        },
     )
     assert response.status_code == 200, response.content
     assert response.json()["version"] == 2
@@ -635,8 +641,14 @@ def test_the_whole_cycle_through_the_api(api, client, world):
     assert asked.json()["state"] == "closure_requested"
     returned = office.post(f"{m}/return", {"reason": "材料不全"})
     assert returned.json()["state"] == "returned"
-    unit.post(f"{m}/request-closure")
-    closed = office.post(f"{m}/verify")
+    again = client.post(
+        f"/api/v1{m}/evidence",
+        {"file": SimpleUploadedFile("补充材料.txt", "补充的公示截图说明".encode())},
+        headers=unit.headers,
+    )
+    assert again.status_code == 201, again.content  # evidence of this round: needed again
+    unit.post(f"{m}/request-closure", {"reason": "已补充材料"})
+    closed = office.post(f"{m}/verify", {"reason": "同意销号"})
     assert closed.json()["state"] == "closed" and closed.json()["closed_on"] == "2026-11-16"
     reopened = office.post(f"{m}/reopen", {"reason": "群众反映问题反弹"})
     assert reopened.json()["state"] == "reopened" and reopened.json()["closed_on"] is None
@@ -672,7 +684,8 @@ def test_a_transition_needs_no_body(api, client, world):
         ("liaison", "requested", "verify", {}, 403, "wrong_role"),
         ("viewer", None, "start", {}, 403, "wrong_role"),
         ("leader", None, "start", {}, 403, "wrong_role"),
-        ("liaison", "started", "request-closure", {}, 409, "evidence_required"),
+        ("liaison", "started", "request-closure", {}, 409, "reason_required"),
+        ("liaison", "started", "request-closure", {"reason": "已完成"}, 409, "evidence_required"),
         ("office", "requested", "return", {"reason": "  "}, 409, "reason_required"),
         ("office", "started", "start", {}, 409, "wrong_state"),
         ("office", None, "verify", {}, 409, "wrong_state"),

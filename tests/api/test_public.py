@@ -188,6 +188,7 @@ def test_a_receipt_follows_the_ledger(client, opened, submitted, time_machine):
                 deadline=dt.date(2026, 12, 31),
             )
         )
+    time_machine.move_to(dt.datetime(2026, 11, 9, 10, 0, tzinfo=dt.UTC), tick=False)
     services.start(measures[0], actor=opened.office)
     assert receipt(client, submitted).json()["stage"] == "in_progress"
     for i, measure in enumerate(measures):

@@ -193,10 +193,8 @@ def test_a_liaison_cannot_add_a_measure(api, world):
 def test_a_deadline_moves_only_with_a_reason(api, world):
     url = f"/measures/{world.measure_a.pk}"
     caller = api(world.office)
-    body = refused(
-        caller.patch(url, {"version": 1, "deadline": "2027-01-31"}), 400, "reason_required"
-    )
-    assert "reason" in body["message_en"]
+    body = refused(caller.patch(url, {"version": 1, "deadline": "2027-01-31"}), 422, "invalid")
+    assert [e["field"] for e in body["errors"]] == ["deadline_reason"]
     assert Measure.objects.get(pk=world.measure_a.pk).deadline == dt.date(2026, 12, 31)
 
     moved = ok(
@@ -219,7 +217,7 @@ def test_a_deadline_moves_only_with_a_reason(api, world):
 def test_a_new_working_day_basis_moves_the_deadline_with_a_reason(api, world):
     url = f"/measures/{world.measure_a.pk}"
     patch = {"version": 1, "decided_on": "2026-11-16", "working_days": 10}
-    refused(api(world.office).patch(url, patch), 400, "reason_required")
+    refused(api(world.office).patch(url, patch), 422, "invalid")
     body = ok(api(world.office).patch(url, {**patch, "deadline_reason": "按会议决定改为工作日"}))
     assert body["deadline"] == services.deadline_from(dt.date(2026, 11, 16), 10).isoformat()
     assert body["working_days"] == 10 and body["deadline_moves"] == 1
@@ -513,7 +511,9 @@ def test_confirmation_rules_are_set_by_the_office(api, world):
     body = ok(rule_for(api, world), 201)
     assert body["source"] == "grassroots" and body["confirmer"]["username"] == "leader"
     assert body["waiting"] == 0
-    refused(rule_for(api, world, confirmer_id=world.viewer.pk), 409, "conflict")
+    # A source with a rule gets the new confirmer (one rule per source).
+    again = ok(rule_for(api, world, confirmer_id=world.viewer.pk), 201)
+    assert again["id"] == body["id"] and again["confirmer"]["username"] == "viewer"
     listed = ok(api(world.liaison).get("/campaigns/world/confirmation-rules"))
     assert [r["id"] for r in listed] == [body["id"]]
     assert api(world.outsider).get("/campaigns/world/confirmation-rules").status_code == 404
@@ -533,7 +533,7 @@ def test_a_closure_counts_once_the_named_person_confirms_it(api, world):
     refused(api(world.office).post(f"/measures/{m.pk}/confirm"), 403, "forbidden")
     refused(api(world.leader).post(f"/measures/{m.pk}/confirm", {"version": 1}), 409, "conflict")
     url = f"/confirmation-rules/{rule['id']}"
-    refused(api(world.office).delete(url), 409, "conflict")  # a closure waits for it
+    refused(api(world.office).delete(url), 409, "confirmations_waiting")  # a closure waits
     confirmed = ok(api(world.leader).post(f"/measures/{m.pk}/confirm", {"reason": "核实无误"}))
     assert confirmed["awaiting_confirmation"] is False
     assert "confirm" not in [a["endpoint"] for a in confirmed["actions"]]

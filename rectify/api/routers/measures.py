@@ -442,7 +442,7 @@ class MeasurePatch(Schema):
     "/measures/{id}",
     response={200: MeasureDetailOut, **ERRORS},
     summary="Edit a measure (office: all fields; responsible unit: content and person)",
-    description="A moved deadline needs `deadline_reason` (400 `reason_required` without "
+    description="A moved deadline needs `deadline_reason` (422 on `deadline_reason` without "
     "one): the move is kept (GET /measures/{id}/deadline-changes), `original_deadline` stays "
     "and `deadline_moves` counts it. A deadline in working days: send `decided_on` and "
     "`working_days`; the date is computed.",
@@ -476,6 +476,7 @@ def update_measure(request, id: Id, payload: MeasurePatch):
         {
             **MeasureForm(measure=measure, user=request.user).initial,
             **{k: v for k, v in sent.items() if k in editable},
+            "deadline_reason": deadline_reason,
             "version": version,
         },
         measure=measure,
