@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/po_fill.py mapping.json
 
-Each msgid in the mapping gets its msgstr (a list of two strings for plural entries) and loses
+Each msgid in the mapping gets its msgstr (an entry with a msgctxt is keyed "context\x04msgid",
+as gettext keys it, so a word with a context never takes the plain word's translation) (a list of two strings for plural entries) and loses
 a "fuzzy" flag that `make messages` may have guessed. Prints the msgids still untranslated.
 """
 
@@ -32,6 +33,9 @@ def main() -> int:
         if ids is None or ids == "":
             out.append(block)
             continue
+        context = _field(lines, "msgctxt")
+        if context is not None:  # a word with a context: keyed "context\x04msgid" (gettext's)
+            ids = f"{context}\x04{ids}"
         if ids in mapping:
             block = _translate(lines, mapping[ids])
         elif _untranslated(lines):
