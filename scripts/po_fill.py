@@ -2,9 +2,10 @@
 
     .venv/bin/python scripts/po_fill.py mapping.json
 
-Each msgid in the mapping gets its msgstr (an entry with a msgctxt is keyed "context\x04msgid",
-as gettext keys it, so a word with a context never takes the plain word's translation) (a list of two strings for plural entries) and loses
-a "fuzzy" flag that `make messages` may have guessed. Prints the msgids still untranslated.
+Each msgid in the mapping gets its msgstr (a list of two strings for plural entries) and loses
+a "fuzzy" flag that `make messages` may have guessed. An entry with a msgctxt is keyed
+"context\x04msgid", as gettext keys it, so a word with a context never takes the plain word's.
+Prints the msgids still untranslated.
 """
 
 import json

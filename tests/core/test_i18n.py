@@ -14,8 +14,11 @@ PO = Path(settings.BASE_DIR) / "rectify/locale/zh_Hans/LC_MESSAGES/django.po"
 def po_entries() -> dict[str, str]:
     """msgid → msgstr of a .po written with --no-wrap (as `make messages` writes it)."""
     text = PO.read_text(encoding="utf-8")
-    pairs = re.findall(r'^msgid "((?:[^"\\]|\\.)*)"\nmsgstr "((?:[^"\\]|\\.)*)"', text, re.M)
-    return {mid: mstr for mid, mstr in pairs if mid}
+    pairs = re.findall(
+        r'^(?:msgctxt "(.*)"\n)?msgid "((?:[^"\\]|\\.)*)"\nmsgstr "((?:[^"\\]|\\.)*)"', text, re.M
+    )
+    # An entry with a context is keyed "context\x04msgid", as gettext keys it.
+    return {f"{ctx}\x04{mid}" if ctx else mid: mstr for ctx, mid, mstr in pairs if mid}
 
 
 def test_chinese_is_the_default_language():
@@ -40,7 +43,8 @@ def test_the_compiled_catalogue_matches_the_source():
             mstr_u = mstr.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
             if "%" in mid_u and "%(" not in mid_u:
                 continue
-            got = translation.gettext(mid_u)
+            context, _sep, word = mid_u.rpartition("\x04")
+            got = translation.pgettext(context, word) if context else translation.gettext(word)
             if got != mstr_u:
                 stale[mid_u] = got
         assert stale == {}

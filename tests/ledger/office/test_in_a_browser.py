@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from rectify.ledger import services
 from rectify.ledger.models import Measure, Verification
 from tests.factories import add_evidence
-from tests.helpers import log_in
+from tests.helpers import image_bytes, log_in, pdf_bytes
 from tests.ledger.office.helpers import closed, extension, requested
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
@@ -47,8 +47,8 @@ def furnish(world, time_machine):
         percent_done=60,
         reported_on=dt.date(2026, 10, 30),
     )
-    add_evidence(m, world.liaison, b"%PDF-1.4 list", "考核事项清理台账.pdf")
-    add_evidence(m, world.liaison, b"\xff\xd8\xff photo", "公示现场照片.jpg")
+    add_evidence(m, world.liaison, pdf_bytes(), "考核事项清理台账.pdf")
+    add_evidence(m, world.liaison, image_bytes("JPEG"), "公示现场照片.jpg")
     services.add_progress_report(
         m,
         actor=world.liaison,

@@ -330,7 +330,7 @@ def test_granting_an_extension_moves_the_deadline_and_keeps_the_original(client,
     detail = client.get(reverse("measure-detail", args=[m.pk]))
     assert texts(detail, "original-deadline") == ["2026-12-31"]
     assert len(attrs(detail, "deadline-change")) == 1
-    assert [a["data-status"] for a in attrs(detail, "extension")] == ["granted"]
+    assert [a["data-status"] for a in attrs(detail, "extension-decided")] == ["granted"]
 
 
 def test_granting_another_date(client, world):
@@ -381,8 +381,8 @@ def test_the_office_decides_from_the_measure_page_too(client, world):
     assert len(attrs(response, "extension-form")) == 1
     client.force_login(world.liaison)
     response = client.get(reverse("measure-detail", args=[world.measure_a.pk]))
-    assert [a["data-status"] for a in attrs(response, "extension")] == ["pending"]
-    assert attrs(response, "extension-form") == []
+    assert [a["data-status"] for a in attrs(response, "extension-pending")] == ["pending"]
+    assert attrs(response, "extension-form") == []  # (the office's; the unit's waits)
 
 
 def test_a_liaison_may_not_decide_an_extension(client, world):
@@ -443,8 +443,13 @@ def test_the_re_check_list_per_reader(client, world):
     post = client.post(reverse("recheck-record", args=[recheck.pk]), {"result": "held"})
     assert post.status_code == 403
 
+    # Campaign-wide readers see every re-check and record none.
     client.force_login(world.viewer)
-    assert client.get(url).status_code == 403
+    response = client.get(url)
+    assert len(attrs(response, "recheck")) == 2
+    assert attrs(response, "recheck-form") == []
+    client.force_login(world.outsider)
+    assert client.get(url).status_code == 404
 
 
 def test_the_office_sets_a_re_check_from_the_measure_page(client, world):
