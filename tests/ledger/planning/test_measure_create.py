@@ -111,7 +111,7 @@ def test_working_days_into_2027_count_monday_to_friday_and_say_so(client, world)
     assert [a["data-deadline"] for a in attrs(preview, "deadline-preview")] == ["2027-01-15"]
     (shown,) = texts(preview, "computed-deadline")
     assert "2027-01-15" in shown and "星期五" in shown
-    assert texts(preview, "calendar-warning")[0].startswith("2027年的工作日暂按周一至周五计算")
+    assert texts(preview, "calendar-warning")[0].startswith("2027年的时限暂按周一至周五计算工作日")
     # a form sent back with an error keeps the preview and the warning
     response = client.post(url(world), {**values, "content": ""})
     assert response.status_code == 400
