@@ -147,7 +147,9 @@ class Verify:
 
     def __call__(self, _):
         measure = Measure.objects.get(pk=self.pk)
-        return services.verify(measure, actor=self.actor, expected_version=self.expected_version)
+        return services.verify(
+            measure, actor=self.actor, reason="同意销号", expected_version=self.expected_version
+        )
 
 
 @pytest.mark.pg_only
