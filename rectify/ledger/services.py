@@ -47,6 +47,7 @@ from rectify.ledger.models import (
 )
 from rectify.ledger.scoping import can_change_measure
 from rectify.orgs.access import access
+from rectify.orgs.models import OrgUnit
 
 # Fields of a measure that each kind of actor may edit directly (state is never among them).
 OFFICE_MEASURE_FIELDS = (
@@ -319,8 +320,6 @@ def _measure_snapshot(measure: Measure, fields) -> dict:
 
 
 def _require_units_in_campaign(campaign, units) -> None:
-    from rectify.orgs.models import OrgUnit
-
     ids = {u.pk for u in units if u is not None}
     if ids and OrgUnit.objects.subtree(campaign.org_unit).filter(pk__in=ids).count() != len(ids):
         raise PermissionRefused(_("That unit is not part of this campaign."))
