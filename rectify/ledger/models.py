@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rectify.core.jobs import Job
 from rectify.ledger.choices import (
     MEASURE_STATE_COLORS,
     Closure,
@@ -237,6 +238,9 @@ class Measure(models.Model):
         related_name="cooperating_measures",
     )
     responsible_person = models.CharField(_("responsible person"), max_length=50, blank=True)
+    responsible_leader = models.CharField(_("responsible leader"), max_length=50, blank=True)
+    target = models.TextField(_("rectification target"), blank=True)
+    remarks = models.TextField(_("remarks"), blank=True)
     mode = models.CharField(
         _("mode"), max_length=12, choices=MeasureMode.choices, default=MeasureMode.PHASED
     )
@@ -644,3 +648,64 @@ class ConfirmationRule(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} → {self.confirmer}"
+
+
+def sheet_import_path(instance: "SheetImport", filename: str) -> str:
+    return f"sheets/{instance.campaign_id}/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class SheetImport(Job):
+    """An uploaded ledger spreadsheet (台账导入): an edited export read back with a diff
+    (re-import), or an office's existing Excel ledger moved in (migration). The file is kept as
+    uploaded, so the preview and the applying read the same bytes; `result` keeps what came
+    of it (see ledger/sheets)."""
+
+    class Kind(models.TextChoices):
+        REIMPORT = "reimport", _("Edited ledger read back")
+        MIGRATION = "migration", _("Existing ledger moved in")
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded, not applied")
+        APPLYING = "applying", _("Applying")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Failed")
+
+    RUNNING_STATUSES = (Status.APPLYING,)
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="sheet_imports",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.UPLOADED
+    )
+    file = models.FileField(_("file"), upload_to=sheet_import_path, max_length=200)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+    options = models.JSONField(
+        _("choices made"),
+        default=dict,
+        blank=True,
+        help_text=_("A migration's column mapping, unit matches and defaults."),
+    )
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger spreadsheet import")
+        verbose_name_plural = _("ledger spreadsheet imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.file_name}"

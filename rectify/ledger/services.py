@@ -55,14 +55,28 @@ OFFICE_MEASURE_FIELDS = (
     "responsible_unit",
     "cooperating_units",
     "responsible_person",
+    "responsible_leader",
+    "target",
+    "remarks",
     "mode",
     "deadline",
     "decided_on",
     "working_days",
 )
-UNIT_MEASURE_FIELDS = ("content", "responsible_person")
+UNIT_MEASURE_FIELDS = ("content", "responsible_person", "remarks")
 # Logged with the measure's creation and edits (cooperating units as a list of ids).
-MEASURE_LOGGED = ("content", "responsible_unit", "mode", "deadline", "decided_on", "working_days")
+MEASURE_LOGGED = (
+    "content",
+    "responsible_unit",
+    "responsible_person",
+    "responsible_leader",
+    "target",
+    "remarks",
+    "mode",
+    "deadline",
+    "decided_on",
+    "working_days",
+)
 PROBLEM_FIELDS = (
     "title",
     "description",
@@ -357,7 +371,7 @@ def create_measure(problem: Problem, *, actor, content: str, responsible_unit, *
         after=_measure_snapshot(
             measure,
             [
-                *(f for f in MEASURE_LOGGED if getattr(measure, f) is not None),
+                *(f for f in MEASURE_LOGGED if getattr(measure, f) not in (None, "")),
                 "state",
                 *(["cooperating_units"] if cooperating else []),
             ],

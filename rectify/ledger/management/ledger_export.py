@@ -1,0 +1,28 @@
+"""Write a campaign's or a unit's ledger as .xlsx."""
+
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from rectify.ledger.management.common import add_common, campaign_and_actor
+from rectify.ledger.scoping import scope_measures
+from rectify.ledger.sheets import export
+from rectify.orgs.models import OrgUnit
+
+
+def add_arguments(parser) -> None:
+    add_common(parser)
+    parser.add_argument("--unit", help="only this unit's subtree (its code)")
+    parser.add_argument("-o", "--output", required=True, help="the .xlsx to write")
+
+
+def run(command, opts) -> None:
+    campaign, actor = campaign_and_actor(opts)
+    measures = scope_measures(actor, campaign)
+    if opts["unit"]:
+        unit = OrgUnit.objects.filter(code=opts["unit"]).first()
+        if unit is None:
+            raise CommandError(f"没有单位代码 “{opts['unit']}” / no unit with that code")
+        measures = measures.filter(responsible_unit__path__startswith=unit.path)
+    n = export.write_ledger(measures, Path(opts["output"]))
+    command.stdout.write(f"exported {n}")
