@@ -92,6 +92,30 @@ class MeasureForm(forms.Form):
             "max_length": _("Keep the name within %(limit_value)d characters."),
         },
     )
+    responsible_leader = forms.CharField(
+        label=_("Responsible leader"),
+        max_length=50,
+        required=False,
+        help_text=_("The leader answerable for the measure (责任领导)."),
+        error_messages={
+            "max_length": _("Keep the name within %(limit_value)d characters."),
+        },
+    )
+    target = forms.CharField(
+        label=_("Rectification target"),
+        max_length=2000,
+        required=False,
+        help_text=_("What counts as rectified, e.g. a standard or a number to reach."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": _("Keep the target within %(limit_value)d characters.")},
+    )
+    remarks = forms.CharField(
+        label=_("Remarks"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": _("Keep the remarks within %(limit_value)d characters.")},
+    )
     mode = forms.ChoiceField(
         label=_("Mode"),
         choices=MeasureMode.choices,
@@ -145,6 +169,9 @@ class MeasureForm(forms.Form):
                 "content": measure.content,
                 "responsible_unit": measure.responsible_unit_id,
                 "responsible_person": measure.responsible_person,
+                "responsible_leader": measure.responsible_leader,
+                "target": measure.target,
+                "remarks": measure.remarks,
                 "mode": measure.mode,
                 "cooperating_units": (
                     [u.pk for u in measure.cooperating_units.all()] if measure.pk else []

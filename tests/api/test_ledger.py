@@ -472,7 +472,7 @@ def test_a_measure_shows_due_status_milestones_and_the_actions_you_may_take(api,
         {"endpoint": "start", "needs_reason": False, "needs_evidence": False}
     ]
     assert body["can_change"] is True
-    assert body["editable_fields"] == ["content", "responsible_person"]
+    assert body["editable_fields"] == ["content", "responsible_person", "remarks"]
 
     office = api(ledger.office).get(f"/measures/{ledger.closed.pk}").json()
     assert [a["endpoint"] for a in office["actions"]] == ["reopen"]

@@ -63,6 +63,9 @@ def test_the_office_edits_every_field_and_the_unit_some(client, world):
         "responsible_unit",
         "cooperating_units",
         "responsible_person",
+        "responsible_leader",
+        "target",
+        "remarks",
         "mode",
         "deadline_by",
         "deadline",
@@ -74,7 +77,7 @@ def test_the_office_edits_every_field_and_the_unit_some(client, world):
     assert form["version"].value() == world.measure_a.version
     client.force_login(world.liaison)
     form = client.get(url(world.measure_a)).context["form"]
-    assert list(form.fields) == ["content", "responsible_person", "version"]
+    assert list(form.fields) == ["content", "responsible_person", "remarks", "version"]
 
 
 @pytest.mark.django_db
@@ -101,6 +104,27 @@ def test_the_office_saves_changes(client, world):
     entry = ActivityLog.objects.filter(action="measure.update", target_id=m.pk).get()
     assert entry.actor == world.office
     assert entry.after["content"] == "新的措施"
+
+
+@pytest.mark.django_db
+def test_the_ledger_columns_target_leader_and_remarks_are_kept_shown_and_logged(client, world):
+    """整改目标 and 责任领导 are the office's; 备注 the unit may write too."""
+    m = world.measure_a
+    client.force_login(world.office)
+    data = office_data(m, target="制度印发并执行", responsible_leader="王副局长", remarks="已报备")
+    assert client.post(url(m), data).status_code == 302
+    m.refresh_from_db()
+    assert (m.target, m.responsible_leader, m.remarks) == ("制度印发并执行", "王副局长", "已报备")
+    page = client.get(reverse("measure-detail", args=[m.pk])).content.decode()
+    assert "制度印发并执行" in page and "王副局长" in page and "已报备" in page
+    entry = ActivityLog.objects.filter(action="measure.update", target_id=m.pk).get()
+    assert entry.after["responsible_leader"] == "王副局长"
+    client.force_login(world.liaison)
+    data = {"content": m.content, "responsible_person": "", "remarks": "单位补充说明"}
+    data |= {"responsible_leader": "李四", "version": m.version}
+    assert client.post(url(m), data).status_code == 302
+    m.refresh_from_db()
+    assert (m.remarks, m.responsible_leader) == ("单位补充说明", "王副局长")
 
 
 @pytest.mark.django_db

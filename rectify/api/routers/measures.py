@@ -98,6 +98,9 @@ class MeasureOut(Schema):
         description="Cooperating units (配合单位); the lead unit's liaisons act on the measure"
     )
     responsible_person: str
+    responsible_leader: str = Field(description="The leader answerable (责任领导)")
+    target: str = Field(description="The rectification target (整改目标)")
+    remarks: str = Field(description="Remarks (备注)")
     mode: MeasureMode
     deadline: dt.date | None = Field(description="The deadline now (整改时限)")
     decided_on: dt.date | None = Field(
@@ -318,6 +321,9 @@ class MeasureIn(Schema):
     )
     cooperating_unit_ids: list[Id] = Field([], max_length=100, description=UNIT_IDS)
     responsible_person: Storable = ""
+    responsible_leader: Storable = Field("", description="The leader answerable (责任领导)")
+    target: Storable = Field("", description="The rectification target (整改目标)")
+    remarks: Storable = ""
     mode: MeasureMode = MeasureMode.PHASED
     deadline: dt.date | None = Field(
         None,
@@ -423,6 +429,9 @@ class MeasurePatch(Schema):
     responsible_unit_id: Id | None = None
     cooperating_unit_ids: list[Id] | None = Field(None, max_length=100, description=UNIT_IDS)
     responsible_person: Storable | None = None
+    responsible_leader: Storable | None = None
+    target: Storable | None = None
+    remarks: Storable | None = None
     mode: MeasureMode | None = None
     deadline: dt.date | None = None
     decided_on: DecisionDate | None = Field(
@@ -441,7 +450,7 @@ class MeasurePatch(Schema):
 @router.patch(
     "/measures/{id}",
     response={200: MeasureDetailOut, **ERRORS},
-    summary="Edit a measure (office: all fields; responsible unit: content and person)",
+    summary="Edit a measure (office: all fields; responsible unit: content, person, remarks)",
     description="A moved deadline needs `deadline_reason` (422 on `deadline_reason` without "
     "one): the move is kept (GET /measures/{id}/deadline-changes), `original_deadline` stays "
     "and `deadline_moves` counts it. A deadline in working days: send `decided_on` and "
