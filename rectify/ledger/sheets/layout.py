@@ -59,6 +59,7 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
     Column("status", "完成情况", 16, STATE),
     Column("evidence", "佐证材料", 26),
     Column("closed_on", "销号时间", 12, kind="date"),
+    Column("closure_opinion", "验收意见", 30),
     Column("remarks", "备注", 24, UNIT),
     Column("note", "本次说明", 30, NOTE),
     Column("key", "系统编号（请勿修改）", 20),
@@ -198,6 +199,7 @@ def measure_values(measure: Measure) -> dict:
         "status": STATUS_WORDS[status_of(measure)],
         "evidence": evidence_text(e.original_name for e in measure.evidence_names),
         "closed_on": measure.closed_on,
+        "closure_opinion": measure.closure_opinion,
         "remarks": measure.remarks,
         "note": "",
     }
