@@ -163,6 +163,13 @@ class DemoBuilder:
         kind = unit.kind if unit.kind in data.PERSON_TITLES else "other"
         return f"{self.person_name()}（{self.rng.choice(data.PERSON_TITLES[kind])}）"
 
+    def responsible_leader(self, unit: OrgUnit) -> str:
+        """One leader per unit, drawn apart from self.rng so the demo's other draws (and so
+        its figures) stay as they were."""
+        own = random.Random(f"leader:{unit.name}")
+        name = own.choice(data.SURNAMES) + "".join(own.sample(data.GIVEN_CHARS, 2))
+        return f"{name}（{data.LEADER_TITLES.get(unit.kind, data.LEADER_TITLES['other'])}）"
+
     def actor_for(self, unit: OrgUnit) -> User:
         """The unit's own liaison where the demo has one, so the log shows who really acted."""
         return self.unit_actors.get(unit.pk, self.office)
@@ -750,6 +757,7 @@ class DemoBuilder:
             content=content,
             responsible_unit=unit,
             responsible_person=self.responsible_person(unit),
+            responsible_leader=self.responsible_leader(unit),
             mode=mode,
             deadline=deadline,
         )

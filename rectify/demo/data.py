@@ -1283,6 +1283,13 @@ PERSON_TITLES = {
     "other": ["副主任", "负责人"],
     "social_org": ["秘书长", "副秘书长"],
 }
+# The leader answerable (责任领导) of each kind of unit, one per unit.
+LEADER_TITLES = {
+    "department": "司长",
+    "bureau": "厅长",
+    "other": "主任",
+    "social_org": "会长",
+}
 
 # The "1+5+5+2" programs: (group label, name, lead department, area keys, title keywords).
 # Keywords, when given, keep only the problems of those areas whose titles contain one.

@@ -178,7 +178,12 @@ def test_switching_to_working_days_moves_the_deadline_with_a_reason(client, worl
 def test_the_liaison_sees_no_plan_fields(client, world):
     client.force_login(world.liaison)
     response = client.get(url(world.measure_a))
-    assert list(response.context["form"].fields) == ["content", "responsible_person", "remarks", "version"]
+    assert list(response.context["form"].fields) == [
+        "content",
+        "responsible_person",
+        "remarks",
+        "version",
+    ]
     assert attrs(response, "deadline-fields") == []
 
 
