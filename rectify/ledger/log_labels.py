@@ -41,6 +41,9 @@ ACTIONS = {
     "confirmation_rule.create": _("named a confirmer of closures"),
     "confirmation_rule.update": _("named another confirmer of closures"),
     "confirmation_rule.delete": _("removed a second-confirmation rule"),
+    # An edited ledger export read back (ledger/sheets/reimport.py).
+    "sheet_import.upload": _("uploaded an edited ledger sheet"),
+    "sheet_import.apply": _("applied an edited ledger sheet"),
 }
 KEYS = {
     "feedback_items": Key(_("feedback items"), counted=True),
