@@ -44,6 +44,7 @@ ACTIONS = {
     # An edited ledger export read back (ledger/sheets/reimport.py).
     "sheet_import.upload": _("uploaded an edited ledger sheet"),
     "sheet_import.apply": _("applied an edited ledger sheet"),
+    "sheet_import.fail": _("could not apply an edited ledger sheet"),
 }
 KEYS = {
     "feedback_items": Key(_("feedback items"), counted=True),

@@ -1313,22 +1313,27 @@ def start_ledger_sheet(sheet: SheetImport, *, actor) -> SheetImport:
 
 
 @transaction.atomic
-def finish_ledger_sheet(sheet: SheetImport, *, actor, result: dict, done: int) -> SheetImport:
+def finish_ledger_sheet(
+    sheet: SheetImport, *, actor, result: dict, done: int, failed: bool = False
+) -> SheetImport:
     """Record what applying the sheet did (`result`, kept as JSON; `done` the number of
-    changes) and log it; each change itself was logged by the service that made it."""
+    changes), or that it failed as a whole (`failed`, result {"error": …}), and log it; each
+    change itself was logged by the service that made it."""
     locked = SheetImport.objects.select_for_update().get(pk=sheet.pk)
     before = {"status": locked.status}
     now = timezone.now()
-    locked.status = SheetImport.Status.APPLIED
+    locked.status = SheetImport.Status.FAILED if failed else SheetImport.Status.APPLIED
     locked.result = result
     locked.done = done
-    locked.applied_at = locked.finished_at = locked.heartbeat_at = now
-    locked.save(
-        update_fields=["status", "result", "done", "applied_at", "finished_at", "heartbeat_at"]
-    )
+    locked.finished_at = locked.heartbeat_at = now
+    fields = ["status", "result", "done", "finished_at", "heartbeat_at"]
+    if not failed:
+        locked.applied_at = now
+        fields.append("applied_at")
+    locked.save(update_fields=fields)
     record(
         locked,
-        "sheet_import.apply",
+        "sheet_import.fail" if failed else "sheet_import.apply",
         actor=actor,
         campaign=locked.campaign,
         before=before,
@@ -1336,7 +1341,7 @@ def finish_ledger_sheet(sheet: SheetImport, *, actor, result: dict, done: int) -
             "status": locked.status,
             "changes": done,
             "rows_changed": len(result.get("changed", [])),
-            "rows_refused": len(result.get("refused", [])),
+            "rows_refused": len({m["row"] for m in result.get("refused", [])}),
             "conflicts": len(result.get("conflicts", [])),
         },
     )

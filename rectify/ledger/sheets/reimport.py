@@ -921,7 +921,14 @@ def apply(sheet: SheetImport, *, actor) -> Diff:
     services refuse now (someone changed the measure meanwhile, a rule) changes nothing and is
     listed. Returns the diff of what was applied; its outcome is kept on the SheetImport."""
     sheet = services.start_ledger_sheet(sheet, actor=actor)
-    diff = read(sheet, campaign=sheet.campaign, actor=actor)
+    try:
+        diff = read(sheet, campaign=sheet.campaign, actor=actor)
+    except DomainError as exc:
+        error = {"code": exc.code, "message": _both(exc)}
+        services.finish_ledger_sheet(
+            sheet, actor=actor, result={"error": error}, done=0, failed=True
+        )
+        raise
     applied: list[RowChange] = []
     for change in diff.changed:
         try:
@@ -957,3 +964,18 @@ def apply(sheet: SheetImport, *, actor) -> Diff:
 def result_of(sheet: SheetImport) -> dict:
     """What applying the sheet did, as kept (Diff.as_json), or {} before."""
     return sheet.result or {}
+
+
+def shown(data: dict, *, limit: int = 500) -> dict:
+    """A diff as kept (Diff.as_json) made ready to show: each message rendered in the active
+    language, each list cut to `limit` rows with how many there are in all."""
+    out = dict(data)
+    for name in ("changed", "refused", "conflicts", "notes"):
+        items = data.get(name, [])
+        out[f"{name}_count"] = len(items)
+        out[name] = [
+            {**item, "text": render(item["code"], item.get("params"))} if "code" in item else item
+            for item in items[:limit]
+        ]
+    out["refused_rows"] = len({m["row"] for m in data.get("refused", [])})
+    return out
