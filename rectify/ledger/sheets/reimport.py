@@ -196,6 +196,15 @@ class FieldChange:
     before: str  # the ledger's value as a cell shows it
     after: str  # the file's
 
+    def as_json(self) -> dict:
+        return {
+            "field": self.key,
+            "header": self.header,
+            "column": self.column,
+            "before": self.before,
+            "after": self.after,
+        }
+
 
 @dataclass
 class RowChange:
@@ -225,7 +234,7 @@ class RowChange:
             "note": self.note,
             "changes": self.count,
             "step": self.step,
-            "fields": [vars(f) for f in self.fields],
+            "fields": [f.as_json() for f in self.fields],
         }
 
 
@@ -249,7 +258,7 @@ class Conflict:
             "problem": self.problem_number,
             "measure_text": self.measure_text,
             "code": self.code,
-            "fields": [vars(f) for f in self.fields],
+            "fields": [f.as_json() for f in self.fields],
         }
 
 
@@ -634,12 +643,10 @@ class _Reader:
 
     def chunk(self, rows: list[_Row]) -> None:
         ids = {r.key.measure_id for r in rows if r.key is not None}
-        found = {
-            m.pk: m
-            for m in layout.with_row_data(Measure.objects.filter(pk__in=ids)).select_related(
-                "campaign"
-            )
-        }
+        found = {m.pk: m for m in layout.with_row_data(Measure.objects.filter(pk__in=ids))}
+        for m in found.values():
+            if m.campaign_id == self.campaign.pk:
+                m.campaign = self.campaign  # one object for all: access() keeps its answer on it
         for r in rows:
             self.diff.rows_read += 1
             self.one(r, found.get(r.key.measure_id) if r.key else None)
