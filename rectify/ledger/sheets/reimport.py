@@ -92,7 +92,7 @@ MESSAGES = {
     "other_campaign": _("Measure %(id)s belongs to another campaign."),
     "duplicate_key": _("Measure %(id)s is in row %(first)s already: only that row is read."),
     "not_yours": _(
-        "You may not change this measure: its responsible unit is %(unit)s, outside your units."
+        "You may not change this measure: its responsible unit is not one of your units."
     ),
     "office_only": _("Only the campaign office may change “%(header)s”."),
     "empty": _("“%(header)s” may not be emptied."),
@@ -677,6 +677,16 @@ class _Reader:
             self.diff.refused.append(Message(cell, "formula", {"cells": "、".join(refs[:5])}, mid))
             return
         current = layout.measure_values(measure)
+        # A column absent from the file counts as unchanged.
+        as_read = {k: r.values[k] if k in r.values else current.get(k) for k in EDITABLE}
+        edited = layout.row_digest(as_read) != r.key.digest
+        if not can_change_measure(self.actor, measure):
+            # Another unit's row: refused if edited, and nothing of the ledger's values shown.
+            if edited:
+                self.refuse(r.row, "key", "not_yours", mid)
+            else:
+                self.diff.unchanged += 1
+            return
         # The read-only columns: told, never applied.
         for key, value in r.values.items():
             column = COLUMN_BY_KEY[key]
@@ -691,9 +701,6 @@ class _Reader:
                         mid,
                     )
                 )
-        # A column absent from the file counts as unchanged.
-        as_read = {k: r.values[k] if k in r.values else current.get(k) for k in EDITABLE}
-        edited = layout.row_digest(as_read) != r.key.digest
         if not edited:
             self.diff.unchanged += 1
             return
@@ -752,11 +759,6 @@ class _Reader:
     def check(self, r: _Row, measure, current, as_read, differing, change: RowChange) -> None:
         """Check the row's differing cells for this user; fill `change` or add refusals."""
         row, mid, actor = r.row, measure.pk, self.actor
-        if not can_change_measure(actor, measure):
-            self.refuse(
-                row, "key", "not_yours", mid, unit=layout.unit_name(measure.responsible_unit)
-            )
-            return
         allowed = set(services.editable_fields(actor, measure))
         for key in differing:
             column = COLUMN_BY_KEY[key]

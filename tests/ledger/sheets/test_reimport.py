@@ -329,6 +329,12 @@ def test_read_only_columns_are_noted_not_applied(world, tmp_path):
         (row, "问题描述", "read_only"),
         (row, "责任单位", "read_only"),
     }
+    # Another unit's row tells a liaison nothing of the ledger.
+    sheet.set(world.measure_b, "问题描述", "别的单位的问题描述")
+    sheet.save()
+    diff = reimport.read(path, campaign=world.campaign, actor=world.liaison)
+    assert {n.cell.row for n in diff.notes} == {row}
+    assert not diff.refused
 
 
 def test_rows_of_another_campaign_and_unknown_measures_are_named(world, tmp_path):
