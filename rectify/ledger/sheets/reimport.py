@@ -486,6 +486,18 @@ _DATE_PATTERNS = (
 )
 
 
+DATE_KEYS = tuple(c.key for c in LEDGER_COLUMNS if c.kind == "date")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _serial_date(number):
+    """A date column's cell that lost its date format (Excel keeps a date as the number of days
+    since 1899-12-30): the date it stands for, when it is a whole number of a plausible year."""
+    if float(number).is_integer() and 10_000 <= number <= 100_000:  # 1927 … 2173
+        return _EXCEL_EPOCH + dt.timedelta(days=int(number))
+    return number
+
+
 def parse_date(value) -> dt.date | None:
     """A date cell, or text 2026-06-30, 2026/6/30, 2026.6.30, 2026年6月30日; None when empty.
     Raises ValueError otherwise."""
@@ -632,6 +644,9 @@ class _Reader:
             if all(map(_blank, cells)):
                 continue
             values = {k: cells[i] if i < len(cells) else None for k, i in self.cols.items()}
+            for k in DATE_KEYS:
+                if isinstance(values.get(k), int | float) and not isinstance(values[k], bool):
+                    values[k] = _serial_date(values[k])
             key_text = layout.cell_text(values.get("key"))
             batch.append(_Row(rownum, values, key_text, layout.parse_key(key_text)))
             if len(batch) >= CHUNK:

@@ -66,8 +66,12 @@ def test_an_unchanged_export_reads_back_as_zero_changes(world, tmp_path):
 
 def test_an_unchanged_export_saved_by_openpyxl_reads_back_as_zero_changes(world, tmp_path):
     started(world)
-    path = Edited(export(world, tmp_path)).save()
-    assert reimport.read(path, campaign=world.campaign, actor=world.office).changes == 0
+    sheet = Edited(export(world, tmp_path))
+    # A spreadsheet program that drops the date format keeps the date as a day number.
+    sheet.sheet.cell(sheet.row_of(world.measure_a), sheet.columns["整改时限"]).number_format = "0"
+    path = sheet.save()
+    diff = reimport.read(path, campaign=world.campaign, actor=world.office)
+    assert (diff.changes, diff.refused, diff.unchanged) == (0, [], 3)
 
 
 # --- the round trip ----------------------------------------------------------------------------
