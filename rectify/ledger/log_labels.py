@@ -49,6 +49,11 @@ ACTIONS = {
 KEYS = {
     "feedback_items": Key(_("feedback items"), counted=True),
     "cooperating_units": Key(_("cooperating units"), refers_to="orgs.OrgUnit"),
+    # Applying an edited ledger sheet (ledger/sheets/reimport.py).
+    "changes": Key(_("changes made")),
+    "rows_changed": Key(_("measures changed")),
+    "rows_refused": Key(_("rows refused")),
+    "conflicts": Key(_("conflicts")),
 }
 # Shown collapsed in a timeline (one line per file, with how many times and by whom): every
 # download is kept in the log, but a measure's history is not flooded by them.
