@@ -1,6 +1,6 @@
 """Reading an edited ledger export back (台账回填导入): match rows by key, diff, check, apply.
 
-    upload(campaign, file, name, actor=…) -> SheetImport   the file checked, then kept as uploaded
+    upload(campaign, file, actor=…, name=…) -> SheetImport the file checked, then kept as uploaded
     read(source, campaign=…, actor=…) -> Diff              what applying it would do now
     apply(sheet_import, actor=…) -> Diff                   apply the accepted rows, row by row
 
@@ -983,11 +983,6 @@ def apply(sheet: SheetImport, *, actor) -> Diff:
     diff.changed = applied
     services.finish_ledger_sheet(sheet, actor=actor, result=diff.as_json(), done=diff.changes)
     return diff
-
-
-def result_of(sheet: SheetImport) -> dict:
-    """What applying the sheet did, as kept (Diff.as_json), or {} before."""
-    return sheet.result or {}
 
 
 def shown(data: dict, *, limit: int = 500) -> dict:

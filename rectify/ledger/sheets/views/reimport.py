@@ -54,7 +54,6 @@ def reimport_upload(request, slug):
                 sheet = reimport.upload(campaign, upload, actor=request.user, name=upload.name)
             except DomainError as exc:
                 error, status = exc.message, status_of(exc)
-                status = 400 if status == 409 else status
             else:
                 return redirect("ledger-reimport-detail", campaign.slug, sheet.pk)
     recent = (
