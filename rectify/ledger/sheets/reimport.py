@@ -60,6 +60,7 @@ from rectify.ledger.sheets import layout
 from rectify.ledger.sheets.layout import COLUMN_BY_KEY, EDITABLE, LEDGER_COLUMNS, LEDGER_SHEET
 
 CHUNK = 2000  # rows looked up in the database at a time
+UNPACKED_RATIO = 10  # an .xlsx may unpack to at most ten times the largest file accepted
 HEADER_SEARCH = 10  # the header row is among the sheet's first rows
 KEY = COLUMN_BY_KEY["key"]
 NOTE = COLUMN_BY_KEY["note"]
@@ -347,6 +348,12 @@ def _check_file(path: Path, name: str) -> None:
         raise ReimportRefused("too_large", file=name, limit=max(limit // (1024 * 1024), 1))
     if detect_kind(path, name) != "xlsx":  # SpreadsheetFileError names what it is instead
         raise ReimportRefused("not_xlsx", file=name)
+    # An .xlsx is a zip: a small file may unpack to far more (a zip bomb). Its cells are read
+    # into memory, so the unpacked size is bounded too.
+    with zipfile.ZipFile(path) as zf:
+        unpacked = sum(info.file_size for info in zf.infolist())
+    if unpacked > UNPACKED_RATIO * limit:
+        raise ReimportRefused("too_large", file=name, limit=max(limit // (1024 * 1024), 1))
 
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -133,6 +133,11 @@ def test_round_trip_export_edit_diff_apply(world, tmp_path):
     stored.refresh_from_db()
     assert stored.status == SheetImport.Status.APPLIED and stored.done == 5
     assert stored.result["changes"] == 5 and len(stored.result["changed"]) == 2
+    by = {
+        (e.action, e.actor_id)
+        for e in ActivityLog.objects.filter(action__in=["measure.update", "sheet_import.apply"])
+    }
+    assert by == {("measure.update", world.office.pk), ("sheet_import.apply", world.office.pk)}
     actions = set(ActivityLog.objects.values_list("action", flat=True))
     assert {"sheet_import.upload", "sheet_import.apply", "measure.update"} <= actions
     assert {"progress.create", "measure.request_closure"} <= actions
@@ -152,8 +157,13 @@ def test_columns_may_be_reordered_or_removed(world, tmp_path):
     sheet.delete_column("问题描述")
     sheet.delete_column("整改目标")
     sheet.sheet.move_range("A1:A100", cols=30)  # 序号 moved to the far right
+    sheet.sheet.column_dimensions["B"].hidden = True
+    sheet.sheet.insert_rows(1, 2)  # a title row and a 填报单位 row above the header
+    sheet.sheet["A1"] = "测试专项工作整改台账（截至2026年11月16日）"
+    sheet.sheet["A2"] = "填报单位：甲省民政厅"
     sheet.save()
     diff = reimport.read(path, campaign=world.campaign, actor=world.office)
+    assert diff.header_row == 3 and diff.rows_read == 3
     assert [(f.header, f.after) for c in diff.changed for f in c.fields] == [
         ("备注", "列被删了也能读")
     ]
@@ -381,6 +391,16 @@ def test_a_file_that_is_not_xlsx_or_too_large_is_refused(world, tmp_path, settin
     path = export(world, tmp_path)
     with pytest.raises(ReimportRefused) as caught:
         reimport.read(path, campaign=world.campaign, actor=world.office)
+    assert caught.value.code == "too_large"
+    # A small file that unpacks to more than ten times the limit (a zip bomb) is refused too.
+    settings.RECTIFY_SHEET_MAX_BYTES = path.stat().st_size + 2000
+    bomb = Edited(path)
+    for header in ("备注", "整改目标", "本次说明"):  # a cell holds at most 32,767 characters
+        bomb.set(world.measure_a, header, "0" * 30_000)
+    bomb.save(tmp_path / "bomb.xlsx")
+    assert (tmp_path / "bomb.xlsx").stat().st_size < settings.RECTIFY_SHEET_MAX_BYTES
+    with pytest.raises(ReimportRefused) as caught:
+        reimport.read(tmp_path / "bomb.xlsx", campaign=world.campaign, actor=world.office)
     assert caught.value.code == "too_large"
 
 
