@@ -41,10 +41,19 @@ ACTIONS = {
     "confirmation_rule.create": _("named a confirmer of closures"),
     "confirmation_rule.update": _("named another confirmer of closures"),
     "confirmation_rule.delete": _("removed a second-confirmation rule"),
+    # An edited ledger export read back (ledger/sheets/reimport.py).
+    "sheet_import.upload": _("uploaded an edited ledger sheet"),
+    "sheet_import.apply": _("applied an edited ledger sheet"),
+    "sheet_import.fail": _("could not apply an edited ledger sheet"),
 }
 KEYS = {
     "feedback_items": Key(_("feedback items"), counted=True),
     "cooperating_units": Key(_("cooperating units"), refers_to="orgs.OrgUnit"),
+    # Applying an edited ledger sheet (ledger/sheets/reimport.py).
+    "changes": Key(_("changes made")),
+    "rows_changed": Key(_("measures changed")),
+    "rows_refused": Key(_("rows refused")),
+    "conflicts": Key(_("conflicts")),
 }
 # Shown collapsed in a timeline (one line per file, with how many times and by whom): every
 # download is kept in the log, but a measure's history is not flooded by them.

@@ -97,3 +97,39 @@ def get_progress_report_for_user(user, pk: int):
         raise Http404("progress")
     report.measure = get_measure_for_user(user, report.measure_id)
     return report
+
+
+# --- ledger spreadsheets read back (re-import) -------------------------------------------------
+
+
+def can_reimport_ledger(user, campaign: Campaign) -> bool:
+    """Whether `user` may upload an edited ledger export to this campaign: anyone who may change
+    measures there (the office, a unit liaison with a unit); each row is checked again."""
+    acc = access(user, campaign)
+    return acc.is_office or bool(acc.has(Role.LIAISON) and acc.paths(Role.LIAISON))
+
+
+def scope_sheet_imports(user, campaign: Campaign):
+    """Uploaded ledger sheets the user may see: the office every one, others their own."""
+    from rectify.ledger.models import SheetImport
+
+    qs = SheetImport.objects.filter(campaign=campaign)
+    if access(user, campaign).is_office:
+        return qs
+    if not getattr(user, "pk", None):
+        return qs.none()
+    return qs.filter(uploaded_by=user)
+
+
+def get_sheet_import_for_user(user, pk: int, *, kind: str | None = None):
+    """The uploaded sheet if the user may see it (else 404)."""
+    from rectify.ledger.models import SheetImport
+
+    found = SheetImport.objects.select_related("campaign").filter(pk=pk).first()
+    if (
+        found is None
+        or (kind and found.kind != kind)
+        or not scope_sheet_imports(user, found.campaign).filter(pk=pk).exists()
+    ):
+        raise Http404("sheet import")
+    return found

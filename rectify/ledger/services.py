@@ -43,6 +43,7 @@ from rectify.ledger.models import (
     ProblemList,
     ProgressReport,
     Recheck,
+    SheetImport,
     Verification,
 )
 from rectify.ledger.scoping import can_change_measure
@@ -1254,3 +1255,94 @@ def delete_confirmation_rule(rule: ConfirmationRule, *, actor) -> None:
         before=snapshot(rule, ["source", "confirmer"]),
     )
     rule.delete()
+
+
+# --- sheet imports (an edited ledger export read back: ledger/sheets/reimport.py) ------------
+
+
+def _require_reimporter(actor, campaign) -> None:
+    from rectify.ledger.scoping import can_reimport_ledger
+
+    if not can_reimport_ledger(actor, campaign):
+        raise PermissionRefused(
+            _("Only the campaign office or a unit liaison may read an edited ledger back.")
+        )
+
+
+@transaction.atomic
+def upload_ledger_sheet(campaign, *, actor, upload: File, name: str) -> SheetImport:
+    """Keep an edited ledger export as uploaded (stored under its sha256, as evidence is), so
+    the preview and the applying read the same bytes."""
+    _require_reimporter(actor, campaign)
+    sha, size = files.sha256_of(upload)
+    sheet = SheetImport(
+        campaign=campaign,
+        kind=SheetImport.Kind.REIMPORT,
+        file_name=name[:255],
+        sha256=sha,
+        total=0,
+        uploaded_by=actor if actor.is_authenticated else None,
+    )
+    files.store(sheet, upload, name)
+    sheet.save()
+    record(
+        sheet,
+        "sheet_import.upload",
+        actor=actor,
+        campaign=campaign,
+        after={"file": sheet.file_name, "sha256": sha, "size": size},
+    )
+    return sheet
+
+
+@transaction.atomic
+def start_ledger_sheet(sheet: SheetImport, *, actor) -> SheetImport:
+    """Mark an uploaded sheet as being applied; refused when it was applied already or is
+    being applied now (a stale run may start again)."""
+    _require_reimporter(actor, sheet.campaign)
+    locked = SheetImport.objects.select_for_update().get(pk=sheet.pk)
+    if locked.status == SheetImport.Status.APPLIED or (locked.is_running and not locked.is_stale):
+        raise ConflictError(
+            _("This file was applied already (or is being applied): upload it again to read it."),
+            code="sheet_applied",
+        )
+    locked.status = SheetImport.Status.APPLYING
+    locked.started_at = locked.heartbeat_at = timezone.now()
+    locked.save(update_fields=["status", "started_at", "heartbeat_at"])
+    return locked
+
+
+@transaction.atomic
+def finish_ledger_sheet(
+    sheet: SheetImport, *, actor, result: dict, done: int, failed: bool = False
+) -> SheetImport:
+    """Record what applying the sheet did (`result`, kept as JSON; `done` the number of
+    changes), or that it failed as a whole (`failed`, result {"error": …}), and log it; each
+    change itself was logged by the service that made it."""
+    locked = SheetImport.objects.select_for_update().get(pk=sheet.pk)
+    before = {"status": locked.status}
+    now = timezone.now()
+    locked.status = SheetImport.Status.FAILED if failed else SheetImport.Status.APPLIED
+    locked.result = result
+    locked.done = done
+    locked.finished_at = locked.heartbeat_at = now
+    fields = ["status", "result", "done", "finished_at", "heartbeat_at"]
+    if not failed:
+        locked.applied_at = now
+        fields.append("applied_at")
+    locked.save(update_fields=fields)
+    record(
+        locked,
+        "sheet_import.fail" if failed else "sheet_import.apply",
+        actor=actor,
+        campaign=locked.campaign,
+        before=before,
+        after={
+            "status": locked.status,
+            "changes": done,
+            "rows_changed": len(result.get("changed", [])),
+            "rows_refused": len({m["row"] for m in result.get("refused", [])}),
+            "conflicts": len(result.get("conflicts", [])),
+        },
+    )
+    return locked

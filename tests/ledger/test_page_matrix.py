@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver
 from PIL import Image
 
@@ -87,6 +88,10 @@ PAGES = [
     page("measure-recheck", "closed", OFFICE, "post", visible=SEES_MEASURE),
     page("recheck-record", "recheck", OFFICE, "post", visible=SEES_MEASURE),
     page("extension-decide", "extension", OFFICE, "post", visible=SEES_MEASURE),
+    # an edited ledger read back (uploaded by the office: others see only their own uploads)
+    page("ledger-reimport", "campaign", OFFICE | {"liaison", "liaison2"}, visible=EVERYONE),
+    page("ledger-reimport-detail", "sheet", OFFICE, visible=READERS),
+    page("ledger-reimport-apply", "sheet", OFFICE, "post", visible=READERS),
     # the holiday calendar (not a campaign's: every signed-in user reads, the office edits)
     page("calendar", "none", EVERYONE | {"outsider"}),
     page("calendar-year", "year", EVERYONE | {"outsider"}),
@@ -152,6 +157,9 @@ def records(world):
             "recheck": recheck,
             "problem": problem,
         }
+    out["sheet"] = services.upload_ledger_sheet(
+        w.campaign, actor=w.office, upload=ContentFile(b"not a workbook"), name="台账.xlsx"
+    )
     out["rule"] = ConfirmationRule.objects.create(
         campaign=w.campaign, source=Source.INSPECTION, confirmer=make_user("inspection_liaison")
     )
@@ -172,6 +180,7 @@ def args_of(p: Page, w, records, side):
         "recheck": [r["recheck"].pk],
         "extension": [r["extension"].pk],
         "rule": [slug, records["rule"].pk],
+        "sheet": [slug, records["sheet"].pk],
         "none": [],
         "year": [2027],
     }[p.args]
