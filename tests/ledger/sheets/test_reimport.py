@@ -9,10 +9,12 @@ from django.core.management import call_command
 
 from rectify.audit.models import ActivityLog
 from rectify.core.errors import ConflictError
+from rectify.core.spreadsheets.reader import column_letter
 from rectify.ledger import services
 from rectify.ledger.choices import MeasureMode, MeasureState
 from rectify.ledger.models import Measure, SheetImport
 from rectify.ledger.sheets import reimport
+from rectify.ledger.sheets.layout import LEDGER_COLUMNS
 from rectify.ledger.sheets.reimport import ReimportRefused
 from tests.factories import add_evidence, make_campaign
 from tests.ledger.sheets.sheet_edits import KEY_HEADER, Edited, export_to
@@ -280,7 +282,8 @@ def test_a_hostile_sheet_is_refused_row_by_row_while_good_rows_apply(world, tmp_
     out = cli(path, "--campaign", "world", "--user", "liaison", "--apply")
     assert out[-1] == "2 changes"
     assert sum("refused" in line for line in out) == 6
-    assert f"row {other_unit} T ({KEY_HEADER}) refused" in "\n".join(out)
+    key_letter = column_letter(len(LEDGER_COLUMNS) - 1)  # the key is the last column
+    assert f"row {other_unit} {key_letter} ({KEY_HEADER}) refused" in "\n".join(out)
     a = Measure.objects.get(pk=world.measure_a.pk)
     assert (a.remarks, a.responsible_person) == ("好的一行", "李四")
     for m in (world.measure_b, own, third, formula, keyless):
