@@ -41,6 +41,11 @@ ACTIONS = {
     "confirmation_rule.create": _("named a confirmer of closures"),
     "confirmation_rule.update": _("named another confirmer of closures"),
     "confirmation_rule.delete": _("removed a second-confirmation rule"),
+    # Moving an existing ledger in (ledger/sheets/migration.py): history from the file.
+    "measure.migrated": _("moved in the state recorded in an existing ledger"),
+    "sheet_import.upload": _("uploaded a ledger spreadsheet"),
+    "sheet_import.options": _("chose how to read a ledger spreadsheet"),
+    "sheet_import.apply": _("moved an existing ledger in"),
 }
 KEYS = {
     "feedback_items": Key(_("feedback items"), counted=True),

@@ -1254,3 +1254,114 @@ def delete_confirmation_rule(rule: ConfirmationRule, *, actor) -> None:
         before=snapshot(rule, ["source", "confirmer"]),
     )
     rule.delete()
+
+
+# --- moving an existing ledger in (ledger/sheets/migration.py) ---------------------------------
+
+
+@transaction.atomic
+def store_migration_upload(campaign, *, actor, upload, name: str):
+    """Keep an office's existing ledger file (content-addressed) as a SheetImport to move in."""
+    from rectify.ledger.models import SheetImport
+
+    _require_office(actor, campaign)
+    upload = upload if isinstance(upload, File) else File(upload, name=name)
+    digest, _size = files.sha256_of(upload)
+    sheet = SheetImport(
+        campaign=campaign,
+        kind=SheetImport.Kind.MIGRATION,
+        file_name=name[:255],
+        sha256=digest,
+        uploaded_by=actor if actor.is_authenticated else None,
+    )
+    files.store(sheet, upload, name)
+    sheet.save()
+    record(
+        sheet,
+        "sheet_import.upload",
+        actor=actor,
+        after=snapshot(sheet, ["kind", "file_name", "sha256"]),
+    )
+    return sheet
+
+
+@transaction.atomic
+def set_migration_options(sheet, *, actor, options: dict, log: bool = True):
+    """The office's choices for a migration: column mapping, unit matches, words, defaults."""
+    _require_office(actor, sheet.campaign)
+    if sheet.status != sheet.Status.UPLOADED:
+        raise ConflictError(_("This file was moved in already; its choices stay as they were."))
+    before = {"options": sheet.options}
+    sheet.options = options
+    sheet.save(update_fields=["options"])
+    if log:
+        record(
+            sheet, "sheet_import.options", actor=actor, before=before, after={"options": options}
+        )
+    return sheet
+
+
+@transaction.atomic
+def finish_migration(sheet, *, actor, result: dict):
+    """Mark a migration applied, keeping its report."""
+    _require_office(actor, sheet.campaign)
+    now = timezone.now()
+    sheet.status = sheet.Status.APPLIED
+    sheet.result = result
+    sheet.applied_at = sheet.finished_at = now
+    sheet.save(update_fields=["status", "result", "applied_at", "finished_at"])
+    record(
+        sheet,
+        "sheet_import.apply",
+        actor=actor,
+        after={k: result.get(k) for k in ("problems", "measures", "per_status")},
+    )
+    return sheet
+
+
+@transaction.atomic
+def adopt_imported_state(
+    measure: Measure,
+    *,
+    actor,
+    state: str,
+    closure: str = Closure.NONE,
+    closed_on: dt.date | None = None,
+    phase_complete: bool = False,
+    progress_text: str = "",
+    percent: int | None = None,
+    source_ref: str = "",
+) -> Measure:
+    """Take over the state an existing ledger records for a measure just created from it: the
+    history the state machine did not see. Only a draft measure, never touched since its
+    creation (version 1), may adopt one; the office only. Progress text becomes a report of
+    today. Logged as `measure.migrated` with `source_ref` (file and row) as the reason."""
+    locked = _lock(measure, None)
+    _require_office(actor, locked.campaign)
+    if locked.state != MeasureState.DRAFT or locked.version != 1:
+        raise ConflictError(_("Only a measure just moved in can take over its recorded state."))
+    logged = ["state", "closure", "closed_on", "phase_complete"]
+    before = snapshot(locked, logged)
+    closed = state == MeasureState.CLOSED
+    locked.state = state
+    locked.closure = closure if closed else Closure.NONE
+    locked.closed_on = closed_on if closed else None
+    locked.phase_complete = phase_complete and state == MeasureState.IN_PROGRESS
+    if state != MeasureState.DRAFT:
+        locked.evidence_since = timezone.now()
+    locked.version = F("version") + 1
+    locked.save(update_fields=[*logged, "evidence_since", "version", "updated_at"])
+    locked.refresh_from_db()
+    after = snapshot(locked, logged)
+    if progress_text and state != MeasureState.DRAFT:
+        report = ProgressReport.objects.create(
+            measure=locked,
+            text=progress_text,
+            percent_done=percent if percent is not None else (100 if closed else 0),
+            reported_on=timezone.localdate(),
+            reported_by=actor if actor.is_authenticated else None,
+        )
+        after["progress"] = report.text
+        after["percent_done"] = report.percent_done
+    record(locked, "measure.migrated", actor=actor, before=before, after=after, reason=source_ref)
+    return locked
