@@ -217,7 +217,7 @@ def test_adopting_a_state_is_for_a_measure_just_made(world):
         ("长期坚持", (None, MeasureMode.LONG_TERM)),
         ("立行立改", (None, MeasureMode.IMMEDIATE)),
         ("", (None, None)),
-        (dt.datetime(2026, 5, 1), (dt.date(2026, 5, 1), None)),
+        (dt.date(2026, 5, 1), (dt.date(2026, 5, 1), None)),
     ],
 )
 def test_deadlines_as_offices_write_them(text, expected):
