@@ -397,8 +397,10 @@ def match_units(names: Counter, campaign, chosen: dict | None = None) -> dict[st
 
 
 def _open(si: SheetImport):
-    with si.file.open("rb") as f:
-        data = f.read()
+    data = getattr(si, "_content", None)
+    if data is None:
+        with si.file.open("rb") as f:
+            data = f.read()
     book = read(data, filename=si.file_name)
     return book, book.sheet(si.options.get("sheet") or None)
 
@@ -714,10 +716,37 @@ def upload(campaign, *, actor, upload_file, name: str) -> SheetImport:
     return si
 
 
+def draft(campaign, data: bytes, name: str, *, sheet: str | None = None) -> SheetImport:
+    """A SheetImport not stored, over the bytes in memory: for a dry run (the command without
+    --apply) that reads and plans like the real thing and keeps nothing."""
+    si = SheetImport(campaign=campaign, kind=SheetImport.Kind.MIGRATION, file_name=name, options={})
+    si._content = bytes(data)
+    si.options = {"sheet": sheet or ""}
+    book, s = _open(si)
+    with book:
+        si.options["mapping"] = suggest(s.columns)
+    return si
+
+
+def check_choices(si: SheetImport, **choices) -> SheetImport:
+    """`si` with the choices merged into its options (not saved); DomainError for a wrong one."""
+    si.options = _merged(si, **choices)
+    return si
+
+
 def choose(si: SheetImport, *, actor, **choices) -> SheetImport:
-    """Keep the office's choices: mapping, units, states, source, problem_list (each optional;
-    the ones given replace the ones kept). Checks the values; DomainError when one is wrong."""
+    """Keep the office's choices: mapping, units, states, source, problem_list, sheet (each
+    optional; the ones given replace the ones kept). DomainError when one is wrong."""
+    options = _merged(si, **choices)
+    services.set_migration_options(si, actor=actor, options=options)
+    si.refresh_from_db()
+    return si
+
+
+def _merged(si: SheetImport, **choices) -> dict:
     options = dict(si.options)
+    if choices.get("sheet") is not None:
+        options["sheet"] = choices["sheet"]
     if "mapping" in choices and choices["mapping"] is not None:
         mapping = {k: v for k, v in choices["mapping"].items() if v}
         unknown = sorted(set(mapping) - set(FIELD_NAMES))
@@ -759,9 +788,7 @@ def choose(si: SheetImport, *, actor, **choices) -> SheetImport:
                 raise PermissionRefused(_("That problem list belongs to another campaign."))
             pl = int(pl)
         options["problem_list"] = pl or None
-    services.set_migration_options(si, actor=actor, options=options)
-    si.refresh_from_db()
-    return si
+    return options
 
 
 def summary(p: Plan) -> dict:

@@ -251,9 +251,7 @@ def test_the_command_prints_what_would_be_taken_then_applies(world, office_unit,
     assert "第6行" in out and "乙省民政局" in out
     assert out.strip().splitlines()[-1] == "3 problems, 4 measures"
     assert not Problem.objects.filter(title="救助审批时限过长").exists()
-    call_command(
-        "ledger", "migrate", *args, "--unit", "乙省民政局=YB", "--apply"
-    ) if False else None
+    assert not SheetImport.objects.exists()  # a dry run keeps nothing
     world.bureau_b.code = "YB"
     world.bureau_b.save()
     call_command(
@@ -264,11 +262,13 @@ def test_the_command_prints_what_would_be_taken_then_applies(world, office_unit,
         "乙省民政局=YB",
         "--column",
         "remarks=",
-        "--source",
-        "审计",
+        "--state",
+        "搁置=long_term",
         "--apply",
     )
     out = capsys.readouterr().out
-    assert out.strip().splitlines()[-1] == "4 problems, 5 measures"
+    assert out.strip().splitlines()[-1] == "5 problems, 6 measures"
+    assert SheetImport.objects.get().status == SheetImport.Status.APPLIED
+    assert Measure.objects.get(content="编印政策问答手册").mode == MeasureMode.LONG_TERM
     assert Problem.objects.filter(title="救助审批时限过长", source=Source.SELF).exists()
     assert not Measure.objects.filter(remarks="待党组会审议").exists()
