@@ -35,17 +35,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from rectify.core.errors import DomainError, PermissionRefused
+from rectify.campaigns.scoping import get_campaign_for_user, scope_campaigns
+from rectify.core.errors import ConflictError, DomainError, PermissionRefused
 from rectify.core.spreadsheets.errors import SpreadsheetError
 from rectify.core.spreadsheets.reader import Column, read
 from rectify.ledger import services
 from rectify.ledger.choices import Closure, MeasureMode, MeasureState, Source
 from rectify.ledger.models import ProblemList, SheetImport
 from rectify.ledger.sheets.layout import SOURCE_WORDS, STATUS_WORDS
+from rectify.orgs.access import access
 from rectify.orgs.models import OrgUnit
 from rectify.textsim.normalise import comparable, to_simplified
 
@@ -418,6 +421,12 @@ def _positions(columns: list[Column], mapping: dict) -> dict[str, int]:
     return out
 
 
+def _mapping(options: dict, columns: list[Column]) -> dict[str, str]:
+    """The mapping kept (even an empty one), else the one suggested."""
+    kept = options.get("mapping")
+    return dict(kept) if kept is not None else suggest(columns)
+
+
 @dataclass
 class Row:
     number: int  # as Excel numbers it
@@ -428,7 +437,7 @@ def read_rows(si: SheetImport) -> tuple[list[Column], list[Row], list]:
     """(columns, rows with their mapped cells, reader notes)."""
     book, sheet = _open(si)
     with book:
-        mapping = si.options.get("mapping") or suggest(sheet.columns)
+        mapping = _mapping(si.options, sheet.columns)
         pos = _positions(sheet.columns, mapping)
         rows = [Row(n, {name: cells[i] for name, i in pos.items()}) for n, cells in sheet.rows()]
         return sheet.columns, rows, sheet.notes
@@ -472,7 +481,7 @@ def analyse(si: SheetImport) -> Analysis:
     book, sheet = _open(si)
     with book:
         columns = sheet.columns
-        mapping = si.options.get("mapping") or suggest(columns)
+        mapping = _mapping(si.options, columns)
         pos = _positions(columns, mapping)
         names: Counter = Counter()
         words: Counter = Counter()
@@ -574,7 +583,7 @@ def plan(si: SheetImport) -> Plan:
     """Read every row into problems and measures; what cannot be taken, with the reason."""
     columns, rows, _notes = read_rows(si)
     options = si.options
-    mapping = options.get("mapping") or suggest(columns)
+    mapping = _mapping(options, columns)
     pos = _positions(columns, mapping)
     header = {name: mapping.get(name, name) for name in FIELD_NAMES}
     used = set(pos.values())
@@ -703,16 +712,16 @@ def _measure_plan(row: Row, header, units, extra_words, refused) -> MeasurePlan 
 # --- the steps ------------------------------------------------------------------------------
 
 
-def upload(campaign, *, actor, upload_file, name: str) -> SheetImport:
+def upload(campaign, *, actor, upload_file, name: str, sheet: str = "") -> SheetImport:
     """Keep the file (content-addressed) and check that it reads as a spreadsheet with a header;
     SpreadsheetError when it does not (nothing kept then)."""
     with transaction.atomic():
         si = services.store_migration_upload(campaign, actor=actor, upload=upload_file, name=name)
-        _book, sheet = _open(si)
-        with _book:
-            services.set_migration_options(
-                si, actor=actor, options={"mapping": suggest(sheet.columns)}, log=False
-            )
+        si.options = {"sheet": sheet}
+        book, s = _open(si)
+        with book:
+            options = {"sheet": sheet, "mapping": suggest(s.columns)}
+        services.set_migration_options(si, actor=actor, options=options, log=False)
     return si
 
 
@@ -807,7 +816,7 @@ def apply(si: SheetImport, *, actor) -> dict:
     """Create what the plan takes, each problem with its measures in one transaction, and keep
     the report in `si.result`. A problem the services refuse is reported with its rows."""
     if si.status == SheetImport.Status.APPLIED:
-        raise DomainError(_("This file was moved in already."), code="already_applied")
+        raise ConflictError(_("This file was moved in already."), code="already_applied")
     p = plan(si)
     if p.missing_fields:
         raise DomainError(
@@ -894,10 +903,37 @@ def _title(text: str) -> str:
     return first if first != text.rstrip("。") else text[:200]
 
 
-def get_migration(campaign, pk) -> SheetImport | None:
-    return SheetImport.objects.filter(
-        pk=pk, campaign=campaign, kind=SheetImport.Kind.MIGRATION
-    ).first()
+# --- who: the campaign office only --------------------------------------------------------
+
+
+def may_migrate(user, campaign) -> bool:
+    return access(user, campaign).is_office
+
+
+def require_office(user, campaign) -> None:
+    if not may_migrate(user, campaign):
+        raise PermissionRefused(_("Only the campaign office may move an existing ledger in."))
+
+
+def get_campaign_for_office(user, slug: str):
+    """The campaign (404 when the user does not see it; 403 when they are not its office)."""
+    campaign = get_campaign_for_user(user, slug)
+    require_office(user, campaign)
+    return campaign
+
+
+def get_migration_for_office(user, pk: int, campaign=None) -> SheetImport:
+    """A migration of a campaign the user sees (else 404), for its office (else 403)."""
+    qs = SheetImport.objects.filter(
+        kind=SheetImport.Kind.MIGRATION, campaign__in=scope_campaigns(user)
+    ).select_related("campaign", "uploaded_by")
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    si = qs.filter(pk=pk).first()
+    if si is None:
+        raise Http404("migration")
+    require_office(user, si.campaign)
+    return si
 
 
 __all__ = [
