@@ -70,7 +70,9 @@ class MigrationOut(Schema):
     units: list[UnitMatchOut]
     unknown_words: dict[str, int] = Field(description="完成情况 words not understood → rows")
     statuses: list[str] = Field(description="what a word can be said to mean")
-    preview: list[dict[str, Any]] = Field(description="the first rows as they will be read")
+    preview: list[dict[str, Any]] = Field(
+        description="the first rows as they will be read: row, field → text, errors (fields)"
+    )
     notes: list[str] = Field(description="how the file was read")
     options: dict[str, Any] = Field(description="the choices kept")
 
@@ -102,7 +104,8 @@ class PlanOut(Schema):
     problems: int
     measures: int
     per_status: dict[str, int]
-    refused: list[RefusalOut]
+    refused: list[RefusalOut] = Field(description="each cell that cannot be read: row, column, why")
+    refused_rows: int
     unmapped_columns: list[str]
     missing_fields: list[str]
 
@@ -114,6 +117,7 @@ class ReportOut(Schema):
     per_status: dict[str, int]
     problem_ids: list[int]
     refused: list[RefusalOut]
+    refused_rows: int
     unmapped_columns: list[str]
 
 

@@ -39,6 +39,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rectify.campaigns.scoping import get_campaign_for_user, scope_campaigns
 from rectify.core.errors import ConflictError, DomainError, PermissionRefused
@@ -64,43 +65,48 @@ class FieldSpec:
     keywords: tuple[str, ...] = ()  # a header containing one of these, when nothing matched
 
 
+def _c(label: str):
+    """A field's label: the column of an office's ledger it stands for."""
+    return pgettext_lazy("ledger column", label)
+
+
 def _f(name, label, aliases: str, keywords: str = "", required=False) -> FieldSpec:
     return FieldSpec(name, label, required, tuple(aliases.split()), tuple(keywords.split()))
 
 
 FIELDS: tuple[FieldSpec, ...] = (
-    _f("problem_number", _("Number"), "序号 编号 问题编号 问题序号 no"),
-    _f("source", _("Source"), "问题来源 来源 问题类别来源", "来源"),
+    _f("problem_number", _c("Number"), "序号 编号 问题编号 问题序号 no"),
+    _f("source", _c("Source"), "问题来源 来源 问题类别来源", "来源"),
     _f(
         "problem",
-        _("Problem"),
+        _c("Problem"),
         "问题描述 存在问题 问题 问题表现 具体问题 主要问题 问题清单 问题内容 突出问题",
         "问题",
         required=True,
     ),
-    _f("content", _("Measure"), "整改措施 措施 整改举措 具体措施 整改任务", "措施 举措", True),
-    _f("target", _("Target"), "整改目标 目标 预期目标 整改成效目标", "目标"),
+    _f("content", _c("Measure"), "整改措施 措施 整改举措 具体措施 整改任务", "措施 举措", True),
+    _f("target", _c("Target"), "整改目标 目标 预期目标 整改成效目标", "目标"),
     _f(
         "responsible_unit",
-        _("Responsible unit"),
+        _c("Responsible unit"),
         "责任单位 牵头单位 牵头部门 责任部门 承办单位 主责单位",
         "牵头 责任单位 责任部门",
         required=True,
     ),
-    _f("cooperating_units", _("Cooperating units"), "配合单位 配合部门 协办单位", "配合 协办"),
-    _f("responsible_leader", _("Responsible leader"), "责任领导 分管领导 牵头领导", "领导"),
-    _f("responsible_person", _("Responsible person"), "责任人 联系人 具体责任人 经办人", "责任人"),
-    _f("deadline", _("Deadline"), "整改时限 完成时限 时限 整改期限 时间节点", "时限 期限"),
+    _f("cooperating_units", _c("Cooperating units"), "配合单位 配合部门 协办单位", "配合 协办"),
+    _f("responsible_leader", _c("Responsible leader"), "责任领导 分管领导 牵头领导", "领导"),
+    _f("responsible_person", _c("Responsible person"), "责任人 联系人 具体责任人 经办人", "责任人"),
+    _f("deadline", _c("Deadline"), "整改时限 完成时限 时限 整改期限 时间节点", "时限 期限"),
     _f(
         "progress",
-        _("Progress"),
+        _c("Progress"),
         "整改进展 进展情况 完成情况说明 整改进展情况 进展 工作进展 整改成效",
         "进展",
     ),
-    _f("percent_done", _("Percent done"), "完成进度 完成进度(%) 完成比例 进度", "进度"),
-    _f("status", _("State"), "完成情况 整改状态 状态 是否完成 完成状态", "状态"),
-    _f("closed_on", _("Closed on"), "销号时间 完成时间 销号日期 实际完成时间", "销号"),
-    _f("remarks", _("Remarks"), "备注 说明", "备注"),
+    _f("percent_done", _c("Percent done"), "完成进度 完成进度(%) 完成比例 进度", "进度"),
+    _f("status", _c("State"), "完成情况 整改状态 状态 是否完成 完成状态", "状态"),
+    _f("closed_on", _c("Closed on"), "销号时间 完成时间 销号日期 实际完成时间", "销号"),
+    _f("remarks", _c("Remarks"), "备注 说明", "备注"),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 BY_NAME = {f.name: f for f in FIELDS}
@@ -492,7 +498,7 @@ def analyse(si: SheetImport) -> Analysis:
             count += 1
             values = {name: cells[i] for name, i in pos.items()}
             if len(preview) < PREVIEW_ROWS:
-                preview.append({"row": n, **{k: text_of(v) for k, v in values.items()}})
+                preview.append({"row": n, **read_cells(values, extra)})
             for name in _unit_names(values):
                 names[name] += 1
             word = text_of(values.get("status"))
@@ -511,6 +517,48 @@ def analyse(si: SheetImport) -> Analysis:
             header_rows=sheet.header_row_numbers,
             notes=sheet.notes,
         )
+
+
+def read_cells(values: dict, extra_words: dict | None = None) -> dict:
+    """A row's cells as they will be read, as text (dates as 2026-06-30, the state as its
+    label), with `errors`: the fields whose cell cannot be read."""
+    out = {k: text_of(v) for k, v in values.items()}
+    errors = []
+    if "deadline" in values:
+        try:
+            deadline, mode = parse_deadline(values["deadline"])
+            if mode:
+                out["deadline"] = str(MeasureMode(mode).label)
+            elif deadline:
+                out["deadline"] = deadline.isoformat()
+        except BadValue:
+            errors.append("deadline")
+    if "closed_on" in values:
+        try:
+            closed_on = parse_date(values["closed_on"])
+            out["closed_on"] = closed_on.isoformat() if closed_on else ""
+        except BadValue:
+            errors.append("closed_on")
+    word = out.get("status", "")
+    if "status" in values:
+        status = (
+            status_of_word(word, extra_words)
+            if word
+            else ("in_progress" if out.get("progress") else "draft")
+        )
+        if status is None:
+            errors.append("status")
+        else:
+            out["status"] = (
+                f"{word} → {STATUS_LABELS[status]}" if word else str(STATUS_LABELS[status])
+            )
+    if "percent_done" in values:
+        try:
+            parse_percent(values["percent_done"])
+        except BadValue:
+            errors.append("percent_done")
+    out["errors"] = errors
+    return out
 
 
 def _unit_names(values: dict) -> list[str]:
@@ -807,6 +855,7 @@ def summary(p: Plan) -> dict:
         "measures": p.measure_count,
         "per_status": p.per_status(),
         "refused": [r.as_json() for r in p.refused],
+        "refused_rows": len({r.row for r in p.refused}),
         "unmapped_columns": p.unmapped_columns,
         "missing_fields": p.missing_fields,
     }
@@ -878,6 +927,7 @@ def apply(si: SheetImport, *, actor) -> dict:
         "per_status": {s: per_status[s] for s in STATUSES if per_status[s]},
         "problem_ids": created,
         "refused": sorted((r.as_json() for r in refused), key=lambda r: r["row"]),
+        "refused_rows": len({r.row for r in refused}),
         "unmapped_columns": p.unmapped_columns,
     }
     services.finish_migration(si, actor=actor, result=result)

@@ -68,6 +68,11 @@ def test_the_mapping_is_suggested_from_a_title_row_and_a_two_row_header(
     assert a.preview[1]["problem"] == "基层考核事项多、频次高，基层负担重"
     assert a.preview[1]["problem_number"] == "1"
     assert a.unknown_words == {"搁置": 1}
+    # the preview shows the cells as they will be read, and which cannot be
+    assert a.preview[0]["deadline"] == "2026-06-30"  # 2026年6月底
+    assert a.preview[0]["errors"] == []
+    assert a.preview[3]["errors"] == ["deadline"]  # 下个月
+    assert a.preview[4]["errors"] == ["status"]  # 搁置
     units = {u.name: u for u in a.units}
     assert units["甲省民政厅"].unit_id == world.bureau_a.pk
     assert units["甲省 民政厅"].unit_id == world.bureau_a.pk  # spaces dropped

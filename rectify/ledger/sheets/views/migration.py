@@ -166,7 +166,8 @@ def mapping(request, slug, pk):
         "analysis": analysis,
         "preview_fields": shown,
         "preview_rows": [
-            (row["row"], [row.get(spec.name, "") for spec in shown]) for row in analysis.preview
+            (row["row"], [(row.get(s.name, ""), s.name in row["errors"]) for s in shown])
+            for row in analysis.preview
         ],
         "notes": [render_note(n.code, n.params) for n in analysis.notes],
         "step": "mapping",
