@@ -37,9 +37,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from rectify.campaigns.scoping import get_campaign_for_user, scope_campaigns
 from rectify.core.errors import ConflictError, DomainError, PermissionRefused
@@ -65,48 +64,91 @@ class FieldSpec:
     keywords: tuple[str, ...] = ()  # a header containing one of these, when nothing matched
 
 
-def _c(label: str):
-    """A field's label: the column of an office's ledger it stands for."""
-    return pgettext_lazy("ledger column", label)
-
-
 def _f(name, label, aliases: str, keywords: str = "", required=False) -> FieldSpec:
     return FieldSpec(name, label, required, tuple(aliases.split()), tuple(keywords.split()))
 
 
 FIELDS: tuple[FieldSpec, ...] = (
-    _f("problem_number", _c("Number"), "序号 编号 问题编号 问题序号 no"),
-    _f("source", _c("Source"), "问题来源 来源 问题类别来源", "来源"),
+    _f(
+        "problem_number", pgettext_lazy("ledger column", "Number"), "序号 编号 问题编号 问题序号 no"
+    ),
+    _f("source", pgettext_lazy("ledger column", "Source"), "问题来源 来源 问题类别来源", "来源"),
     _f(
         "problem",
-        _c("Problem"),
+        pgettext_lazy("ledger column", "Problem"),
         "问题描述 存在问题 问题 问题表现 具体问题 主要问题 问题清单 问题内容 突出问题",
         "问题",
         required=True,
     ),
-    _f("content", _c("Measure"), "整改措施 措施 整改举措 具体措施 整改任务", "措施 举措", True),
-    _f("target", _c("Target"), "整改目标 目标 预期目标 整改成效目标", "目标"),
+    _f(
+        "content",
+        pgettext_lazy("ledger column", "Measure"),
+        "整改措施 措施 整改举措 具体措施 整改任务",
+        "措施 举措",
+        True,
+    ),
+    _f(
+        "target",
+        pgettext_lazy("ledger column", "Target"),
+        "整改目标 目标 预期目标 整改成效目标",
+        "目标",
+    ),
     _f(
         "responsible_unit",
-        _c("Responsible unit"),
+        pgettext_lazy("ledger column", "Responsible unit"),
         "责任单位 牵头单位 牵头部门 责任部门 承办单位 主责单位",
         "牵头 责任单位 责任部门",
         required=True,
     ),
-    _f("cooperating_units", _c("Cooperating units"), "配合单位 配合部门 协办单位", "配合 协办"),
-    _f("responsible_leader", _c("Responsible leader"), "责任领导 分管领导 牵头领导", "领导"),
-    _f("responsible_person", _c("Responsible person"), "责任人 联系人 具体责任人 经办人", "责任人"),
-    _f("deadline", _c("Deadline"), "整改时限 完成时限 时限 整改期限 时间节点", "时限 期限"),
+    _f(
+        "cooperating_units",
+        pgettext_lazy("ledger column", "Cooperating units"),
+        "配合单位 配合部门 协办单位",
+        "配合 协办",
+    ),
+    _f(
+        "responsible_leader",
+        pgettext_lazy("ledger column", "Responsible leader"),
+        "责任领导 分管领导 牵头领导",
+        "领导",
+    ),
+    _f(
+        "responsible_person",
+        pgettext_lazy("ledger column", "Responsible person"),
+        "责任人 联系人 具体责任人 经办人",
+        "责任人",
+    ),
+    _f(
+        "deadline",
+        pgettext_lazy("ledger column", "Deadline"),
+        "整改时限 完成时限 时限 整改期限 时间节点",
+        "时限 期限",
+    ),
     _f(
         "progress",
-        _c("Progress"),
+        pgettext_lazy("ledger column", "Progress"),
         "整改进展 进展情况 完成情况说明 整改进展情况 进展 工作进展 整改成效",
         "进展",
     ),
-    _f("percent_done", _c("Percent done"), "完成进度 完成进度(%) 完成比例 进度", "进度"),
-    _f("status", _c("State"), "完成情况 整改状态 状态 是否完成 完成状态", "状态"),
-    _f("closed_on", _c("Closed on"), "销号时间 完成时间 销号日期 实际完成时间", "销号"),
-    _f("remarks", _c("Remarks"), "备注 说明", "备注"),
+    _f(
+        "percent_done",
+        pgettext_lazy("ledger column", "Percent done"),
+        "完成进度 完成进度(%) 完成比例 进度",
+        "进度",
+    ),
+    _f(
+        "status",
+        pgettext_lazy("ledger column", "State"),
+        "完成情况 整改状态 状态 是否完成 完成状态",
+        "状态",
+    ),
+    _f(
+        "closed_on",
+        pgettext_lazy("ledger column", "Closed on"),
+        "销号时间 完成时间 销号日期 实际完成时间",
+        "销号",
+    ),
+    _f("remarks", pgettext_lazy("ledger column", "Remarks"), "备注 说明", "备注"),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 BY_NAME = {f.name: f for f in FIELDS}
@@ -415,15 +457,21 @@ def _open(si: SheetImport):
 
 
 def _positions(columns: list[Column], mapping: dict) -> dict[str, int]:
-    """field → position in a row, for the mapped fields whose header is in the file."""
+    """field → position in a row, for the mapped fields whose column is in the file: by its
+    header as shown (“整改情况 / 完成情况”), else one part of a two-row header (“完成情况”),
+    else its letter (“J”)."""
     out = {}
     for name, header in mapping.items():
         if name not in BY_NAME or not header:
             continue
-        for i, col in enumerate(columns):
-            if header in (col.label, col.letter) or (header in col.parts and len(col.parts) == 1):
-                out[name] = i
-                break
+        wanted = " ".join(str(header).split())
+        found = (
+            [i for i, c in enumerate(columns) if c.label == wanted]
+            or [i for i, c in enumerate(columns) if wanted in c.parts]
+            or [i for i, c in enumerate(columns) if c.letter == wanted.upper()]
+        )
+        if found:
+            out[name] = found[0]
     return out
 
 
@@ -508,7 +556,8 @@ def analyse(si: SheetImport) -> Analysis:
         used = {pos[f] for f in pos}
         return Analysis(
             columns=[c.label or c.letter for c in columns],
-            mapping=mapping,
+            # as the columns are named on the pages (a letter or one part becomes the header)
+            mapping={f: columns[i].label or columns[i].letter for f, i in pos.items()},
             unmapped_columns=[c.label or c.letter for i, c in enumerate(columns) if i not in used],
             preview=preview,
             units=sorted(matches.values(), key=lambda m: (m.unit_id is not None, m.name)),
@@ -653,13 +702,13 @@ def plan(si: SheetImport) -> Plan:
         if not number and not text:
             if current is None:
                 refused.append(
-                    Refusal(row.number, header["problem"], _g("No problem is described."))
+                    Refusal(row.number, header["problem"], gettext("No problem is described."))
                 )
                 continue
         elif current is None or (number != current_key[0] if number else text != current_key[1]):
             if not text:
                 refused.append(
-                    Refusal(row.number, header["problem"], _g("No problem is described."))
+                    Refusal(row.number, header["problem"], gettext("No problem is described."))
                 )
                 current, current_key = None, None
                 continue
@@ -686,19 +735,19 @@ def _measure_plan(row: Row, header, units, extra_words, refused) -> MeasurePlan 
 
     content = text_of(v.get("content"))
     if not content:
-        refuse("content", _g("The measure is blank."))
+        refuse("content", gettext("The measure is blank."))
     unit_names = split_units(text_of(v.get("responsible_unit")))
     unit_id = None
     cooperating: list[int] = []
     if not unit_names:
-        refuse("responsible_unit", _g("No responsible unit is named."))
+        refuse("responsible_unit", gettext("No responsible unit is named."))
     else:
         m = units[unit_names[0]]
         unit_id = m.unit_id
         if unit_id is None:
             refuse(
                 "responsible_unit",
-                _g("“%(name)s” is not a unit of this campaign; pick one or leave it out.")
+                gettext("“%(name)s” is not a unit of this campaign; pick one or leave it out.")
                 % {"name": unit_names[0]},
             )
     others = unit_names[1:] + split_units(text_of(v.get("cooperating_units")), spaces=True)
@@ -707,7 +756,7 @@ def _measure_plan(row: Row, header, units, extra_words, refused) -> MeasurePlan 
         if m.unit_id is None and not m.chosen:
             refuse(
                 "cooperating_units",
-                _g("“%(name)s” is not a unit of this campaign; pick one or leave it out.")
+                gettext("“%(name)s” is not a unit of this campaign; pick one or leave it out.")
                 % {"name": name},
             )
         elif m.unit_id is not None and m.unit_id != unit_id and m.unit_id not in cooperating:
@@ -716,17 +765,17 @@ def _measure_plan(row: Row, header, units, extra_words, refused) -> MeasurePlan 
     try:
         deadline, mode = parse_deadline(v.get("deadline"))
     except BadValue as exc:
-        refuse("deadline", _g("“%(value)s” is not a date.") % {"value": exc.args[0]})
+        refuse("deadline", gettext("“%(value)s” is not a date.") % {"value": exc.args[0]})
     closed_on = None
     try:
         closed_on = parse_date(v.get("closed_on"))
     except BadValue as exc:
-        refuse("closed_on", _g("“%(value)s” is not a date.") % {"value": exc.args[0]})
+        refuse("closed_on", gettext("“%(value)s” is not a date.") % {"value": exc.args[0]})
     percent = None
     try:
         percent = parse_percent(v.get("percent_done"))
     except BadValue as exc:
-        refuse("percent_done", _g("“%(value)s” is not a percentage.") % {"value": exc.args[0]})
+        refuse("percent_done", gettext("“%(value)s” is not a percentage.") % {"value": exc.args[0]})
     progress = text_of(v.get("progress"))
     word = text_of(v.get("status"))
     if word:
@@ -734,7 +783,7 @@ def _measure_plan(row: Row, header, units, extra_words, refused) -> MeasurePlan 
         if status is None:
             refuse(
                 "status",
-                _g("“%(word)s” is not a state word the ledger knows; say what it means.")
+                gettext("“%(word)s” is not a state word the ledger knows; say what it means.")
                 % {"word": word},
             )
     else:

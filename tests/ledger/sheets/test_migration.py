@@ -267,6 +267,8 @@ def test_the_command_prints_what_would_be_taken_then_applies(world, office_unit,
         "乙省民政局=YB",
         "--column",
         "remarks=",
+        "--column",
+        "status=完成情况",  # one part of the two-row header
         "--state",
         "搁置=long_term",
         "--apply",

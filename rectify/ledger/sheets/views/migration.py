@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rectify.core.errors import DomainError, PermissionRefused
@@ -236,7 +236,7 @@ def confirm(request, slug, pk):
             if status_of(exc) == 409:
                 return redirect(_step_url(si, "report"))
             return redirect(_step_url(si, "confirm"))
-        messages.success(request, _g("The ledger was moved in."))
+        messages.success(request, gettext("The ledger was moved in."))
         return redirect(_step_url(si, "report"))
     try:
         plan = migration.plan(si)
