@@ -46,6 +46,7 @@ ACTIONS = {
     "sheet_import.upload": _("uploaded a ledger spreadsheet"),
     "sheet_import.options": _("chose how to read a ledger spreadsheet"),
     "sheet_import.apply": _("moved an existing ledger in"),
+    "sheet_import.fail": _("moving an existing ledger in broke off"),
 }
 KEYS = {
     "feedback_items": Key(_("feedback items"), counted=True),

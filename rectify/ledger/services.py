@@ -1301,6 +1301,34 @@ def set_migration_options(sheet, *, actor, options: dict, log: bool = True):
     return sheet
 
 
+def begin_migration(sheet, *, actor):
+    """Take an uploaded migration for applying (UPLOADED → APPLYING, one run only): a second
+    request, or a file moved in already, is refused. Not logged: the run's end is."""
+    _require_office(actor, sheet.campaign)
+    now = timezone.now()
+    taken = (
+        type(sheet)
+        .objects.filter(pk=sheet.pk, status=sheet.Status.UPLOADED)
+        .update(status=sheet.Status.APPLYING, started_at=now, heartbeat_at=now)
+    )
+    if not taken:
+        raise ConflictError(_("This file was moved in already."), code="already_applied")
+    sheet.status = sheet.Status.APPLYING
+    return sheet
+
+
+@transaction.atomic
+def fail_migration(sheet, *, actor, result: dict):
+    """A run that broke off: what it created is kept and reported; the file is not applied
+    again (its problems would be doubled)."""
+    sheet.status = sheet.Status.FAILED
+    sheet.result = result
+    sheet.finished_at = timezone.now()
+    sheet.save(update_fields=["status", "result", "finished_at"])
+    record(sheet, "sheet_import.fail", actor=actor, after={"problems": result.get("problems")})
+    return sheet
+
+
 @transaction.atomic
 def finish_migration(sheet, *, actor, result: dict):
     """Mark a migration applied, keeping its report."""

@@ -235,10 +235,10 @@ def apply(request, id: Id):
 @router.get(
     "/ledger-migrations/{id}/report",
     response={200: ReportOut, **ERRORS},
-    summary="The report of an applied migration",
+    summary="The report of an applied migration (or of one that broke off: status failed)",
 )
 def get_report(request, id: Id):
     si = migration.get_migration_for_office(request.user, id)
-    if si.status != SheetImport.Status.APPLIED:
+    if si.status not in (SheetImport.Status.APPLIED, SheetImport.Status.FAILED):
         raise ConflictError(_("This migration has not been applied yet."), code="not_applied")
     return si.result

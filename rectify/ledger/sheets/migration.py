@@ -70,7 +70,7 @@ def _f(name, label, aliases: str, keywords: str = "", required=False) -> FieldSp
 
 FIELDS: tuple[FieldSpec, ...] = (
     _f(
-        "problem_number", pgettext_lazy("ledger column", "Number"), "序号 编号 问题编号 问题序号 no"
+        "problem_number", pgettext_lazy("ledger column", "Number"), "问题编号 问题序号 序号 编号 no"
     ),
     _f("source", pgettext_lazy("ledger column", "Source"), "问题来源 来源 问题类别来源", "来源"),
     _f(
@@ -162,34 +162,40 @@ def header_key(text: str) -> str:
     return _PUNCT.sub("", comparable(to_simplified(text or "")))
 
 
-_ALIASES = {header_key(a): f.name for f in FIELDS for a in (f.name, *f.aliases)}
+# header key → (field, rank): a field's earlier aliases win over its later ones.
+_ALIASES: dict[str, tuple[str, int]] = {}
+for _spec in FIELDS:
+    for _rank, _alias in enumerate((*_spec.aliases, _spec.name)):
+        _ALIASES.setdefault(header_key(_alias), (_spec.name, _rank))
 
 
 def suggest(columns: list[Column]) -> dict[str, str]:
-    """field → column header (or letter) for the columns whose header says what they hold. In
-    a two-row header the lower part wins (“整改情况 / 完成情况” is 完成情况); each field gets one
-    column and each column one field; exact names win over keywords."""
+    """field → column header (or letter) for the columns whose header says what they hold.
+
+    Each field gets one column and each column one field. Exact names first, a field's earlier
+    aliases before its later ones (the export's 问题编号 groups rows, its 序号 only counts them),
+    then headers containing a keyword. In a two-row header the lower part is tried first
+    (“整改情况 / 完成情况” is 完成情况)."""
     chosen: dict[str, Column] = {}
     used: set[int] = set()
-
-    def take(name: str, col: Column) -> None:
+    exact = []
+    for col in columns:
+        for depth, candidate in enumerate((*reversed(col.parts), col.label)):
+            hit = _ALIASES.get(header_key(candidate)) if candidate else None
+            if hit:
+                exact.append((hit[1], depth, col.index, hit[0], col))
+    for _rank, _depth, _index, name, col in sorted(exact, key=lambda e: e[:3]):
         if name not in chosen and col.index not in used:
             chosen[name] = col
             used.add(col.index)
-
-    for col in columns:
-        for candidate in (*reversed(col.parts), col.label):
-            name = _ALIASES.get(header_key(candidate)) if candidate else None
-            if name and name not in chosen:
-                take(name, col)
-                break
     for col in columns:
         if col.index in used or not col.parts:
             continue
         key = header_key(col.parts[-1])
         for spec in FIELDS:
             if spec.name not in chosen and any(k in key for k in spec.keywords):
-                take(spec.name, col)
+                chosen[spec.name] = col
+                used.add(col.index)
                 break
     return {
         f.name: (chosen[f.name].label or chosen[f.name].letter) for f in FIELDS if f.name in chosen
@@ -216,6 +222,10 @@ _YM = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*月?")
 _Y = re.compile(r"(\d{4})\s*年\s*(底|末|年底|上半年|下半年)")
 
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_SERIALS = (36526, 73051)  # 2000-01-01 … 2099-12-31 as Excel numbers them
+
+
 class BadValue(ValueError):
     pass
 
@@ -226,7 +236,8 @@ def _end_of_month(year: int, month: int) -> dt.date:
 
 def parse_date(cell) -> dt.date | None:
     """A date from a cell: a date, 2026-06-30, 2026.6.30, 2026年6月30日; a month (2026年6月,
-    2026年6月底, 2026.6) is its last day; 2026年底 the 31st of December, 上半年 the 30th of June.
+    2026年6月底, 2026.6) is its last day; 2026年底 the 31st of December, 上半年 the 30th of June;
+    an Excel serial number of this century (46203: a date cell formatted as a number).
     None for a blank cell; BadValue for anything else."""
     if isinstance(cell, dt.datetime):
         return cell.date()
@@ -235,6 +246,9 @@ def parse_date(cell) -> dt.date | None:
     text = comparable(text_of(cell))
     if not text:
         return None
+    if re.fullmatch(r"\d{5}(\.0+)?", text) and EXCEL_SERIALS[0] <= float(text) <= EXCEL_SERIALS[1]:
+        # A date cell without a date format shows (and is read as) its serial number.
+        return EXCEL_EPOCH + dt.timedelta(days=int(float(text)))
     try:
         if m := _YMD.search(text):
             return dt.date(int(m[1]), int(m[2]), int(m[3]))
@@ -407,6 +421,14 @@ def _similarity(a: str, b: str) -> float:
     return ratio
 
 
+def _may_be_near(a: str, b: str) -> bool:
+    """Cheap checks before difflib's ratio: one name in the other, or a quick ratio that could
+    reach the threshold (many units, few names not matched)."""
+    if a in b or b in a:
+        return True
+    return bool(set(a) & set(b)) and difflib.SequenceMatcher(None, a, b).quick_ratio() >= 0.5
+
+
 def match_units(names: Counter, campaign, chosen: dict | None = None) -> dict[str, UnitMatch]:
     """Each name → the campaign's unit it names (name or short name, exact after unit_key), or
     up to three near misses; the office's choices (`chosen`: name → unit id or None) win."""
@@ -420,6 +442,7 @@ def match_units(names: Counter, campaign, chosen: dict | None = None) -> dict[st
                 exact.setdefault(unit_key(n), u["id"])
     for u in units:  # the full name wins over another unit's short name
         exact[unit_key(u["name"])] = u["id"]
+    unit_keys = [[unit_key(n) for n in (u["name"], u["short_name"]) if n] for u in units]
     out = {}
     for name, count in names.items():
         m = UnitMatch(name, rows=count)
@@ -432,10 +455,8 @@ def match_units(names: Counter, campaign, chosen: dict | None = None) -> dict[st
         if m.unit_id is None:
             key = unit_key(name)
             scored = []
-            for u in units:
-                score = max(
-                    _similarity(key, unit_key(n)) for n in (u["name"], u["short_name"]) if n
-                )
+            for u, keys in zip(units, unit_keys, strict=True):
+                score = max((_similarity(key, k) for k in keys if _may_be_near(key, k)), default=0)
                 if score >= 0.5:
                     scored.append((score, u["id"], u["name"]))
             scored.sort(key=lambda s: (-s[0], s[1]))
@@ -912,8 +933,10 @@ def summary(p: Plan) -> dict:
 
 def apply(si: SheetImport, *, actor) -> dict:
     """Create what the plan takes, each problem with its measures in one transaction, and keep
-    the report in `si.result`. A problem the services refuse is reported with its rows."""
-    if si.status == SheetImport.Status.APPLIED:
+    the report in `si.result`. A problem the services refuse is reported with its rows. A file
+    is applied once (ConflictError after, or while another request applies it)."""
+    require_office(actor, si.campaign)
+    if si.status != SheetImport.Status.UPLOADED:
         raise ConflictError(_("This file was moved in already."), code="already_applied")
     p = plan(si)
     if p.missing_fields:
@@ -922,26 +945,47 @@ def apply(si: SheetImport, *, actor) -> dict:
             params={"fields": "、".join(str(BY_NAME[f].label) for f in p.missing_fields)},
             code="mapping_missing",
         )
-    campaign = si.campaign
-    pl_id = si.options.get("problem_list")
-    lists = list(ProblemList.objects.filter(pk=pl_id, campaign=campaign)) if pl_id else []
-    units = {u.pk: u for u in campaign_units(campaign)}
-    refused = list(p.refused)
-    created = []
-    per_status: Counter = Counter()
-    measures = 0
-    today = timezone.localdate()
-    for pp in p.problems:
+    services.begin_migration(si, actor=actor)
+    run = _Run(si, p)
+    try:
+        for pp in p.problems:
+            run.take(pp, actor)
+    except BaseException:
+        services.fail_migration(si, actor=actor, result=run.result())
+        raise
+    result = run.result()
+    services.finish_migration(si, actor=actor, result=result)
+    return result
+
+
+class _Run:
+    """What an apply has created so far, and what it refused."""
+
+    def __init__(self, si: SheetImport, p: Plan):
+        self.si, self.plan = si, p
+        campaign = si.campaign
+        pl_id = si.options.get("problem_list")
+        self.lists = list(ProblemList.objects.filter(pk=pl_id, campaign=campaign)) if pl_id else []
+        self.units = {u.pk: u for u in campaign_units(campaign)}
+        self.refused = list(p.refused)
+        self.created: list[int] = []
+        self.per_status: Counter = Counter()
+        self.measures = 0
+        self.today = timezone.localdate()
+
+    def take(self, pp: ProblemPlan, actor) -> None:
+        units, si = self.units, self.si
         try:
             with transaction.atomic():
+                title = _title(pp.text)
                 problem = services.create_problem(
-                    campaign,
+                    si.campaign,
                     actor=actor,
-                    title=_title(pp.text),
-                    description=pp.text if _title(pp.text) != pp.text else "",
+                    title=title,
+                    description=pp.text if title != pp.text else "",
                     source=pp.source,
                     lead_unit=units[pp.measures[0].unit_id],
-                    lists=lists,
+                    lists=self.lists,
                 )
                 for mp in pp.measures:
                     measure = services.create_measure(
@@ -952,35 +996,34 @@ def apply(si: SheetImport, *, actor) -> dict:
                         cooperating_units=[units[i] for i in mp.cooperating_ids],
                         **mp.fields,
                     )
+                    closed = mp.status in ("closed", "not_feasible")
                     services.adopt_imported_state(
                         measure,
                         actor=actor,
                         **_state_fields(mp.status),
-                        closed_on=(mp.closed_on or today)
-                        if mp.status in ("closed", "not_feasible")
-                        else None,
+                        closed_on=(mp.closed_on or self.today) if closed else None,
                         progress_text=mp.progress,
                         percent=mp.percent,
                         source_ref=SOURCE_REF.format(file=si.file_name, row=mp.row),
                     )
         except (DomainError, PermissionRefused) as exc:
-            refused.extend(Refusal(r, "", str(exc)) for r in pp.rows)
-            continue
-        created.append(problem.pk)
-        measures += len(pp.measures)
-        per_status.update(mp.status for mp in pp.measures)
-    result = {
-        "rows": p.rows,
-        "problems": len(created),
-        "measures": measures,
-        "per_status": {s: per_status[s] for s in STATUSES if per_status[s]},
-        "problem_ids": created,
-        "refused": sorted((r.as_json() for r in refused), key=lambda r: r["row"]),
-        "refused_rows": len({r.row for r in refused}),
-        "unmapped_columns": p.unmapped_columns,
-    }
-    services.finish_migration(si, actor=actor, result=result)
-    return result
+            self.refused.extend(Refusal(r, "", str(exc)) for r in pp.rows)
+            return
+        self.created.append(problem.pk)
+        self.measures += len(pp.measures)
+        self.per_status.update(mp.status for mp in pp.measures)
+
+    def result(self) -> dict:
+        return {
+            "rows": self.plan.rows,
+            "problems": len(self.created),
+            "measures": self.measures,
+            "per_status": {s: self.per_status[s] for s in STATUSES if self.per_status[s]},
+            "problem_ids": self.created,
+            "refused": sorted((r.as_json() for r in self.refused), key=lambda r: r["row"]),
+            "refused_rows": len({r.row for r in self.refused}),
+            "unmapped_columns": self.plan.unmapped_columns,
+        }
 
 
 def _state_fields(status: str) -> dict:

@@ -15,7 +15,7 @@ from rectify.ledger import services
 from rectify.ledger.choices import Closure, MeasureMode, MeasureState, Source
 from rectify.ledger.models import Measure, Problem, SheetImport
 from rectify.ledger.sheets import migration
-from tests.factories import make_unit
+from tests.factories import add_evidence, make_unit
 from tests.ledger.sheets.ledgers import messy_csv, messy_xlsx
 
 
@@ -219,6 +219,7 @@ def test_adopting_a_state_is_for_a_measure_just_made(world):
         ("2026年2月", (dt.date(2026, 2, 28), None)),
         ("2026-03-15", (dt.date(2026, 3, 15), None)),
         ("2026年底前", (dt.date(2026, 12, 31), None)),
+        (46203.0, (dt.date(2026, 6, 30), None)),  # a date cell formatted as a number
         ("长期坚持", (None, MeasureMode.LONG_TERM)),
         ("立行立改", (None, MeasureMode.IMMEDIATE)),
         ("", (None, None)),
@@ -279,3 +280,75 @@ def test_the_command_prints_what_would_be_taken_then_applies(world, office_unit,
     assert Measure.objects.get(content="编印政策问答手册").mode == MeasureMode.LONG_TERM
     assert Problem.objects.filter(title="救助审批时限过长", source=Source.SELF).exists()
     assert not Measure.objects.filter(remarks="待党组会审议").exists()
+
+
+def test_an_export_of_another_campaign_moves_in(world, tmp_path):
+    """The ledger's own export (layout.py's columns and words) reads back as a ledger to move
+    in: 问题编号 groups the rows (序号 only counts them), sources and states as written."""
+    import xlsxwriter
+
+    from rectify.ledger.sheets.layout import LEDGER_COLUMNS, measure_rows
+    from rectify.orgs.choices import Role
+    from tests.factories import grant, make_campaign
+
+    started = services.start(world.measure_b2, actor=world.liaison2)
+    add_evidence(started, world.liaison2)
+    services.verify(
+        services.request_closure(started, actor=world.liaison2, reason="完成"),
+        actor=world.office,
+        reason="同意",
+    )
+    path = tmp_path / "导出.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("整改台账")
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, [c.header for c in LEDGER_COLUMNS])
+    measures = Measure.objects.filter(campaign=world.campaign)
+    for r, values in enumerate(measure_rows(measures), start=1):
+        for c, col in enumerate(LEDGER_COLUMNS):
+            value = values.get(col.key)
+            if isinstance(value, dt.date):
+                sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date)
+            elif value not in (None, ""):
+                sheet.write(r, c, value)
+    book.close()
+
+    second = make_campaign(world.ministry, slug="second")
+    grant(world.office, second, Role.OFFICE)
+    si = migration.upload(
+        second, actor=world.office, upload_file=ContentFile(path.read_bytes()), name="导出.xlsx"
+    )
+    assert si.options["mapping"]["problem_number"] == "问题编号"
+    result = migration.apply(si, actor=world.office)
+    assert (result["problems"], result["measures"]) == (2, 3), result["refused"]
+    assert result["refused"] == []
+    assert result["per_status"] == {"draft": 2, "closed": 1}
+    assert "系统编号（请勿修改）" in result["unmapped_columns"]
+    moved = Problem.objects.filter(campaign=second).order_by("number")
+    assert [p.source for p in moved] == [Source.GRASSROOTS, Source.INSPECTION]
+    assert moved[0].measures.count() == 2
+    closed = moved[1].measures.get()
+    assert closed.state == MeasureState.CLOSED and closed.closed_on == timezone.localdate()
+
+
+def test_a_run_that_breaks_off_keeps_what_it_made_and_says_so(world, office_unit, monkeypatch):
+    """Fault injection: the database goes away after the first problem (simulated by making the
+    service raise an unexpected error)."""
+    si = upload_csv(world)
+    real = services.create_problem
+    calls = []
+
+    def breaking(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("connection lost")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "create_problem", breaking)
+    with pytest.raises(RuntimeError):
+        migration.apply(si, actor=world.office)
+    si.refresh_from_db()
+    assert si.status == SheetImport.Status.FAILED
+    assert si.result["problems"] == 1 and si.result["measures"] == 2
+    with pytest.raises(Exception, match="moved in already"):
+        migration.apply(si, actor=world.office)

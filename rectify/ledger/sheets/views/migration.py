@@ -103,7 +103,8 @@ def _step_url(si, step):
 
 
 def _applied(si):
-    return si.status == SheetImport.Status.APPLIED
+    """Applied, or broken off while applying: either way the report is all there is to see."""
+    return si.status in (SheetImport.Status.APPLIED, SheetImport.Status.FAILED)
 
 
 @login_required
