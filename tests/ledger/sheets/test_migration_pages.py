@@ -42,8 +42,10 @@ def test_the_flow_with_the_test_client(client, world, tmp_path):
     form = {}
     for row in names:
         m = row["match"]
+        form[f"unit_name_{row['index']}"] = m.name
         form[f"unit_{row['index']}"] = str(m.unit_id or world.bureau_b.pk)
-    form.update({f"word_{i}": "in_progress" for i, _w, _n in units.context["words"]})
+    for i, word, _n in units.context["words"]:
+        form.update({f"word_name_{i}": word, f"word_{i}": "in_progress"})
     resp = client.post(resp["Location"], form)
     assert resp.status_code == 302 and resp["Location"].endswith("/confirm/")
     confirm = client.get(resp["Location"])

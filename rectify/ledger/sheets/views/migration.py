@@ -184,19 +184,24 @@ def units(request, slug, pk):
     analysis = _analysis(request, si)
     if analysis is None:
         return redirect("ledger-migrate", campaign.slug)
-    names = [m.name for m in analysis.units]
+    names = {m.name for m in analysis.units}
     words = list(analysis.unknown_words)
     if request.method == "POST":
+        # Each row posts its name beside its choice (the order may have changed meanwhile).
         chosen_units = {}
-        for i, name in enumerate(names):
-            value = request.POST.get(f"unit_{i}", "")
+        for key, name in request.POST.items():
+            if not key.startswith("unit_name_") or name not in names:
+                continue
+            value = request.POST.get("unit_" + key.removeprefix("unit_name_"), "")
             if value == LEAVE_OUT:
                 chosen_units[name] = None
             elif value.isdigit():
                 chosen_units[name] = int(value)
         chosen_words = {}
-        for i, word in enumerate(words):
-            value = request.POST.get(f"word_{i}", "")
+        for key, word in request.POST.items():
+            if not key.startswith("word_name_") or word not in words:
+                continue
+            value = request.POST.get("word_" + key.removeprefix("word_name_"), "")
             if value in migration.STATUSES:
                 chosen_words[word] = value
         try:
