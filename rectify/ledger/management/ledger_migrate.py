@@ -102,8 +102,10 @@ def run(command, opts) -> None:
     command.stdout.write(f"已迁入 / applied: SheetImport {si.pk}")
     for status, count in result["per_status"].items():
         command.stdout.write(f"  {migration.STATUS_LABELS[status]}: {count}")
-    for r in result["refused"][len(plan.refused) :]:
-        command.stdout.write(f"  第{r['row']}行 {r['column']}: {r['reason']}")
+    planned = {(r.row, r.column, r.reason) for r in plan.refused}
+    for r in result["refused"]:  # refused by the services while applying
+        if (r["row"], r["column"], r["reason"]) not in planned:
+            command.stdout.write(f"  第{r['row']}行 {r['column']}: {r['reason']}")
     command.stdout.write(f"{result['problems']} problems, {result['measures']} measures")
 
 

@@ -20,6 +20,10 @@ def test_the_flow_with_the_test_client(client, world, tmp_path):
     client.force_login(world.office)
     problems = client.get(reverse("problem-list", args=["world"]))
     assert b'data-testid="migrate-ledger"' in problems.content
+    client.force_login(world.liaison)
+    problems = client.get(reverse("problem-list", args=["world"]))
+    assert b'data-testid="migrate-ledger"' not in problems.content
+    client.force_login(world.office)
     path = tmp_path / "台账.xlsx"
     messy_xlsx(path)
     url = reverse("ledger-migrate", args=["world"])
