@@ -36,6 +36,17 @@ def test_the_flow_with_the_test_client(client, world, tmp_path):
     assert "基层考核事项多、频次高，基层负担重" in text  # the preview
     assert '<option value="整改情况 / 完成情况" selected>' in text
     data = {f"col_{k}": v for k, v in si.options["mapping"].items()}
+    # htmx: a changed select shows the preview for it, nothing is saved
+    partial = client.post(
+        resp["Location"],
+        {**data, "col_deadline": "", "preview": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert partial.status_code == 200 and b"migrate-preview-block" in partial.content
+    assert b"<html" not in partial.content and b"bad-cell" in partial.content  # 搁置 only
+    assert partial.content.count(b'data-testid="bad-cell"') == 1
+    si.refresh_from_db()
+    assert si.options["mapping"]["deadline"] == "整改时限"
     data["source"] = "self"
     resp = client.post(resp["Location"], data)
     assert resp.status_code == 302 and resp["Location"].endswith("/units/")
@@ -93,7 +104,10 @@ def test_moving_a_ledger_in_in_the_browser(live_server, page, world, tmp_path):
     expect(page.locator("[data-testid=migrate-preview]")).to_contain_text("基层考核事项多")
     expect(page.locator("select[name=col_status]")).to_have_value("整改情况 / 完成情况")
     expect(page.locator("[data-testid=bad-cell]")).to_have_count(2)  # 下个月, 搁置
+    expect(page.locator("[data-testid=migrate-preview] th")).to_have_count(12)
     page.select_option("select[name=col_remarks]", "")
+    # the preview follows the choice at once (htmx), before anything is saved
+    expect(page.locator("[data-testid=migrate-preview] th")).to_have_count(11)
     page.screenshot(path=SCREENSHOT.format("2-mapping"), full_page=True)
     page.click("[data-testid=mapping-form] button[type=submit]")
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -19,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rectify.core.errors import DomainError, PermissionRefused
-from rectify.core.pages import status_of
+from rectify.core.pages import is_htmx, status_of
 from rectify.core.spreadsheets.errors import SpreadsheetError
 from rectify.core.spreadsheets.messages import render as render_note
 from rectify.ledger.choices import Source
@@ -139,6 +140,8 @@ def mapping(request, slug, pk):
     campaign, si = _si(request, slug, pk)
     if _applied(si):
         return redirect(_step_url(si, "report"))
+    if request.method == "POST" and request.POST.get("preview") and is_htmx(request):
+        return _preview(request, si)
     analysis = _analysis(request, si)
     if analysis is None:
         return redirect("ledger-migrate", campaign.slug)
@@ -158,22 +161,44 @@ def mapping(request, slug, pk):
         )
         return redirect(_step_url(si, "units"))
     fields = [(spec, form[f"col_{spec.name}"]) for spec in migration.FIELDS]
-    shown = [s for s in migration.FIELDS if s.name in analysis.mapping]
     context = {
         "campaign": campaign,
         "si": si,
         "form": form,
         "fields": fields,
         "analysis": analysis,
+        **_preview_context(analysis),
+        "notes": [render_note(n.code, n.params) for n in analysis.notes],
+        "step": "mapping",
+    }
+    return render(request, "ledger/sheets/migrate_mapping.html", context)
+
+
+def _preview_context(analysis) -> dict:
+    shown = [s for s in migration.FIELDS if s.name in analysis.mapping]
+    return {
         "preview_fields": shown,
         "preview_rows": [
             (row["row"], [(row.get(s.name, ""), s.name in row["errors"]) for s in shown])
             for row in analysis.preview
         ],
-        "notes": [render_note(n.code, n.params) for n in analysis.notes],
-        "step": "mapping",
     }
-    return render(request, "ledger/sheets/migrate_mapping.html", context)
+
+
+def _preview(request, si):
+    """The preview for the columns as chosen in the form, not saved (htmx)."""
+    mapping = {
+        spec.name: request.POST.get(f"col_{spec.name}", "")
+        for spec in migration.FIELDS
+        if request.POST.get(f"col_{spec.name}")
+    }
+    try:
+        migration.check_choices(si, mapping=mapping)
+        analysis = migration.analyse(si)
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=status_of(exc))
+    context = {"campaign": si.campaign, "si": si, **_preview_context(analysis)}
+    return render(request, "ledger/sheets/_migrate_preview.html", context)
 
 
 @login_required
