@@ -41,10 +41,14 @@ ACTIONS = {
     "confirmation_rule.create": _("named a confirmer of closures"),
     "confirmation_rule.update": _("named another confirmer of closures"),
     "confirmation_rule.delete": _("removed a second-confirmation rule"),
-    # An edited ledger export read back (ledger/sheets/reimport.py).
-    "sheet_import.upload": _("uploaded an edited ledger sheet"),
-    "sheet_import.apply": _("applied an edited ledger sheet"),
-    "sheet_import.fail": _("could not apply an edited ledger sheet"),
+    # Ledger spreadsheets (ledger/sheets): an edited export read back, an existing ledger moved in.
+    "sheet_import.upload": _("uploaded a ledger spreadsheet"),
+    "sheet_import.reimport": _("applied an edited ledger sheet"),
+    "sheet_import.reimport_fail": _("could not apply an edited ledger sheet"),
+    "sheet_import.options": _("chose how to read a ledger spreadsheet"),
+    "sheet_import.migrate": _("moved an existing ledger in"),
+    "sheet_import.migrate_fail": _("moving an existing ledger in broke off"),
+    "measure.migrated": _("moved in the state recorded in an existing ledger"),
 }
 KEYS = {
     "feedback_items": Key(_("feedback items"), counted=True),

@@ -1333,7 +1333,7 @@ def finish_ledger_sheet(
     locked.save(update_fields=fields)
     record(
         locked,
-        "sheet_import.fail" if failed else "sheet_import.apply",
+        "sheet_import.reimport_fail" if failed else "sheet_import.reimport",
         actor=actor,
         campaign=locked.campaign,
         before=before,
@@ -1345,4 +1345,143 @@ def finish_ledger_sheet(
             "conflicts": len(result.get("conflicts", [])),
         },
     )
+    return locked
+
+
+# --- moving an existing ledger in (ledger/sheets/migration.py) ---------------------------------
+
+
+@transaction.atomic
+def store_migration_upload(campaign, *, actor, upload, name: str):
+    """Keep an office's existing ledger file (content-addressed) as a SheetImport to move in."""
+    _require_office(actor, campaign)
+    upload = upload if isinstance(upload, File) else File(upload, name=name)
+    digest, _size = files.sha256_of(upload)
+    sheet = SheetImport(
+        campaign=campaign,
+        kind=SheetImport.Kind.MIGRATION,
+        file_name=name[:255],
+        sha256=digest,
+        uploaded_by=actor if actor.is_authenticated else None,
+    )
+    files.store(sheet, upload, name)
+    sheet.save()
+    record(
+        sheet,
+        "sheet_import.upload",
+        actor=actor,
+        after=snapshot(sheet, ["kind", "file_name", "sha256"]),
+    )
+    return sheet
+
+
+@transaction.atomic
+def set_migration_options(sheet, *, actor, options: dict, log: bool = True):
+    """The office's choices for a migration: column mapping, unit matches, words, defaults."""
+    _require_office(actor, sheet.campaign)
+    if sheet.status != sheet.Status.UPLOADED:
+        raise ConflictError(_("This file was moved in already; its choices stay as they were."))
+    before = {"options": sheet.options}
+    sheet.options = options
+    sheet.save(update_fields=["options"])
+    if log:
+        record(
+            sheet, "sheet_import.options", actor=actor, before=before, after={"options": options}
+        )
+    return sheet
+
+
+def begin_migration(sheet, *, actor):
+    """Take an uploaded migration for applying (UPLOADED → APPLYING, one run only): a second
+    request, or a file moved in already, is refused. Not logged: the run's end is."""
+    _require_office(actor, sheet.campaign)
+    now = timezone.now()
+    taken = (
+        type(sheet)
+        .objects.filter(pk=sheet.pk, status=sheet.Status.UPLOADED)
+        .update(status=sheet.Status.APPLYING, started_at=now, heartbeat_at=now)
+    )
+    if not taken:
+        raise ConflictError(_("This file was moved in already."), code="already_applied")
+    sheet.status = sheet.Status.APPLYING
+    return sheet
+
+
+@transaction.atomic
+def fail_migration(sheet, *, actor, result: dict):
+    """A run that broke off: what it created is kept and reported; the file is not applied
+    again (its problems would be doubled)."""
+    sheet.status = sheet.Status.FAILED
+    sheet.result = result
+    sheet.finished_at = timezone.now()
+    sheet.save(update_fields=["status", "result", "finished_at"])
+    record(
+        sheet, "sheet_import.migrate_fail", actor=actor, after={"problems": result.get("problems")}
+    )
+    return sheet
+
+
+@transaction.atomic
+def finish_migration(sheet, *, actor, result: dict):
+    """Mark a migration applied, keeping its report."""
+    _require_office(actor, sheet.campaign)
+    now = timezone.now()
+    sheet.status = sheet.Status.APPLIED
+    sheet.result = result
+    sheet.applied_at = sheet.finished_at = now
+    sheet.save(update_fields=["status", "result", "applied_at", "finished_at"])
+    record(
+        sheet,
+        "sheet_import.migrate",
+        actor=actor,
+        after={k: result.get(k) for k in ("problems", "measures", "per_status")},
+    )
+    return sheet
+
+
+@transaction.atomic
+def adopt_imported_state(
+    measure: Measure,
+    *,
+    actor,
+    state: str,
+    closure: str = Closure.NONE,
+    closed_on: dt.date | None = None,
+    phase_complete: bool = False,
+    progress_text: str = "",
+    percent: int | None = None,
+    source_ref: str = "",
+) -> Measure:
+    """Take over the state an existing ledger records for a measure just created from it: the
+    history the state machine did not see. Only a draft measure, never touched since its
+    creation (version 1), may adopt one; the office only. Progress text becomes a report of
+    today. Logged as `measure.migrated` with `source_ref` (file and row) as the reason."""
+    locked = _lock(measure, None)
+    _require_office(actor, locked.campaign)
+    if locked.state != MeasureState.DRAFT or locked.version != 1:
+        raise ConflictError(_("Only a measure just moved in can take over its recorded state."))
+    logged = ["state", "closure", "closed_on", "phase_complete"]
+    before = snapshot(locked, logged)
+    closed = state == MeasureState.CLOSED
+    locked.state = state
+    locked.closure = closure if closed else Closure.NONE
+    locked.closed_on = closed_on if closed else None
+    locked.phase_complete = phase_complete and state == MeasureState.IN_PROGRESS
+    if state != MeasureState.DRAFT:
+        locked.evidence_since = timezone.now()
+    locked.version = F("version") + 1
+    locked.save(update_fields=[*logged, "evidence_since", "version", "updated_at"])
+    locked.refresh_from_db()
+    after = snapshot(locked, logged)
+    if progress_text and state != MeasureState.DRAFT:
+        report = ProgressReport.objects.create(
+            measure=locked,
+            text=progress_text,
+            percent_done=percent if percent is not None else (100 if closed else 0),
+            reported_on=timezone.localdate(),
+            reported_by=actor if actor.is_authenticated else None,
+        )
+        after["progress"] = report.text
+        after["percent_done"] = report.percent_done
+    record(locked, "measure.migrated", actor=actor, before=before, after=after, reason=source_ref)
     return locked

@@ -21,6 +21,7 @@ import rectify.ledger.urls
 from rectify.ledger import services
 from rectify.ledger.choices import Source
 from rectify.ledger.models import ConfirmationRule
+from rectify.ledger.sheets import migration
 from rectify.orgs.access import SYSTEM
 from tests.factories import add_evidence, make_user
 
@@ -96,6 +97,12 @@ PAGES = [
     page("calendar", "none", EVERYONE | {"outsider"}),
     page("calendar-year", "year", EVERYONE | {"outsider"}),
     page("calendar-edit", "year", OFFICE, visible=EVERYONE | {"outsider"}),
+    # moving an existing ledger in (the office only)
+    page("ledger-migrate", "campaign", OFFICE, visible=EVERYONE),
+    page("ledger-migrate-mapping", "migration", OFFICE, visible=EVERYONE),
+    page("ledger-migrate-units", "migration", OFFICE, visible=EVERYONE),
+    page("ledger-migrate-confirm", "migration", OFFICE, visible=EVERYONE),
+    page("ledger-migrate-report", "migrated", OFFICE, visible=EVERYONE),
 ]
 
 
@@ -160,6 +167,15 @@ def records(world):
     out["sheet"] = services.upload_ledger_sheet(
         w.campaign, actor=w.office, upload=ContentFile(b"not a workbook"), name="台账.xlsx"
     )
+    for key, apply in (("migration", False), ("migrated", True)):
+        ledger = (
+            "序号,问题描述,整改措施,责任单位,整改时限\n1,迁入问题,迁入措施,甲省民政厅,2026年6月\n"
+        )
+        upload = ContentFile(ledger.encode())
+        si = migration.upload(w.campaign, actor=w.office, upload_file=upload, name="台账.csv")
+        if apply:
+            migration.apply(si, actor=w.office)
+        out[key] = si
     out["rule"] = ConfirmationRule.objects.create(
         campaign=w.campaign, source=Source.INSPECTION, confirmer=make_user("inspection_liaison")
     )
@@ -181,15 +197,21 @@ def args_of(p: Page, w, records, side):
         "extension": [r["extension"].pk],
         "rule": [slug, records["rule"].pk],
         "sheet": [slug, records["sheet"].pk],
+        "migration": [slug, records["migration"].pk],
+        "migrated": [slug, records["migrated"].pk],
         "none": [],
         "year": [2027],
     }[p.args]
 
 
+# What the URL names is not a unit's record: one side only, no unit liaison's right.
+CAMPAIGN_WIDE = ("campaign", "none", "year", "rule", "migration", "migrated")
+
+
 def expected(p: Page, who: str, side: str) -> set[int]:
     """The statuses this persona may get; allowed GET = 200, allowed POST = not refused."""
     unit_here = (side == "own" and who == "liaison") or (side == "other" and who == "liaison2")
-    per_record = p.args not in ("campaign", "none", "year", "rule", "list", "category")
+    per_record = p.args not in CAMPAIGN_WIDE + ("list", "category")
 
     def holds(group):
         return who in group or (UNIT in group and unit_here and per_record)
@@ -208,9 +230,7 @@ CASES = [
     for p in PAGES
     if p.args not in ("list", "category")
     for who in PERSONAS
-    for side in (
-        ("own", "other") if p.args not in ("campaign", "none", "year", "rule") else ("own",)
-    )
+    for side in (("own", "other") if p.args not in CAMPAIGN_WIDE else ("own",))
 ]
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rectify.ledger.sheets.views import reimport
+from rectify.ledger.sheets.views import migration, reimport
 
 urlpatterns = [
     path("c/<slug:slug>/ledger/reimport/", reimport.reimport_upload, name="ledger-reimport"),
@@ -15,5 +15,26 @@ urlpatterns = [
         "c/<slug:slug>/ledger/reimport/<int:pk>/apply/",
         reimport.reimport_apply,
         name="ledger-reimport-apply",
+    ),
+    path("c/<slug:slug>/ledger/migrate/", migration.upload, name="ledger-migrate"),
+    path(
+        "c/<slug:slug>/ledger/migrate/<int:pk>/",
+        migration.mapping,
+        name="ledger-migrate-mapping",
+    ),
+    path(
+        "c/<slug:slug>/ledger/migrate/<int:pk>/units/",
+        migration.units,
+        name="ledger-migrate-units",
+    ),
+    path(
+        "c/<slug:slug>/ledger/migrate/<int:pk>/confirm/",
+        migration.confirm,
+        name="ledger-migrate-confirm",
+    ),
+    path(
+        "c/<slug:slug>/ledger/migrate/<int:pk>/report/",
+        migration.report,
+        name="ledger-migrate-report",
     ),
 ]

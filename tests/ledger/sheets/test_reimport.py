@@ -137,11 +137,11 @@ def test_round_trip_export_edit_diff_apply(world, tmp_path):
     assert stored.result["changes"] == 5 and len(stored.result["changed"]) == 2
     by = {
         (e.action, e.actor_id)
-        for e in ActivityLog.objects.filter(action__in=["measure.update", "sheet_import.apply"])
+        for e in ActivityLog.objects.filter(action__in=["measure.update", "sheet_import.reimport"])
     }
-    assert by == {("measure.update", world.office.pk), ("sheet_import.apply", world.office.pk)}
+    assert by == {("measure.update", world.office.pk), ("sheet_import.reimport", world.office.pk)}
     actions = set(ActivityLog.objects.values_list("action", flat=True))
-    assert {"sheet_import.upload", "sheet_import.apply", "measure.update"} <= actions
+    assert {"sheet_import.upload", "sheet_import.reimport", "measure.update"} <= actions
     assert {"progress.create", "measure.request_closure"} <= actions
     # A fresh export of the changed ledger reads back as 0 changes.
     again = export(world, tmp_path, "again.xlsx")
