@@ -41,6 +41,8 @@ ACTIONS = {
     "confirmation_rule.create": _("named a confirmer of closures"),
     "confirmation_rule.update": _("named another confirmer of closures"),
     "confirmation_rule.delete": _("removed a second-confirmation rule"),
+    # The ledger spreadsheet (issue 12).
+    "ledger.export": _("exported the ledger spreadsheet"),
 }
 KEYS = {
     "feedback_items": Key(_("feedback items"), counted=True),
@@ -48,4 +50,4 @@ KEYS = {
 }
 # Shown collapsed in a timeline (one line per file, with how many times and by whom): every
 # download is kept in the log, but a measure's history is not flooded by them.
-COLLAPSED = {"evidence.download"}
+COLLAPSED = {"evidence.download", "ledger.export"}

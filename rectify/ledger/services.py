@@ -1254,3 +1254,20 @@ def delete_confirmation_rule(rule: ConfirmationRule, *, actor) -> None:
         before=snapshot(rule, ["source", "confirmer"]),
     )
     rule.delete()
+
+
+# --- the ledger spreadsheet: export (issue 12) -------------------------------------------------
+
+
+@transaction.atomic
+def record_ledger_export(campaign, *, actor, rows: int, filters: dict, unit_name: str) -> None:
+    """Log that `actor` took the campaign's ledger out as a spreadsheet: how many rows, with
+    which filters, for which 填报单位. Changes nothing else; like an evidence download, it
+    records who carried a copy of the ledger away (sheets.export.selection decided what)."""
+    record(
+        campaign,
+        "ledger.export",
+        actor=actor,
+        campaign=campaign,
+        after={"rows": rows, "filters": filters, "unit": unit_name},
+    )

@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("rectify.ledger.work.urls")),
     path("", include("rectify.ledger.office.urls")),
     path("", include("rectify.ledger.planning.urls")),
+    path("", include("rectify.ledger.sheets.urls")),
     path("evidence/<int:pk>/preview/", views.evidence_preview, name="evidence-preview"),
 ]
