@@ -84,8 +84,12 @@ HEADER_ROW = 2  # 0-based: the title, the 填报单位 row, then the header
 EDITABLE_FILL = "#FFF2CC"  # light yellow: a unit or the office may fill it
 READ_ONLY_FILL = "#D9D9D9"
 KEY_FILL = "#EDEDED"
-LEGEND = "说明：浅黄色表头的列可填写修改后导入；灰色表头的列仅供查阅；“系统编号”列请勿修改、请勿删除。"
+LEGEND = (
+    "说明：浅黄色表头的列可填写修改后导入；灰色表头的列仅供查阅；“系统编号”列请勿修改、请勿删除。"
+)
 A3 = 8
+LINE_HEIGHT = 14  # points per line of 10-point text
+MAX_LINES = 20
 
 
 def chinese_date(day: dt.date) -> str:
@@ -115,6 +119,7 @@ class Selection:
     problems: QuerySet | None
     unit_name: str
     form: object = None  # the bound filter form (its errors), when filtered
+    unit: OrgUnit | None = None  # the unit asked for (the command's --unit)
 
     @property
     def valid(self) -> bool:
@@ -128,51 +133,53 @@ def selection(user, campaign, data=None, *, unit: OrgUnit | None = None) -> Sele
     also narrow the rows, so a unit's filtered ledger holds that unit's measures. `unit` (the
     command's --unit) keeps the measures of that unit's subtree."""
     measures = scope_measures(user, campaign)
-    problems = None
-    form = None
-    if data:
-        pf = ProblemFilter(
-            data, campaign=campaign, problems=scope_problems(user, campaign), measures=measures
-        )
-        problems = pf.qs
-        form = pf.form
-        measures = measures.filter(problem__in=problems.values("pk"))
-        form.is_valid()  # an invalid field is ignored, as on the page; the valid ones apply
-        cleaned = getattr(form, "cleaned_data", {})
-        if cleaned.get("measure_state"):
-            measures = measures.filter(state=cleaned["measure_state"])
-        if cleaned.get("unit"):
-            measures = measures.filter(responsible_unit__path__startswith=cleaned["unit"].path)
-            unit = unit or cleaned["unit"]
-        if cleaned.get("due"):
-            due = derived.annotate_due_status(measures, campaign, pf.on)
-            measures = measures.filter(pk__in=due.filter(due_status=cleaned["due"]).values("pk"))
     if unit is not None:
         measures = measures.filter(responsible_unit__path__startswith=unit.path)
-        if problems is not None and not data.get("unit"):
-            problems = problems.filter(pk__in=measures.values("problem_id"))
-    return Selection(campaign, measures, problems, filler_name(user, campaign, unit), form)
+    if not data:
+        return Selection(campaign, measures, None, filler_name(user, campaign, unit), None, unit)
+    pf = ProblemFilter(
+        data, campaign=campaign, problems=scope_problems(user, campaign), measures=measures
+    )
+    pf.form.is_valid()  # an invalid field is ignored, as on the page; the valid ones apply
+    cleaned = getattr(pf.form, "cleaned_data", {})
+    measures = measures.filter(problem__in=pf.qs.values("pk"))
+    named = unit
+    if cleaned.get("measure_state"):
+        measures = measures.filter(state=cleaned["measure_state"])
+    if cleaned.get("unit"):
+        measures = measures.filter(responsible_unit__path__startswith=cleaned["unit"].path)
+        named = named or cleaned["unit"]
+    if cleaned.get("due"):
+        due = derived.annotate_due_status(measures, campaign, pf.on)
+        measures = measures.filter(pk__in=due.filter(due_status=cleaned["due"]).values("pk"))
+    name = filler_name(user, campaign, named)
+    return Selection(campaign, measures, pf.qs, name, pf.form, unit)
 
 
 def export(user, campaign, file, data=None, *, unit=None, on: dt.date | None = None) -> int:
     """Write what `user` exports of `campaign` (selection) to `file` and record the export in
-    the activity log (services.record_ledger_export); returns how many measure rows."""
-    sel = selection(user, campaign, data, unit=unit)
+    the activity log; returns how many measure rows."""
+    return export_selection(user, selection(user, campaign, data, unit=unit), file, on=on)
+
+
+def export_selection(user, sel: Selection, file, *, on: dt.date | None = None) -> int:
+    """Write a selection to `file` and record the export (services.record_ledger_export: who
+    took which rows out, with which filters)."""
     n = write_ledger(
         sel.measures,
         file,
         problems=sel.problems,
-        campaign=campaign,
+        campaign=sel.campaign,
         unit_name=sel.unit_name,
         on=on,
     )
     filters = {}
     if sel.form is not None:
         filters = {k: str(v) for k, v in sel.form.data.items() if v and k in sel.form.fields}
-    if unit is not None:
-        filters["unit_code"] = unit.code
+    if sel.unit is not None:
+        filters["unit_code"] = sel.unit.code or ""
     services.record_ledger_export(
-        campaign, actor=user, rows=n, filters=filters, unit_name=sel.unit_name
+        sel.campaign, actor=user, rows=n, filters=filters, unit_name=sel.unit_name
     )
     return n
 
@@ -184,7 +191,9 @@ def filler_name(user, campaign, unit: OrgUnit | None = None) -> str:
         return unit.name
     paths = access(user, campaign).paths(*READ_ALL_ROLES, Role.LIAISON)
     if paths:
-        names = OrgUnit.objects.filter(path__in=paths).order_by("path").values_list("name", flat=True)
+        names = (
+            OrgUnit.objects.filter(path__in=paths).order_by("path").values_list("name", flat=True)
+        )
         return "、".join(names)
     org = getattr(campaign, "org_unit", None)
     return org.name if org is not None else ""
@@ -298,11 +307,16 @@ def _ledger_sheet(book, fmt, measures, campaign, unit_name, on, chunk_size) -> i
     # the rows
     n = 0
     row = HEADER_ROW
+    wrapped = [(c.key, c.width) for c in LEDGER_COLUMNS if c.kind == "text" and c.width >= 12]
     for values in measure_rows(measures, chunk_size=chunk_size):
         row += 1
         n += 1
+        lines = max(_lines(values.get(key), width) for key, width in wrapped)
+        if lines > 1:
+            sheet.set_row(row, min(lines, MAX_LINES) * LINE_HEIGHT + 2)
         for c, col in enumerate(LEDGER_COLUMNS):
             _write_cell(sheet, fmt, row, c, col, values.get(col.key))
+        _forget_row(sheet, row - 1)
     first_data = HEADER_ROW + 1
     if n:
         status = [c.key for c in LEDGER_COLUMNS].index("status")
@@ -342,11 +356,33 @@ def _ledger_sheet(book, fmt, measures, campaign, unit_name, on, chunk_size) -> i
     sheet.repeat_rows(0, HEADER_ROW)
     sheet.print_area(0, 0, max(row, HEADER_ROW), last - 1)
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    sheet.set_header(f"&L&9{_escape(ledger_title(campaign, on))}")
     sheet.set_footer("&C第 &P 页 共 &N 页")
     sheet.center_horizontally()
     sheet.activate()
     return n
+
+
+def _lines(text, width: int) -> int:
+    """How many lines a wrapped cell takes: Excel and LibreOffice keep a row's height as the
+    file gives it (a constant-memory writer cannot autofit), so the export sets it from the
+    text. A Chinese character is about two character widths."""
+    if not text or not isinstance(text, str):
+        return 1
+    if len(text) * 2 < width and "\n" not in text:
+        return 1
+    n = 0
+    for part in text.split("\n"):
+        units = len(part) + (len(part.encode("utf-8")) - len(part)) // 2
+        n += max(1, -(-units // max(width - 2, 1)))
+    return n
+
+
+def _forget_row(sheet, row: int) -> None:
+    """XlsxWriter keeps every set_row's height (for placing images) after the row went to
+    disk; drop a written data row's so memory stays flat however many rows there are."""
+    if row > HEADER_ROW:
+        getattr(sheet, "row_info", {}).pop(row, None)
+        getattr(sheet, "row_sizes", {}).pop(row, None)
 
 
 def _write_cell(sheet, fmt, row, c, col, value) -> None:
@@ -362,10 +398,6 @@ def _write_cell(sheet, fmt, row, c, col, value) -> None:
         sheet.write_string(row, c, value, fmt.center)
     else:
         sheet.write_string(row, c, str(value), fmt.text)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&&")
 
 
 def _start_table(book, fmt, name, columns):
