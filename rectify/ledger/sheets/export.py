@@ -22,16 +22,16 @@ their scoped problems and measures (scoping.py), so the page, the API and the co
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from rectify.ledger import derived, services
 from rectify.ledger.choices import ProblemState
 from rectify.ledger.filtering import ProblemFilter
-from rectify.ledger.models import Problem, ProgressReport
+from rectify.ledger.models import Evidence, Measure, Problem, ProgressReport
 from rectify.ledger.scoping import scope_measures, scope_problems
 from rectify.ledger.sheets.layout import (
     LEDGER_COLUMNS,
@@ -42,7 +42,9 @@ from rectify.ledger.sheets.layout import (
     REPORT_SHEET,
     SOURCE_WORDS,
     STATUS_WORDS,
-    measure_rows,
+    evidence_text,
+    make_key,
+    status_of,
 )
 from rectify.orgs.access import READ_ALL_ROLES, access
 from rectify.orgs.choices import Role
@@ -153,7 +155,10 @@ def selection(user, campaign, data=None, *, unit: OrgUnit | None = None) -> Sele
         due = derived.annotate_due_status(measures, campaign, pf.on)
         measures = measures.filter(pk__in=due.filter(due_status=cleaned["due"]).values("pk"))
     name = filler_name(user, campaign, named)
-    return Selection(campaign, measures, pf.qs, name, pf.form, unit)
+    # The list's problems without its counts (per-problem subqueries, costly over a whole
+    # campaign): 问题清单 counts the measures in the file itself.
+    problems = Problem.objects.filter(pk__in=pf.qs.values("pk"))
+    return Selection(campaign, measures, problems, name, pf.form, unit)
 
 
 def export(user, campaign, file, data=None, *, unit=None, on: dt.date | None = None) -> int:
@@ -197,6 +202,115 @@ def filler_name(user, campaign, unit: OrgUnit | None = None) -> str:
         return "、".join(names)
     org = getattr(campaign, "org_unit", None)
     return org.name if org is not None else ""
+
+
+# --- the rows ----------------------------------------------------------------------------------
+
+# The row's plain fields, read as tuples (no model instances: two thirds of the time of
+# reading a ledger went into building four of them a row and converting their timestamps).
+ROW_FIELDS = (
+    "id",
+    "version",
+    "content",
+    "target",
+    "responsible_leader",
+    "responsible_person",
+    "deadline",
+    "closed_on",
+    "remarks",
+    "state",
+    "closure",
+    "phase_complete",
+    "problem__number",
+    "problem__source",
+    "problem__title",
+    "problem__description",
+    "problem__lead_unit__name",
+    "responsible_unit__name",
+    "latest_text",
+    "latest_percent",
+)
+
+
+@dataclass(frozen=True)
+class _State:
+    state: str
+    closure: str
+    phase_complete: bool
+
+
+def ledger_rows(measures: QuerySet, chunk_size: int = 2000) -> Iterator[dict]:
+    """The same rows as layout.measure_rows (its values, 序号 and key: the tests hold them
+    equal), read faster: the fields as tuples, then a chunk's cooperating units and evidence
+    names in one query each."""
+    latest = ProgressReport.objects.filter(measure=OuterRef("pk")).order_by("-reported_on", "-id")
+    qs = (
+        measures.annotate(
+            latest_text=Subquery(latest.values("text")[:1]),
+            latest_percent=Subquery(latest.values("percent_done")[:1]),
+        )
+        .order_by("problem__number", "id")
+        .values_list(*ROW_FIELDS)
+    )
+    seq = 0
+    for chunk in _chunks(qs.iterator(chunk_size=chunk_size), chunk_size):
+        ids = [r[0] for r in chunk]
+        cooperating = _names(
+            Measure.cooperating_units.through.objects.filter(measure_id__in=ids)
+            .order_by("orgunit__path")
+            .values_list("measure_id", "orgunit__name")
+        )
+        evidence = _names(
+            Evidence.objects.filter(measure_id__in=ids)
+            .order_by("uploaded_at", "id")
+            .values_list("measure_id", "original_name")
+        )
+        for r in chunk:
+            (pk, version, content, target, leader, person, deadline, closed_on, remarks) = r[:9]
+            (state, closure, phase_complete, number, source, title, description) = r[9:16]
+            (lead_unit, unit, latest_text, latest_percent) = r[16:]
+            values = {
+                "problem_number": number,
+                "source": SOURCE_WORDS.get(source, source),
+                "problem": description or title,
+                "content": content,
+                "target": target,
+                "responsible_unit": unit or "",
+                "lead_unit": lead_unit or "",
+                "cooperating_units": "、".join(cooperating.get(pk, ())),
+                "responsible_leader": leader,
+                "responsible_person": person,
+                "deadline": deadline,
+                "progress": latest_text or "",
+                "percent_done": latest_percent,
+                "status": STATUS_WORDS[status_of(_State(state, closure, phase_complete))],
+                "evidence": evidence_text(evidence.get(pk, ())),
+                "closed_on": closed_on,
+                "remarks": remarks,
+                "note": "",
+            }
+            seq += 1
+            values["seq"] = seq
+            values["key"] = make_key(pk, version, values)
+            yield values
+
+
+def _chunks(rows: Iterator, size: int) -> Iterator[list]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _names(pairs) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for measure_id, name in pairs:
+        out.setdefault(measure_id, []).append(name)
+    return out
 
 
 # --- the writer --------------------------------------------------------------------------------
@@ -248,7 +362,9 @@ def write_ledger(
 
 class _Formats:
     def __init__(self, book):
-        base = {"text_wrap": True, "valign": "top", "border": 1, "font_size": 10}
+        # Data cells carry no border: the sheets print their gridlines (hide_gridlines(0)), so
+        # an empty cell needs no writing at all (a third of a ledger's cells).
+        base = {"text_wrap": True, "valign": "top", "font_size": 10}
         head = {"bold": True, "text_wrap": True, "valign": "vcenter", "align": "center"}
         self.title = book.add_format(
             {"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}
@@ -308,7 +424,7 @@ def _ledger_sheet(book, fmt, measures, campaign, unit_name, on, chunk_size) -> i
     n = 0
     row = HEADER_ROW
     wrapped = [(c.key, c.width) for c in LEDGER_COLUMNS if c.kind == "text" and c.width >= 12]
-    for values in measure_rows(measures, chunk_size=chunk_size):
+    for values in ledger_rows(measures, chunk_size=chunk_size):
         row += 1
         n += 1
         lines = max(_lines(values.get(key), width) for key, width in wrapped)
@@ -358,6 +474,7 @@ def _ledger_sheet(book, fmt, measures, campaign, unit_name, on, chunk_size) -> i
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     sheet.set_footer("&C第 &P 页 共 &N 页")
     sheet.center_horizontally()
+    sheet.hide_gridlines(0)  # print the gridlines
     sheet.activate()
     return n
 
@@ -389,7 +506,7 @@ def _write_cell(sheet, fmt, row, c, col, value) -> None:
     if col.key == "key":
         sheet.write_string(row, c, value, fmt.key)
     elif value is None or value == "":
-        sheet.write_blank(row, c, None, fmt.text)
+        return
     elif col.kind == "date":
         sheet.write_datetime(row, c, value, fmt.date)
     elif col.kind == "int" or col.key == "seq":
@@ -411,14 +528,13 @@ def _start_table(book, fmt, name, columns):
     sheet.set_paper(A3)
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0)
+    sheet.hide_gridlines(0)  # print the gridlines
     sheet.set_footer("&C第 &P 页 共 &N 页")
     return sheet
 
 
 def _text(sheet, fmt, row, c, value) -> None:
-    if value is None or value == "":
-        sheet.write_blank(row, c, None, fmt.text)
-    else:
+    if value is not None and value != "":
         sheet.write_string(row, c, str(value), fmt.text)
 
 
@@ -426,20 +542,8 @@ def _problem_sheet(book, fmt, measures, problems, chunk_size) -> None:
     sheet = _start_table(book, fmt, PROBLEM_SHEET, PROBLEM_COLUMNS)
     if problems is None:
         problems = Problem.objects.filter(pk__in=measures.values("problem_id"))
-    annotations = problems.query.annotations
-    if "state" not in annotations:
+    if "state" not in problems.query.annotations:
         problems = derived.annotate_problem_state(problems)
-    if "measure_count" not in annotations:
-        counted = (
-            measures.filter(problem=OuterRef("pk"))
-            .order_by()
-            .values("problem")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        problems = problems.annotate(
-            measure_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-        )
     qs = (
         problems.select_related("lead_unit", "category")
         .prefetch_related(None)
@@ -453,7 +557,22 @@ def _problem_sheet(book, fmt, measures, problems, chunk_size) -> None:
             "lead_unit__name",
         )
     )
+    # 措施数: the measures in the file, counted by problem number in the same order beside the
+    # problems (a merge: a count subquery per problem costs SQLite a pass over the campaign's
+    # measures for each problem).
+    counts = (
+        measures.order_by()
+        .values("problem__number")
+        .annotate(n=Count("pk"))
+        .order_by("problem__number")
+        .values_list("problem__number", "n")
+        .iterator(chunk_size=chunk_size)
+    )
+    counted = next(counts, None)
     for row, problem in enumerate(qs.iterator(chunk_size=chunk_size), start=1):
+        while counted is not None and counted[0] < problem.number:
+            counted = next(counts, None)
+        exported = counted[1] if counted is not None and counted[0] == problem.number else 0
         sheet.write_number(row, 0, problem.number, fmt.number)
         _text(sheet, fmt, row, 1, SOURCE_WORDS.get(problem.source, problem.source))
         _text(sheet, fmt, row, 2, problem.title)
@@ -461,7 +580,7 @@ def _problem_sheet(book, fmt, measures, problems, chunk_size) -> None:
         _text(sheet, fmt, row, 4, problem.category.name if problem.category_id else "")
         _text(sheet, fmt, row, 5, problem.lead_unit.name if problem.lead_unit_id else "")
         _text(sheet, fmt, row, 6, PROBLEM_STATE_WORDS.get(problem.state, problem.state))
-        sheet.write_number(row, 7, problem.measure_count, fmt.number)
+        sheet.write_number(row, 7, exported, fmt.number)
 
 
 def _report_sheet(book, fmt, measures, chunk_size) -> None:

@@ -27,6 +27,7 @@ from rectify.ledger.sheets.layout import (
     LEDGER_SHEET,
     PROBLEM_SHEET,
     REPORT_SHEET,
+    measure_rows,
     parse_key,
 )
 from tests.factories import add_evidence
@@ -400,3 +401,21 @@ def test_libreoffice_opens_the_export_and_prints_the_chinese(busy, tmp_path):
     ):
         assert words in text.replace("\r", "").replace("\n", ""), words
     assert "第 1 页" in text
+
+
+def test_the_fast_rows_are_the_layouts_rows(busy):
+    """ledger_rows reads tuples instead of models; its values and keys must be measure_rows'
+    (the re-import compares what it reads with those)."""
+    w = busy
+    services.update_measure(
+        Measure.objects.get(pk=w.measure_b.pk),
+        actor=w.office,
+        expected_version=Measure.objects.get(pk=w.measure_b.pk).version,
+        cooperating_units=[w.bureau_a, w.org_a1],
+        target="年底前完成",
+        responsible_leader="王副部长",
+    )
+    w.measure(w.problem_b_only, w.org_a1, "=危险的公式")
+    measures = Measure.objects.filter(campaign=w.campaign)
+    assert list(export.ledger_rows(measures, chunk_size=2)) == list(measure_rows(measures))
+    assert any(r["cooperating_units"] == "甲省民政厅、甲省某协会" for r in measure_rows(measures))
