@@ -154,12 +154,10 @@ def child_generate(size: int) -> dict:
                     )
                 )
         Measure.objects.bulk_create(measures, batch_size=2000)
-        measures = list(
-            Measure.objects.filter(campaign=campaign).values_list("pk", "state", "deadline")
-        )
+        measures = list(Measure.objects.filter(campaign=campaign).values_list("pk", "state"))
         reports, evidence, cooperating = [], [], []
         through = Measure.cooperating_units.through
-        for pk, state, deadline in measures:
+        for pk, state in measures:
             if state != MeasureState.DRAFT:
                 for k in range(rng.randint(1, 3)):
                     reports.append(
@@ -195,7 +193,7 @@ def child_generate(size: int) -> dict:
     }
 
 
-# --- the measurements ------------------------------------------------------------------------------
+# --- the measurements --------------------------------------------------------------------------
 
 
 def _measures(size: int):
@@ -352,7 +350,7 @@ def main() -> None:
             "export / floor | peak RSS: export (baseline, floor) | file |"
         )
         print("|" + "---|" * 7)
-        for db, size, gen, m in results:
+        for db, _size, gen, m in results:
             floor, exp, base = m["floor"], m["export"], m["baseline"]
             ok = exp["rows"] == gen["rows"] == floor["rows"]
             print(
