@@ -74,7 +74,6 @@ PROBLEM_COLUMNS = (
 REPORT_COLUMNS = (
     ("台账序号", 8),
     ("问题编号", 8),
-    ("整改措施", 40),
     ("报告日期", 12),
     ("整改进展", 60),
     ("完成进度(%)", 9),
@@ -427,12 +426,9 @@ def _ledger_sheet(book, fmt, measures, campaign, unit_name, on, chunk_size) -> i
     for values in ledger_rows(measures, chunk_size=chunk_size):
         row += 1
         n += 1
-        lines = max(_lines(values.get(key), width) for key, width in wrapped)
-        if lines > 1:
-            sheet.set_row(row, min(lines, MAX_LINES) * LINE_HEIGHT + 2)
+        _fit_row(sheet, row, ((values.get(key), width) for key, width in wrapped))
         for c, col in enumerate(LEDGER_COLUMNS):
             _write_cell(sheet, fmt, row, c, col, values.get(col.key))
-        _forget_row(sheet, row - 1)
     first_data = HEADER_ROW + 1
     if n:
         status = [c.key for c in LEDGER_COLUMNS].index("status")
@@ -494,10 +490,19 @@ def _lines(text, width: int) -> int:
     return n
 
 
+def _fit_row(sheet, row: int, texts) -> None:
+    """Set the row's height for its longest wrapped text (pairs of text and column width),
+    before its cells are written; the row before last is on disk by now."""
+    lines = max(_lines(text, width) for text, width in texts)
+    if lines > 1:
+        sheet.set_row(row, min(lines, MAX_LINES) * LINE_HEIGHT + 2)
+    _forget_row(sheet, row - 2)
+
+
 def _forget_row(sheet, row: int) -> None:
     """XlsxWriter keeps every set_row's height (for placing images) after the row went to
     disk; drop a written data row's so memory stays flat however many rows there are."""
-    if row > HEADER_ROW:
+    if row > 1:
         getattr(sheet, "row_info", {}).pop(row, None)
         getattr(sheet, "row_sizes", {}).pop(row, None)
 
@@ -573,6 +578,7 @@ def _problem_sheet(book, fmt, measures, problems, chunk_size) -> None:
         while counted is not None and counted[0] < problem.number:
             counted = next(counts, None)
         exported = counted[1] if counted is not None and counted[0] == problem.number else 0
+        _fit_row(sheet, row, ((problem.title, 30), (problem.description, 50)))
         sheet.write_number(row, 0, problem.number, fmt.number)
         _text(sheet, fmt, row, 1, SOURCE_WORDS.get(problem.source, problem.source))
         _text(sheet, fmt, row, 2, problem.title)
@@ -599,7 +605,6 @@ def _report_sheet(book, fmt, measures, chunk_size) -> None:
         .values_list(
             "measure_id",
             "measure__problem__number",
-            "measure__content",
             "reported_on",
             "text",
             "percent_done",
@@ -609,15 +614,15 @@ def _report_sheet(book, fmt, measures, chunk_size) -> None:
     )
     seq, current = 0, None
     for row, report in enumerate(reports.iterator(chunk_size=chunk_size), start=1):
-        measure_id, number, content, on, text, percent, display, username = report
+        measure_id, number, on, text, percent, display, username = report
         while current != measure_id:
             current = next(ids)
             seq += 1
+        _fit_row(sheet, row, ((text, 60),))
         sheet.write_number(row, 0, seq, fmt.number)
         sheet.write_number(row, 1, number, fmt.number)
-        _text(sheet, fmt, row, 2, content)
-        sheet.write_datetime(row, 3, on, fmt.date)
-        _text(sheet, fmt, row, 4, text)
-        sheet.write_number(row, 5, percent, fmt.number)
-        _text(sheet, fmt, row, 6, display or username or "")
-        sheet.write_string(row, 7, f"M{measure_id}", fmt.text)
+        sheet.write_datetime(row, 2, on, fmt.date)
+        _text(sheet, fmt, row, 3, text)
+        sheet.write_number(row, 4, percent, fmt.number)
+        _text(sheet, fmt, row, 5, display or username or "")
+        sheet.write_string(row, 6, f"M{measure_id}", fmt.text)

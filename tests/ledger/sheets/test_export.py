@@ -146,13 +146,21 @@ def test_three_sheets_title_header_values_and_history(busy, tmp_path):
     ]
     # 整改进展记录: every report, not only the latest, oldest first, with the row's 序号
     reports = book[REPORT_SHEET]
-    assert reports[0][:5] == ["台账序号", "问题编号", "整改措施", "报告日期", "整改进展"]
-    assert [(r[0], r[3], r[4], r[5], r[7]) for r in reports[1:]] == [
+    assert reports[0] == [
+        "台账序号",
+        "问题编号",
+        "报告日期",
+        "整改进展",
+        "完成进度(%)",
+        "报告人",
+        "措施编号",
+    ]
+    assert [(r[0], r[2], r[3], r[4], r[6]) for r in reports[1:]] == [
         (1, dt.date(2026, 9, 7), "已完成摸底", 30, f"M{w.measure_a.pk}"),
         (1, dt.date(2026, 10, 7), "考核事项压减一半", 80, f"M{w.measure_a.pk}"),
         (2, dt.date(2026, 11, 7), "会议压减方案已印发", 50, f"M{w.measure_b.pk}"),
     ]
-    assert reports[1][6] == "liaison"
+    assert reports[1][1] == 1 and reports[1][5] == "liaison"
 
 
 def test_write_ledger_takes_just_measures_and_a_path(world, tmp_path):
@@ -194,7 +202,7 @@ def test_cells_beginning_with_formula_signs_stay_text(world, tmp_path):
     assert [r[COL["remarks"]] for r in rows] == HOSTILE
     assert all(r[COL["problem"]] == HOSTILE[1] for r in rows)
     assert book[PROBLEM_SHEET][1][2] == HOSTILE[0]
-    assert book[REPORT_SHEET][1][4] == HOSTILE[3]
+    assert book[REPORT_SHEET][1][3] == HOSTILE[3]
     for i in (1, 2, 3):
         sheet_xml = xml(path.read_bytes(), f"xl/worksheets/sheet{i}.xml")
         assert "<f>" not in sheet_xml and "<f " not in sheet_xml
@@ -223,6 +231,26 @@ def test_drop_downs_freeze_and_print_setup(world, tmp_path):
     # the title merged across every column
     last = chr(ord("A") + len(LEDGER_COLUMNS) - 1)
     assert f'<mergeCell ref="A1:{last}1"/>' in sheet
+
+
+def test_rows_are_as_high_as_their_wrapped_text(world, tmp_path):
+    """Excel and WPS keep the height a file gives a row: a long cell gets a taller row."""
+    w = world
+    long = w.measure(w.problem_b_only, w.bureau_b, "压缩审批时限，" * 30)
+    services.start(long, actor=w.office)
+    services.add_progress_report(long, actor=w.office, text="进展。" * 80, percent_done=5)
+    path = tmp_path / "tall.xlsx"
+    export.write_ledger(Measure.objects.filter(campaign=w.campaign), path, on=ON)
+    data = path.read_bytes()
+    heights = dict(
+        re.findall(r'<row r="(\d+)"[^>]* ht="([\d.]+)"', xml(data, "xl/worksheets/sheet1.xml"))
+    )
+    assert set(heights) == {"1", "2", "3", "7"}  # title, 填报单位, header, the long measure
+    assert float(heights["7"]) >= 5 * 14
+    reports = dict(
+        re.findall(r'<row r="(\d+)"[^>]* ht="([\d.]+)"', xml(data, "xl/worksheets/sheet3.xml"))
+    )
+    assert set(reports) == {"1", "2"} and float(reports["2"]) >= 4 * 14  # header, the report
 
 
 # --- what a user's export holds ---------------------------------------------------------------
