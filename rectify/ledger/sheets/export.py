@@ -12,8 +12,9 @@
 XlsxWriter's constant-memory mode writes each sheet's rows to its own temporary file as they
 come, so each sheet is written row by row in order from a queryset streamed with .iterator(); no
 list of rows is kept (at most one chunk of 2,000 measures' tuples). Every text cell goes
-through write_string (a text beginning with = + - @ stays text; strings_to_formulas is off too). The file needs seeking when XlsxWriter closes it,
-so callers write to a path or a temporary file and stream that.
+through write_string (a text beginning with = + - @ stays text; strings_to_formulas is off
+too). The file needs seeking when XlsxWriter closes it, so callers write to a path or a
+temporary file and stream that.
 
 `selection()` picks what a user's export holds, by the problem list's filter (filtering.py) over
 their scoped problems and measures (scoping.py), so the page, the API and the command agree.
