@@ -87,6 +87,7 @@ def _register():
     api.add_router("/", "rectify.api.routers.consolidation.router")
     api.add_router("/", "rectify.api.routers.calendar.router")
     api.add_router("/", "rectify.api.routers.ledger_reimport.router")
+    api.add_router("/", "rectify.api.routers.ledger_export.router")
 
 
 _register()

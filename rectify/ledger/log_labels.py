@@ -49,6 +49,7 @@ ACTIONS = {
     "sheet_import.migrate": _("moved an existing ledger in"),
     "sheet_import.migrate_fail": _("moving an existing ledger in broke off"),
     "measure.migrated": _("moved in the state recorded in an existing ledger"),
+    "ledger.export": _("exported the ledger spreadsheet"),
 }
 KEYS = {
     "feedback_items": Key(_("feedback items"), counted=True),
@@ -61,4 +62,4 @@ KEYS = {
 }
 # Shown collapsed in a timeline (one line per file, with how many times and by whom): every
 # download is kept in the log, but a measure's history is not flooded by them.
-COLLAPSED = {"evidence.download"}
+COLLAPSED = {"evidence.download", "ledger.export"}

@@ -1485,3 +1485,20 @@ def adopt_imported_state(
         after["percent_done"] = report.percent_done
     record(locked, "measure.migrated", actor=actor, before=before, after=after, reason=source_ref)
     return locked
+
+
+# --- the ledger spreadsheet: export (ledger/sheets/export.py) --------------------------------
+
+
+@transaction.atomic
+def record_ledger_export(campaign, *, actor, rows: int, filters: dict, unit_name: str) -> None:
+    """Log that `actor` took the campaign's ledger out as a spreadsheet: how many rows, with
+    which filters, for which 填报单位. Changes nothing else; like an evidence download, it
+    records who carried a copy of the ledger away (sheets.export.selection decided what)."""
+    record(
+        campaign,
+        "ledger.export",
+        actor=actor,
+        campaign=campaign,
+        after={"rows": rows, "filters": filters, "unit": unit_name},
+    )

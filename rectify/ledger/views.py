@@ -46,6 +46,7 @@ from rectify.ledger.models import (
 from rectify.ledger.planning.forms import BulkAssignForm
 from rectify.ledger.scoping import (
     can_change_measure,
+    can_reimport_ledger,
     get_evidence_for_user,
     get_measure_for_user,
     get_problem_for_user,
@@ -92,6 +93,7 @@ def problem_list(request, slug):
         "form": pf.form,
         "page": page,
         "is_office": is_office,
+        "can_reimport": can_reimport_ledger(request.user, campaign),
         "bulk_form": bulk_form,
         "assign_form": assign_form,
     }

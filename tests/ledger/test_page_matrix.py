@@ -52,6 +52,7 @@ SEES_MEASURE = READERS | {UNIT}
 PAGES = [
     # problems, lists, categories (the office edits; every member reads)
     page("problem-list", "campaign", EVERYONE),
+    page("ledger-export", "campaign", EVERYONE),
     page("problem-create", "campaign", OFFICE, visible=EVERYONE),
     page("problem-classify", "campaign", OFFICE, "post", visible=EVERYONE),
     page("problem-assign", "campaign", OFFICE, "post", visible=EVERYONE),

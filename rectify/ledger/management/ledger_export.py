@@ -5,7 +5,6 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from rectify.ledger.management.common import add_common, campaign_and_actor
-from rectify.ledger.scoping import scope_measures
 from rectify.ledger.sheets import export
 from rectify.orgs.models import OrgUnit
 
@@ -18,11 +17,10 @@ def add_arguments(parser) -> None:
 
 def run(command, opts) -> None:
     campaign, actor = campaign_and_actor(opts)
-    measures = scope_measures(actor, campaign)
+    unit = None
     if opts["unit"]:
         unit = OrgUnit.objects.filter(code=opts["unit"]).first()
         if unit is None:
             raise CommandError(f"没有单位代码 “{opts['unit']}” / no unit with that code")
-        measures = measures.filter(responsible_unit__path__startswith=unit.path)
-    n = export.write_ledger(measures, Path(opts["output"]))
+    n = export.export(actor, campaign, Path(opts["output"]), unit=unit)
     command.stdout.write(f"exported {n}")

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from rectify.ledger.sheets.views import migration, reimport
+from rectify.ledger.sheets.views import export, migration, reimport
 
 urlpatterns = [
+    path("c/<slug:slug>/ledger.xlsx", export.ledger_export, name="ledger-export"),
     path("c/<slug:slug>/ledger/reimport/", reimport.reimport_upload, name="ledger-reimport"),
     path(
         "c/<slug:slug>/ledger/reimport/<int:pk>/",
