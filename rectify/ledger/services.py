@@ -1270,17 +1270,21 @@ def _require_reimporter(actor, campaign) -> None:
 
 
 @transaction.atomic
-def upload_ledger_sheet(campaign, *, actor, upload: File, name: str) -> SheetImport:
-    """Keep an edited ledger export as uploaded (stored under its sha256, as evidence is), so
-    the preview and the applying read the same bytes."""
-    _require_reimporter(actor, campaign)
+def upload_ledger_sheet(campaign, *, actor, upload, name: str, kind: str) -> SheetImport:
+    """Keep an uploaded ledger spreadsheet as it came (stored under its sha256, as evidence is),
+    so the preview and the applying read the same bytes: an edited export to read back (the
+    office or a unit liaison) or an existing ledger to move in (the office)."""
+    if kind == SheetImport.Kind.MIGRATION:
+        _require_office(actor, campaign)
+    else:
+        _require_reimporter(actor, campaign)
+    upload = upload if isinstance(upload, File) else File(upload, name=name)
     sha, size = files.sha256_of(upload)
     sheet = SheetImport(
         campaign=campaign,
-        kind=SheetImport.Kind.REIMPORT,
+        kind=kind,
         file_name=name[:255],
         sha256=sha,
-        total=0,
         uploaded_by=actor if actor.is_authenticated else None,
     )
     files.store(sheet, upload, name)
@@ -1290,7 +1294,7 @@ def upload_ledger_sheet(campaign, *, actor, upload: File, name: str) -> SheetImp
         "sheet_import.upload",
         actor=actor,
         campaign=campaign,
-        after={"file": sheet.file_name, "sha256": sha, "size": size},
+        after={"kind": kind, "file": sheet.file_name, "sha256": sha, "size": size},
     )
     return sheet
 
@@ -1349,30 +1353,6 @@ def finish_ledger_sheet(
 
 
 # --- moving an existing ledger in (ledger/sheets/migration.py) ---------------------------------
-
-
-@transaction.atomic
-def store_migration_upload(campaign, *, actor, upload, name: str):
-    """Keep an office's existing ledger file (content-addressed) as a SheetImport to move in."""
-    _require_office(actor, campaign)
-    upload = upload if isinstance(upload, File) else File(upload, name=name)
-    digest, _size = files.sha256_of(upload)
-    sheet = SheetImport(
-        campaign=campaign,
-        kind=SheetImport.Kind.MIGRATION,
-        file_name=name[:255],
-        sha256=digest,
-        uploaded_by=actor if actor.is_authenticated else None,
-    )
-    files.store(sheet, upload, name)
-    sheet.save()
-    record(
-        sheet,
-        "sheet_import.upload",
-        actor=actor,
-        after=snapshot(sheet, ["kind", "file_name", "sha256"]),
-    )
-    return sheet
 
 
 @transaction.atomic

@@ -166,7 +166,11 @@ def records(world):
             "problem": problem,
         }
     out["sheet"] = services.upload_ledger_sheet(
-        w.campaign, actor=w.office, upload=ContentFile(b"not a workbook"), name="台账.xlsx"
+        w.campaign,
+        actor=w.office,
+        upload=ContentFile(b"not a workbook"),
+        name="台账.xlsx",
+        kind="reimport",
     )
     for key, apply in (("migration", False), ("migrated", True)):
         ledger = (

@@ -8,7 +8,6 @@ file) and streamed from it; the export is recorded in the activity log.
 """
 
 import tempfile
-from typing import Literal
 
 from django.http import FileResponse
 from ninja import Query, Router, Schema
@@ -17,19 +16,14 @@ from pydantic import Field
 from rectify.api.errors import ERRORS
 from rectify.api.fields import Slug
 from rectify.api.routers.measures import invalid
+from rectify.api.routers.problems import _values  # the page filter's accepted values
 from rectify.campaigns.scoping import get_campaign_for_user
 from rectify.ledger import derived
-from rectify.ledger.filtering import ProblemFilterForm
 from rectify.ledger.sheets import export
 
 router = Router(tags=["ledger spreadsheet"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _values(name: str):
-    """The values the page's filter form accepts for a choice field ('' = all)."""
-    return Literal[tuple(str(v) for v, _label in ProblemFilterForm.base_fields[name].choices)]
 
 
 class LedgerQuery(Schema):

@@ -834,7 +834,9 @@ def upload(campaign, *, actor, upload_file, name: str, sheet: str = "") -> Sheet
     """Keep the file (content-addressed) and check that it reads as a spreadsheet with a header;
     SpreadsheetError when it does not (nothing kept then)."""
     with transaction.atomic():
-        si = services.store_migration_upload(campaign, actor=actor, upload=upload_file, name=name)
+        si = services.upload_ledger_sheet(
+            campaign, actor=actor, upload=upload_file, name=name, kind=SheetImport.Kind.MIGRATION
+        )
         si.options = {"sheet": sheet}
         book, s = _open(si)
         with book:

@@ -665,7 +665,10 @@ class _Reader:
 
     def chunk(self, rows: list[_Row]) -> None:
         ids = {r.key.measure_id for r in rows if r.key is not None}
-        found = {m.pk: m for m in layout.with_row_data(Measure.objects.filter(pk__in=ids))}
+        found = {
+            m.pk: m for m in Measure.objects.filter(pk__in=ids).select_related("responsible_unit")
+        }
+        self.current = layout.current_values(ids)
         for m in found.values():
             if m.campaign_id == self.campaign.pk:
                 m.campaign = self.campaign  # one object for all: access() keeps its answer on it
@@ -698,7 +701,7 @@ class _Reader:
             cell = Cell(r.row, first, self._header_at(first))
             self.diff.refused.append(Message(cell, "formula", {"cells": "、".join(refs[:5])}, mid))
             return
-        current = layout.measure_values(measure)
+        current = self.current[measure.pk]
         # A column absent from the file counts as unchanged.
         as_read = {k: r.values[k] if k in r.values else current.get(k) for k in EDITABLE}
         edited = layout.row_digest(as_read) != r.key.digest
@@ -914,7 +917,9 @@ def _state_label(measure, lang: str) -> str:
 def upload(campaign, upload_file, *, actor, name: str) -> SheetImport:
     """Check the file can be read back, then keep it (services.upload_ledger_sheet)."""
     open_file(upload_file, file_name=name)
-    return services.upload_ledger_sheet(campaign, actor=actor, upload=upload_file, name=name)
+    return services.upload_ledger_sheet(
+        campaign, actor=actor, upload=upload_file, name=name, kind=SheetImport.Kind.REIMPORT
+    )
 
 
 def _apply_row(change: RowChange, actor) -> None:

@@ -97,6 +97,7 @@ def test_moving_a_ledger_in_in_the_browser(live_server, page, world, tmp_path):
     messy_xlsx(path)
     log_in(page, base, "office")
     page.goto(f"{base}/c/world/problems/")
+    page.click("[data-testid=ledger-sheet-menu]")
     page.click("[data-testid=migrate-ledger]")
     page.set_input_files("input[type=file]", str(path))
     page.screenshot(path=SCREENSHOT.format("1-upload"), full_page=True)
