@@ -20,10 +20,13 @@ Each measurement runs in a fresh process, so its peak RSS (ru_maxrss) is its own
 - baseline: Django set up and XlsxWriter imported, nothing else (the RSS every child starts
   from).
 
+- reimport: `sheets.reimport.read` of that export, unchanged, as the office: every row
+  matched by its key and compared (`0 changes` expected).
+
 Goal (issue 12): the export of 100,000 measures within 30 s, and its peak RSS independent of
-the number of rows. A re-import timing is one more function in MEASUREMENTS. SQLite runs on a
-file in a temporary folder; PostgreSQL on a scratch database `bench_ledger_export`, created
-and dropped here. Not a test: it prints figures; bench/README.md records them.
+the number of rows; the re-import of the unchanged export (`0 changes`) within 60 s. SQLite
+runs on a file in a temporary folder; PostgreSQL on a scratch database `bench_ledger_export`,
+created and dropped here. Not a test: it prints figures; bench/README.md records them.
 """
 
 import argparse
@@ -257,11 +260,32 @@ def child_floor(size: int, work: Path) -> dict:
     return {"rows": len(rows), "seconds": seconds, "peak_mb": peak_mb()}
 
 
-# What each child measures; the re-import of the unchanged export is one more entry here.
+def child_reimport(size: int, work: Path) -> dict:
+    """The export just written, read back unchanged: every row matched, diffed, `0 changes`."""
+    _setup_django()
+    from rectify.campaigns.models import Campaign
+    from rectify.ledger.sheets import reimport
+    from rectify.orgs.access import SYSTEM
+
+    campaign = Campaign.objects.get(slug=slug_for(size))
+    started = time.perf_counter()
+    diff = reimport.read(work / f"ledger-{size}.xlsx", campaign=campaign, actor=SYSTEM)
+    seconds = time.perf_counter() - started
+    return {
+        "rows": diff.rows_read,
+        "changes": diff.changes,
+        "refused": len(diff.refused),
+        "seconds": seconds,
+        "peak_mb": peak_mb(),
+    }
+
+
+# What each child measures, in this order (the re-import reads the export's file).
 MEASUREMENTS = {
     "baseline": child_baseline,
     "floor": child_floor,
     "export": child_export,
+    "reimport": child_reimport,
 }
 
 
@@ -347,12 +371,13 @@ def main() -> None:
         print()
         print(
             "| database | measures (reports) | floor: XlsxWriter from a list | export | "
-            "export / floor | peak RSS: export (baseline, floor) | file |"
+            "export / floor | peak RSS: export (baseline, floor) | file | "
+            "re-import unchanged (changes) | peak RSS: re-import |"
         )
-        print("|" + "---|" * 7)
+        print("|" + "---|" * 9)
         for db, _size, gen, m in results:
-            floor, exp, base = m["floor"], m["export"], m["baseline"]
-            ok = exp["rows"] == gen["rows"] == floor["rows"]
+            floor, exp, base, back = m["floor"], m["export"], m["baseline"], m["reimport"]
+            ok = exp["rows"] == gen["rows"] == floor["rows"] == back["rows"]
             print(
                 f"| {'SQLite' if db == 'sqlite' else 'PostgreSQL'} "
                 f"| {exp['rows']:,} ({gen['reports']:,}) "
@@ -360,7 +385,9 @@ def main() -> None:
                 f"| {exp['seconds']:.1f} s{'' if ok else ' !'} "
                 f"| {exp['seconds'] / floor['seconds']:.1f} "
                 f"| {exp['peak_mb']:.0f} MB ({base['peak_mb']:.0f}, {floor['peak_mb']:.0f}) "
-                f"| {exp['file_mb']:.1f} MB |"
+                f"| {exp['file_mb']:.1f} MB "
+                f"| {back['seconds']:.1f} s ({back['changes']} changes, {back['refused']} refused) "
+                f"| {back['peak_mb']:.0f} MB |"
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)
