@@ -46,7 +46,7 @@ from rectify.ledger.models import (
     SheetImport,
     Verification,
 )
-from rectify.ledger.scoping import can_change_measure
+from rectify.ledger.scoping import can_change_measure, can_reimport_ledger
 from rectify.orgs.access import access
 from rectify.orgs.models import OrgUnit
 
@@ -1261,8 +1261,6 @@ def delete_confirmation_rule(rule: ConfirmationRule, *, actor) -> None:
 
 
 def _require_reimporter(actor, campaign) -> None:
-    from rectify.ledger.scoping import can_reimport_ledger
-
     if not can_reimport_ledger(actor, campaign):
         raise PermissionRefused(
             _("Only the campaign office or a unit liaison may read an edited ledger back.")
