@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rectify.campaigns import services
-from rectify.campaigns.choices import ActivityKind
+from rectify.campaigns.choices import ActivityKind, DeadlineBasis
 from rectify.campaigns.models import ResearchActivity, WorkGroup
 from rectify.campaigns.scoping import recording_groups
 from rectify.core.forms import style
@@ -302,3 +302,64 @@ class AttachmentForm(forms.Form):
 def _megabytes(size: int) -> str:
     value = size / (1024 * 1024)
     return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+
+
+class SettingsForm(forms.Form):
+    """The campaign settings page (the office): dates, the warning lights' due-soon window, the
+    public submission page. Validated again by the model (end before start …)."""
+
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    starts_on = forms.DateField(
+        label=_("Start date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a date such as 2026-12-31.")},
+    )
+    ends_on = forms.DateField(
+        label=_("End date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a date such as 2026-12-31.")},
+    )
+    due_soon_days = forms.IntegerField(
+        label=_("Yellow light from"),
+        min_value=1,
+        max_value=60,
+        help_text=_("A measure turns yellow this many days before its deadline, red after it."),
+        error_messages={
+            "required": _("Say how many days before the deadline the light turns yellow."),
+            "min_value": _("Give at least %(limit_value)d day."),
+            "max_value": _("Give at most %(limit_value)d days."),
+            "invalid": _("Enter a whole number of days."),
+        },
+    )
+    due_soon_basis = forms.ChoiceField(
+        label=_("Counted in"),
+        choices=DeadlineBasis.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Working days skip weekends and official holidays, and count make-up days."),
+    )
+    public_intake_enabled = forms.BooleanField(
+        label=_("Public submission page open"), required=False
+    )
+
+    def __init__(self, *args, campaign, **kwargs):
+        kwargs.setdefault("initial", {k: getattr(campaign, k) for k in services.SETTINGS_FIELDS})
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+        style(self)
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("The end date is before the start date."))
+        return data
+
+    def changes(self) -> dict:
+        return {k: self.cleaned_data[k] for k in services.SETTINGS_FIELDS}

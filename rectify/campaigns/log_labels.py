@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rectify.audit.timeline import Key
 
 ACTIONS = {
+    "campaign.update": _("changed the campaign's settings"),
     "workgroup.create": _("set up the work group"),
     "workgroup.update": _("changed the work group"),
     "activity.create": _("recorded the activity"),

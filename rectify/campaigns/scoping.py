@@ -137,6 +137,11 @@ def scope_indicators(user, campaign: Campaign) -> QuerySet[Indicator]:
     return qs if access(user, campaign).roles else qs.none()
 
 
+def can_change_settings(user, campaign: Campaign) -> bool:
+    """The campaign's settings (dates, warning thresholds, public page) are the office's."""
+    return access(user, campaign).is_office
+
+
 def can_manage_work_groups(user, campaign: Campaign) -> bool:
     """Setting up work groups (name, leader, members, assignments) is the office's."""
     return access(user, campaign).is_office

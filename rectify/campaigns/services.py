@@ -14,6 +14,7 @@ from rectify.audit.log import record, snapshot
 from rectify.campaigns.models import ActivityAttachment, ResearchActivity, WorkGroup
 from rectify.campaigns.scoping import (
     can_change_activity,
+    can_change_settings,
     can_manage_work_groups,
     can_record_activity,
     recording_groups,
@@ -52,6 +53,40 @@ def _sets(group: WorkGroup) -> dict:
     return {
         name: sorted(getattr(group, name).values_list("pk", flat=True)) for name in WORK_GROUP_SETS
     }
+
+
+# What the office sets on the campaign settings page (warning lights, dates, public page).
+SETTINGS_FIELDS = (
+    "description",
+    "starts_on",
+    "ends_on",
+    "due_soon_days",
+    "due_soon_basis",
+    "public_intake_enabled",
+)
+
+
+@transaction.atomic
+def update_settings(campaign, *, actor, **changes):
+    """Change the campaign's settings (SETTINGS_FIELDS), logged as campaign.update; the warning
+    lights of every measure follow the new due-soon window at once (they are derived)."""
+    if not can_change_settings(actor, campaign):
+        raise PermissionRefused(_("Only the campaign office may change the campaign's settings."))
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValueError(f"not a campaign setting: {sorted(unknown)}")
+    changed = [k for k, v in changes.items() if getattr(campaign, k) != v]
+    if not changed:
+        return campaign
+    before = snapshot(campaign, changed)
+    for k in changed:
+        setattr(campaign, k, changes[k])
+    campaign.full_clean(exclude=["org_unit", "parent", "slug", "name"])
+    campaign.save(update_fields=changed)
+    record(
+        campaign, "campaign.update", actor=actor, before=before, after=snapshot(campaign, changed)
+    )
+    return campaign
 
 
 def _check_manager(actor, campaign) -> None:

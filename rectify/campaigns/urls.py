@@ -4,6 +4,7 @@ from rectify.campaigns import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("c/<slug:slug>/settings/", views.campaign_settings, name="campaign-settings"),
     path("c/<slug:slug>/work-groups/", views.work_group_list, name="work-group-list"),
     path("c/<slug:slug>/work-groups/new/", views.work_group_create, name="work-group-create"),
     path("work-groups/<int:pk>/edit/", views.work_group_edit, name="work-group-edit"),

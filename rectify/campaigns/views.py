@@ -20,10 +20,11 @@ from django.views.decorators.vary import vary_on_headers
 from rectify.audit.timeline import timeline
 from rectify.campaigns import services
 from rectify.campaigns.filters import ActivityFilter
-from rectify.campaigns.inputs import ActivityForm, AttachmentForm, WorkGroupForm
+from rectify.campaigns.inputs import ActivityForm, AttachmentForm, SettingsForm, WorkGroupForm
 from rectify.campaigns.models import ResearchActivity
 from rectify.campaigns.scoping import (
     can_change_activity,
+    can_change_settings,
     can_manage_work_groups,
     can_record,
     get_activity_attachment_for_user,
@@ -343,4 +344,33 @@ def attachment_download(request, pk):
         as_attachment=True,
         filename=attachment.original_name,
         content_type="application/octet-stream",
+    )
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+@login_required
+def campaign_settings(request, slug):
+    """The office's settings of the campaign: dates, when a measure's light turns yellow, the
+    public page. Everyone else is refused (403)."""
+    campaign = get_campaign_for_reader(request.user, slug)
+    if not can_change_settings(request.user, campaign):
+        raise PermissionDenied
+    form = SettingsForm(request.POST or None, campaign=campaign)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_settings(campaign, actor=request.user, **form.changes())
+            except DomainError as e:
+                form.add_error(None, e.message)
+                status = status_of(e)
+            else:
+                messages.success(request, _("The settings were saved."))
+                return redirect("campaign-settings", slug=campaign.slug)
+        else:
+            status = 400
+    return render(
+        request, "campaigns/settings.html", {"campaign": campaign, "form": form}, status=status
     )

@@ -75,10 +75,27 @@ class DueStatus(models.TextChoices):
 
 
 DUE_STATUS_COLORS = {
-    DueStatus.NONE: "light",
+    DueStatus.NONE: "success",
     DueStatus.DUE_SOON: "warning",
     DueStatus.OVERDUE: "danger",
 }
+
+
+class Light(models.TextChoices):
+    """The warning light (红黄绿灯) of an open measure, from its due status: what offices call
+    on track, due soon and overdue. Closed measures have none."""
+
+    GREEN = "green", pgettext_lazy("warning light", "Green")
+    YELLOW = "yellow", pgettext_lazy("warning light", "Yellow")
+    RED = "red", pgettext_lazy("warning light", "Red")
+
+
+LIGHT_OF_DUE = {
+    DueStatus.NONE: Light.GREEN,
+    DueStatus.DUE_SOON: Light.YELLOW,
+    DueStatus.OVERDUE: Light.RED,
+}
+LIGHT_COLORS = {Light.GREEN: "success", Light.YELLOW: "warning", Light.RED: "danger"}
 
 
 class MeasureMode(models.TextChoices):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from rectify.campaigns.choices import DeadlineBasis
 from rectify.core import workdays
 from rectify.ledger.choices import (
+    LIGHT_OF_DUE,
     OPEN_STATES,
     Closure,
     DueStatus,
@@ -52,6 +53,12 @@ def due_status(measure, on: dt.date | None = None, *, cutoff: dt.date | None = N
     if measure.deadline <= (cutoff or due_soon_cutoff(measure.campaign, on)):
         return DueStatus.DUE_SOON
     return DueStatus.NONE
+
+
+def light(state: str, due: str) -> str:
+    """The warning light (Light) of a measure in `state` with due status `due`: green, yellow
+    or red while it is open, "" once closed."""
+    return LIGHT_OF_DUE[due or DueStatus.NONE] if state in OPEN_STATES else ""
 
 
 def days_overdue(measure, on: dt.date | None = None) -> int:

@@ -5,7 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
-from rectify.campaigns.scoping import get_campaign_for_user, reads_campaign, scope_indicators
+from rectify.campaigns.scoping import (
+    can_change_settings,
+    get_campaign_for_user,
+    reads_campaign,
+    scope_indicators,
+)
 from rectify.ledger import derived
 from rectify.ledger.scoping import scope_measures, scope_problems
 from rectify.reports import figures
@@ -21,6 +26,7 @@ def campaign_home(request, slug):
     context = {
         "campaign": campaign,
         "indicators": scope_indicators(request.user, campaign).select_related("program"),
+        "can_change_settings": can_change_settings(request.user, campaign),
     }
     if reads_campaign(request.user, campaign):
         context["figures"] = figures.campaign_figures(request.user, campaign)

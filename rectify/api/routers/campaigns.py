@@ -7,10 +7,15 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from pydantic import ConfigDict
 
 from rectify.api.errors import ERRORS
-from rectify.api.fields import Slug
+from rectify.api.fields import Slug, Storable
 from rectify.api.pagination import Page
+from rectify.api.routers.measures import invalid
+from rectify.campaigns import services as campaigns_services
+from rectify.campaigns.choices import DeadlineBasis
+from rectify.campaigns.inputs import SettingsForm
 from rectify.campaigns.scoping import (
     get_campaign_for_reader,
     get_campaign_for_user,
@@ -90,6 +95,42 @@ def list_campaigns(request):
 @router.get("/campaigns/{slug}", response={200: CampaignOut, **ERRORS}, summary="One campaign")
 def get_campaign(request, slug: Slug):
     return get_campaign_for_user(request.user, slug)
+
+
+class SettingsPatch(Schema):
+    """Only the fields sent change (the campaign settings page's fields)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: Storable | None = None
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    due_soon_days: int | None = Field(
+        None,
+        ge=1,
+        le=60,
+        description="An open measure turns yellow this many days before its "
+        "deadline (and red after it)",
+    )
+    due_soon_basis: DeadlineBasis | None = Field(
+        None, description="'working' (weekends and official holidays skipped) or 'calendar'"
+    )
+    public_intake_enabled: bool | None = None
+
+
+@router.patch(
+    "/campaigns/{slug}/settings",
+    response={200: CampaignOut, **ERRORS},
+    summary="Change the campaign's settings (campaign office): dates, when the warning light "
+    "turns yellow, the public page",
+)
+def update_settings(request, slug: Slug, payload: SettingsPatch):
+    campaign = get_campaign_for_user(request.user, slug)
+    sent = payload.dict(exclude_unset=True)
+    form = SettingsForm({**SettingsForm(campaign=campaign).initial, **sent}, campaign=campaign)
+    if not form.is_valid():
+        raise invalid(form)
+    return campaigns_services.update_settings(campaign, actor=request.user, **form.changes())
 
 
 @router.get(

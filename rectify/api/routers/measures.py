@@ -136,6 +136,11 @@ class MeasureOut(Schema):
         "counted after it is closed again"
     )
     due_status: DueStatus = Field(description="'' on schedule, 'due_soon' or 'overdue'")
+    light: Literal["green", "yellow", "red", ""] = Field(
+        description="The warning light of an open measure (绿灯 on schedule, 黄灯 due soon, 红灯 "
+        "overdue; the campaign's due_soon_days and due_soon_basis set when yellow starts); '' "
+        "once closed"
+    )
     days_overdue: int
     version: int
     created_at: dt.datetime
@@ -157,6 +162,12 @@ class MeasureOut(Schema):
     def resolve_due_status(obj) -> str:
         annotated = getattr(obj, "due_status", None)
         return annotated if annotated is not None else derived.due_status(obj)
+
+    @staticmethod
+    def resolve_light(obj) -> str:
+        annotated = getattr(obj, "due_status", None)
+        due = annotated if annotated is not None else derived.due_status(obj)
+        return derived.light(obj.state, due)
 
     @staticmethod
     def resolve_days_overdue(obj) -> int:

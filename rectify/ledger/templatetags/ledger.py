@@ -3,12 +3,15 @@ previews and kinds."""
 
 from django import template
 
+from rectify.campaigns.choices import DeadlineBasis
 from rectify.ledger import derived, previews, worklists
 from rectify.ledger.choices import (
     DUE_STATUS_COLORS,
+    LIGHT_COLORS,
     MEASURE_STATE_COLORS,
     PROBLEM_STATE_COLORS,
     DueStatus,
+    Light,
     MeasureState,
     ProblemState,
 )
@@ -45,6 +48,28 @@ def due_color(status: str) -> str:
 @register.filter
 def due_label(status: str) -> str:
     return DueStatus(status or "").label if (status or "") in DueStatus.values else status
+
+
+@register.filter
+def light(measure, due_status: str) -> str:
+    """The measure's warning light (绿灯 / 黄灯 / 红灯), "" once closed (derived.light)."""
+    return derived.light(measure.state, due_status)
+
+
+@register.filter
+def light_color(value: str) -> str:
+    return LIGHT_COLORS.get(value, "secondary")
+
+
+@register.filter
+def light_label(value: str) -> str:
+    return Light(value).label if value in Light.values else ""
+
+
+@register.inclusion_tag("ledger/_lights_legend.html")
+def lights_legend(campaign):
+    """The legend of the warning lights with this campaign's due-soon window."""
+    return {"campaign": campaign, "working": campaign.due_soon_basis == DeadlineBasis.WORKING}
 
 
 @register.filter
