@@ -353,6 +353,7 @@ class SettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
         style(self)
+        self.fields["due_soon_basis"].widget.attrs["class"] = "form-check-input"
 
     def clean(self):
         data = super().clean()
