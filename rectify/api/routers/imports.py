@@ -38,6 +38,7 @@ from rectify.api.fields import Id, Line, Slug, printable, storable
 from rectify.api.pagination import Page
 from rectify.core.spreadsheets.errors import SpreadsheetError, SpreadsheetFileError
 from rectify.core.spreadsheets.reader import read
+from rectify.core.spreadsheets.writing import XLSX_CONTENT_TYPE
 from rectify.feedback.imports.batches import prepare, undo
 from rectify.feedback.imports.fields import BY_NAME, FIELDS
 from rectify.feedback.imports.mappings import get_mapping, save_mapping, sheet_headers
@@ -56,7 +57,6 @@ from rectify.feedback.scoping import (
 router = Router(tags=["import"])
 
 SHOWN = 100  # problems and rows already present listed on a batch; all: /problems, /report
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The importer's codes that are not about the input: who may (403) and the batch's state (409).
 STATUS = {
@@ -740,7 +740,7 @@ def validate_import(request, id: Id):
         "responses": {
             200: {
                 "description": "The report, as an attachment",
-                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+                "content": {XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     },
@@ -750,7 +750,7 @@ def download_report(request, id: Id, lang: Literal["zh-hans", "en"] = "zh-hans")
     out = io.BytesIO()
     with translation.override("en" if lang == "en" else "zh-hans"):
         write_xlsx(batch_report(batch), out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
+    response = HttpResponse(out.getvalue(), content_type=XLSX_CONTENT_TYPE)
     stem = Path(batch.file_name).stem or "import"
     response["Content-Disposition"] = _attachment(f"{stem}-report-{batch.pk}.xlsx")
     return response

@@ -7,8 +7,6 @@ may see, the three sheets; written to a temporary file (XlsxWriter seeks when it
 file) and streamed from it; the export is recorded in the activity log.
 """
 
-import tempfile
-
 from django.http import FileResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -18,12 +16,11 @@ from rectify.api.fields import Slug
 from rectify.api.routers.measures import invalid
 from rectify.api.routers.problems import _values  # the page filter's accepted values
 from rectify.campaigns.scoping import get_campaign_for_user
+from rectify.core.spreadsheets.writing import XLSX_CONTENT_TYPE
 from rectify.ledger import derived
 from rectify.ledger.sheets import export
 
 router = Router(tags=["ledger spreadsheet"])
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class LedgerQuery(Schema):
@@ -56,7 +53,7 @@ class LedgerQuery(Schema):
         "responses": {
             200: {
                 "description": "The ledger, as an attachment (整改台账_YYYYMMDD.xlsx)",
-                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+                "content": {XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     },
@@ -68,9 +65,9 @@ def ledger_xlsx(request, slug: Slug, filters: Query[LedgerQuery]):
     if not sel.valid:
         raise invalid(sel.form)
     on = derived.today()
-    out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    export.export_selection(request.user, sel, out, on=on)
-    out.seek(0)
     return FileResponse(
-        out, as_attachment=True, filename=export.file_name(campaign, on), content_type=XLSX
+        export.temporary_file(request.user, sel, on=on),
+        as_attachment=True,
+        filename=export.file_name(campaign, on),
+        content_type=XLSX_CONTENT_TYPE,
     )

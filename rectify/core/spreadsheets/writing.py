@@ -1,6 +1,9 @@
-"""Writing cells that a spreadsheet shows as text (the feedback export, `rectify cluster`)."""
+"""Writing cells that a spreadsheet shows as text (the feedback export, `rectify cluster`), and
+the content type the files are served with."""
 
 import re
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _FORMULA_START = re.compile(r"^'*[=+\-@]")
 

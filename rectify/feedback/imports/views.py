@@ -29,6 +29,7 @@ from rectify.core.errors import DomainError
 from rectify.core.pages import is_htmx
 from rectify.core.spreadsheets.errors import SpreadsheetError, SpreadsheetFileError
 from rectify.core.spreadsheets.reader import read
+from rectify.core.spreadsheets.writing import XLSX_CONTENT_TYPE
 from rectify.feedback.imports.batches import create_batch, undo
 from rectify.feedback.imports.fields import FIELDS
 from rectify.feedback.imports.forms import MappingForm, UploadForm, mapping_initial
@@ -46,7 +47,6 @@ from rectify.feedback.scoping import (
 from rectify.orgs.access import access
 
 PAGE_SIZE = 30
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STAGING = "imports/staging"
 
 
@@ -335,4 +335,4 @@ def import_report(request, pk):
     write_xlsx(batch_report(batch), out)
     out.seek(0)
     name = f"{Path(batch.file_name).stem}-{_('import report')}.xlsx"
-    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
+    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)

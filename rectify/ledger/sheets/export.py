@@ -23,6 +23,7 @@ their scoped problems and measures (scoping.py), so the page, the API and the co
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,6 +185,16 @@ def export_selection(user, sel: Selection, file, *, on: dt.date | None = None) -
         sel.campaign, actor=user, rows=n, filters=filters, unit_name=sel.unit_name
     )
     return n
+
+
+def temporary_file(user, sel: Selection, *, on: dt.date):
+    """The selection written (and its export recorded) to an anonymous temporary file, rewound:
+    XlsxWriter seeks when it closes the file, so it cannot write to a response; the caller
+    streams the file and closing it removes it (the OS unlinked it at once)."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (the caller's response closes it)
+    export_selection(user, sel, out, on=on)
+    out.seek(0)
+    return out
 
 
 def filler_name(user, campaign, unit: OrgUnit | None = None) -> str:

@@ -6,16 +6,13 @@ streamed by FileResponse in blocks: the process holds neither the rows nor the f
 and the file goes away when the response is closed, however the download ends.
 """
 
-import tempfile
-
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 
 from rectify.campaigns.scoping import get_campaign_for_user
+from rectify.core.spreadsheets.writing import XLSX_CONTENT_TYPE
 from rectify.ledger import derived
 from rectify.ledger.sheets import export
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -24,9 +21,12 @@ def ledger_export(request, slug):
     list's filters)."""
     campaign = get_campaign_for_user(request.user, slug)
     on = derived.today()
-    out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    export.export(request.user, campaign, out, request.GET, on=on)
-    out.seek(0)
+    out = export.temporary_file(
+        request.user, export.selection(request.user, campaign, request.GET), on=on
+    )
     return FileResponse(
-        out, as_attachment=True, filename=export.file_name(campaign, on), content_type=XLSX
+        out,
+        as_attachment=True,
+        filename=export.file_name(campaign, on),
+        content_type=XLSX_CONTENT_TYPE,
     )
