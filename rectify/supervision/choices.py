@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SupervisionKind(models.TextChoices):
@@ -9,3 +10,10 @@ class SupervisionKind(models.TextChoices):
     INTERVIEW = "interview", _("Admonitory talk")
     ESCALATION = "escalation", _("Escalated supervision")
     GUIDANCE = "guidance", _("Guidance group visit")
+
+
+class NoticeLevel(models.TextChoices):
+    """The colour of a supervision notice (督办单): yellow first, then red, as offices escalate."""
+
+    YELLOW = "yellow", pgettext_lazy("supervision notice", "Yellow notice")
+    RED = "red", pgettext_lazy("supervision notice", "Red notice")

@@ -4,12 +4,17 @@ Each function checks the actor's role, writes the row and the activity log in on
 Input is validated at the edge; these raise only domain errors.
 """
 
+import datetime as dt
+
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rectify.audit.log import record, snapshot
+from rectify.campaigns.models import Campaign
 from rectify.core.errors import DomainError, PermissionRefused
+from rectify.supervision.choices import NoticeLevel, SupervisionKind
 from rectify.supervision.models import SupervisionAction
 from rectify.supervision.scoping import can_supervise_unit
 
@@ -59,5 +64,71 @@ def record_action(
         "supervision.create",
         actor=actor,
         after=snapshot(action, ["kind", "target_unit", "measure", "content"]),
+    )
+    return action
+
+
+@transaction.atomic
+def issue_notice(
+    campaign,
+    *,
+    actor,
+    unit,
+    level: str,
+    measures,
+    content: str,
+    required_by: dt.date | None = None,
+    happened_at=None,
+) -> SupervisionAction:
+    """Issue a numbered yellow or red supervision notice (督办单) to `unit` about `measures`.
+
+    The number runs per campaign and year (〔2026〕1号, 2号 …); the campaign row is locked while
+    it is drawn, so two notices issued at once never share a number. Every measure named must be
+    this campaign's and the unit's (its lead unit within the unit's subtree).
+    """
+    if level not in NoticeLevel.values:
+        raise DomainError(_("Unknown notice level."), code="invalid")
+    measures = list(measures)
+    if not measures:
+        raise DomainError(_("A supervision notice names at least one measure."), code="invalid")
+    for m in measures:
+        if m.campaign_id != campaign.pk:
+            raise PermissionRefused(_("That measure or problem belongs to another campaign."))
+        if not m.responsible_unit.path.startswith(unit.path):
+            raise DomainError(
+                _("Measure %(id)s is not the responsibility of this unit.") % {"id": m.pk},
+                code="mismatch",
+            )
+    when = happened_at or timezone.now()
+    year = timezone.localdate(when).year
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+    last = SupervisionAction.objects.filter(campaign=campaign, year=year).aggregate(
+        n=Max("sequence")
+    )["n"]
+    action = record_action(
+        campaign,
+        actor=actor,
+        kind=SupervisionKind.ESCALATION,
+        target_unit=unit,
+        content=content,
+        measure=measures[0] if len(measures) == 1 else None,
+        happened_at=when,
+    )
+    action.level = level
+    action.year = year
+    action.sequence = (last or 0) + 1
+    action.required_by = required_by
+    action.save(update_fields=["level", "year", "sequence", "required_by"])
+    action.items.set(measures)
+    record(
+        action,
+        "supervision.notice",
+        actor=actor,
+        after={
+            "level": level,
+            "number": action.number,
+            "required_by": required_by.isoformat() if required_by else None,
+            "items": [m.pk for m in measures],
+        },
     )
     return action
