@@ -17,3 +17,22 @@ class NoticeLevel(models.TextChoices):
 
     YELLOW = "yellow", pgettext_lazy("supervision notice", "Yellow notice")
     RED = "red", pgettext_lazy("supervision notice", "Red notice")
+
+
+class NotificationKind(models.TextChoices):
+    REMINDER = "reminder", _("Reminder")
+    URGE = "urge", _("Urged by a supervisor")
+    NOTICE = "notice", _("Supervision notice")
+
+
+class Delivery(models.TextChoices):
+    """How a person wants their notifications by e-mail: one daily digest, or each at once."""
+
+    DIGEST = "digest", _("One daily digest")
+    IMMEDIATE = "immediate", _("Each at once")
+
+
+class MailStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    NO_ADDRESS = "no_address", _("No e-mail address")

@@ -5,7 +5,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rectify.supervision.choices import NoticeLevel, SupervisionKind
+from rectify.supervision.choices import (
+    Delivery,
+    MailStatus,
+    NoticeLevel,
+    NotificationKind,
+    SupervisionKind,
+)
 
 
 class SupervisionAction(models.Model):
@@ -87,3 +93,89 @@ class SupervisionAction(models.Model):
     def number(self) -> str:
         """The notice's number as offices write it: 〔2026〕3号 (empty for other actions)."""
         return f"〔{self.year}〕{self.sequence}号" if self.sequence else ""
+
+
+class Notification(models.Model):
+    """One message to one person: shown in the app's notification list, and sent by e-mail
+    (at once or in the daily digest, as the person chose) when they have an address.
+
+    `key` makes a reminder idempotent: the reminder run writes each (reason, measure, period,
+    person) once, so running it twice sends nothing twice.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    measure = models.ForeignKey(
+        "ledger.Measure",
+        verbose_name=_("measure"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    action = models.ForeignKey(
+        SupervisionAction,
+        verbose_name=_("supervision action"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+    )
+    key = models.CharField(_("key"), max_length=200, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    mail_status = models.CharField(
+        _("e-mail"), max_length=20, choices=MailStatus.choices, default=MailStatus.PENDING
+    )
+    mail_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    mailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    mail_error = models.TextField(_("last e-mail error"), blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["mail_status", "recipient"], name="notification_mail"),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+
+class NotificationSettings(models.Model):
+    """A person's choice of e-mail delivery (the daily digest unless they ask otherwise)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_settings",
+    )
+    delivery = models.CharField(
+        _("e-mail delivery"), max_length=20, choices=Delivery.choices, default=Delivery.DIGEST
+    )
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self):
+        return f"{self.user} · {self.get_delivery_display()}"

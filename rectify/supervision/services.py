@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from rectify.audit.log import record, snapshot
 from rectify.campaigns.models import Campaign
 from rectify.core.errors import DomainError, PermissionRefused
-from rectify.supervision.choices import NoticeLevel, SupervisionKind
-from rectify.supervision.models import SupervisionAction
+from rectify.supervision.choices import Delivery, MailStatus, NoticeLevel, SupervisionKind
+from rectify.supervision.models import Notification, NotificationSettings, SupervisionAction
 from rectify.supervision.scoping import can_supervise_unit
 
 
@@ -132,3 +132,61 @@ def issue_notice(
         },
     )
     return action
+
+
+def notify(
+    recipients,
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    campaign=None,
+    url: str = "",
+    measure=None,
+    action=None,
+    key: str | None = None,
+) -> list[Notification]:
+    """Write one notification per recipient (e-mail goes out later, by the reminder run).
+
+    With a `key`, each recipient gets it once ever (`key:u<id>`): a second call with the same key
+    writes nothing for them, so a reminder run repeated in the same period sends nothing twice.
+    Notifications are messages, not ledger data: they are not in the activity log.
+    """
+    made = []
+    for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values():
+        row_key = f"{key}:u{user.pk}" if key else None
+        if row_key and Notification.objects.filter(key=row_key).exists():
+            continue
+        made.append(
+            Notification.objects.create(
+                recipient=user,
+                campaign=campaign,
+                kind=kind,
+                subject=subject[:200],
+                body=body,
+                url=url,
+                measure=measure,
+                action=action,
+                key=row_key,
+                mail_status=MailStatus.PENDING if user.email else MailStatus.NO_ADDRESS,
+            )
+        )
+    return made
+
+
+def mark_read(user, notifications=None) -> int:
+    """Mark the user's notifications read (all unread ones when none are named)."""
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notifications is not None:
+        qs = qs.filter(pk__in=[n.pk for n in notifications])
+    return qs.update(read_at=timezone.now())
+
+
+def set_delivery(user, delivery: str) -> NotificationSettings:
+    """A person chooses the daily digest or each notification at once (their own choice only)."""
+    if delivery not in Delivery.values:
+        raise DomainError(_("Unknown delivery choice."), code="invalid")
+    obj, _created = NotificationSettings.objects.update_or_create(
+        user=user, defaults={"delivery": delivery}
+    )
+    return obj
