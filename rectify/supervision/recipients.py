@@ -1,0 +1,49 @@
+"""Who hears about a unit's measures: its liaisons, its leaders and its supervisors.
+
+One reading of the campaign's memberships answers every unit (reminders run over thousands of
+units), so the number of queries does not grow with the number of units or measures.
+"""
+
+from rectify.orgs.choices import Role
+from rectify.orgs.models import Membership
+
+
+class Contacts:
+    """The people of a campaign by role and unit subtree, read once.
+
+    A membership limited to a unit covers that unit's subtree; one without a unit covers the
+    whole campaign. A liaison always stands for a unit (one without reaches nobody).
+    """
+
+    def __init__(self, campaign):
+        self._by_role: dict[str, list[tuple[str | None, object]]] = {}
+        rows = Membership.objects.filter(campaign=campaign, user__is_active=True).select_related(
+            "user", "org_unit"
+        )
+        for m in rows:
+            path = m.org_unit.path if m.org_unit_id else None
+            self._by_role.setdefault(m.role, []).append((path, m.user))
+
+    def _covering(self, role: str, unit, *, campaign_wide: bool) -> list:
+        found = {}
+        for path, user in self._by_role.get(role, ()):
+            if path is None and not campaign_wide:
+                continue
+            if path is None or unit.path.startswith(path):
+                found[user.pk] = user
+        return list(found.values())
+
+    def liaisons(self, unit) -> list:
+        """The liaisons whose subtree holds `unit`: the unit's own contacts for its measures."""
+        return self._covering(Role.LIAISON, unit, campaign_wide=False)
+
+    def leaders(self, unit) -> list:
+        """Leaders limited to a subtree that holds `unit` (the unit's own leadership)."""
+        return self._covering(Role.LEADER, unit, campaign_wide=False)
+
+    def supervisors(self, unit) -> list:
+        """Supervisors of `unit`: those limited to a subtree holding it and campaign-wide ones."""
+        return self._covering(Role.SUPERVISOR, unit, campaign_wide=True)
+
+    def office(self) -> list:
+        return [user for _path, user in self._by_role.get(Role.OFFICE, ())]
