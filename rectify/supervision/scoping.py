@@ -70,3 +70,12 @@ def get_unit_for_user(user, campaign: Campaign, pk: int) -> OrgUnit:
     if unit is None:
         raise Http404("unit")
     return unit
+
+
+def own_units(user, campaign: Campaign) -> QuerySet[OrgUnit]:
+    """The units a liaison stands for in `campaign` (their memberships' units), for the link to
+    their unit's page; none for anyone else."""
+    paths = access(user, campaign).paths(Role.LIAISON)
+    if not paths:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.subtree(campaign.org_unit).filter(path__in=paths)
