@@ -34,7 +34,13 @@ from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
 
 from rectify.ledger import derived
-from rectify.ledger.choices import OPEN_STATES, Closure, MeasureState, VerificationDecision
+from rectify.ledger.choices import (
+    OPEN_STATES,
+    Closure,
+    Light,
+    MeasureState,
+    VerificationDecision,
+)
 from rectify.ledger.models import DeadlineChange, Measure, Verification
 from rectify.orgs.access import unit_q
 
@@ -262,8 +268,29 @@ def sort_records(records: list[UnitRecord], column: str, descending: bool) -> li
 
 def unit_record(campaign, unit, *, on: dt.date | None = None) -> UnitRecord:
     """One unit's record, by the same function as the scoreboard (empty when it has no
-    measure)."""
+    measure). It has no rank: a place belongs to a table, and who reads which table depends on
+    their scope."""
     found = unit_records(campaign, unit_ids=[unit.pk], on=on)
-    if found:
-        return found[0]
-    return rank([UnitRecord(unit.pk, unit.name, unit.path, min_count=min_count())])[0]
+    record = found[0] if found else UnitRecord(unit.pk, unit.name, unit.path, min_count=min_count())
+    record.rank = None
+    return record
+
+
+# The order offices read a unit's measures in: red first, then yellow, green, the closed last.
+LIGHT_ORDER = (Light.RED, Light.YELLOW, Light.GREEN, "")
+
+
+def measures_by_light(measures, campaign, on: dt.date | None = None) -> list[tuple[str, list]]:
+    """A (scoped) set of measures grouped by warning light (derived.light) in LIGHT_ORDER, each
+    group by deadline; "" is the closed group. Each measure carries its `due_status`. One
+    query."""
+    on = on or derived.today()
+    rows = derived.annotate_due_status(
+        measures.select_related("problem").order_by("deadline", "problem__number", "id"),
+        campaign,
+        on,
+    )
+    groups: dict[str, list] = {light: [] for light in LIGHT_ORDER}
+    for m in rows:
+        groups[derived.light(m.state, m.due_status)].append(m)
+    return list(groups.items())

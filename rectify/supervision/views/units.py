@@ -6,7 +6,6 @@ from django.shortcuts import render
 
 from rectify.campaigns.scoping import get_campaign_for_user
 from rectify.ledger import derived
-from rectify.ledger.choices import Light
 from rectify.ledger.scoping import scope_measures
 from rectify.supervision import scoreboard
 from rectify.supervision.scoping import (
@@ -15,9 +14,6 @@ from rectify.supervision.scoping import (
     scope_supervision_actions,
 )
 
-# The order offices read them in: red first, then yellow, green, and the closed last.
-GROUPS = (Light.RED, Light.YELLOW, Light.GREEN, "")
-
 
 @login_required
 def unit_detail(request, slug, unit_id):
@@ -25,17 +21,9 @@ def unit_detail(request, slug, unit_id):
     campaign = get_campaign_for_user(user, slug)
     unit = get_unit_for_user(user, campaign, unit_id)
     on = derived.today()
-    measures = derived.annotate_due_status(
-        scope_measures(user, campaign)
-        .filter(responsible_unit=unit)
-        .select_related("problem")
-        .order_by("deadline", "problem__number", "id"),
-        campaign,
-        on,
+    groups = scoreboard.measures_by_light(
+        scope_measures(user, campaign).filter(responsible_unit=unit), campaign, on
     )
-    grouped = {light: [] for light in GROUPS}
-    for m in measures:
-        grouped[derived.light(m.state, m.due_status)].append(m)
     readers = can_read_scoreboard(user, campaign)
     history = None
     if readers:
@@ -51,7 +39,7 @@ def unit_detail(request, slug, unit_id):
         {
             "campaign": campaign,
             "unit": unit,
-            "groups": [(light, grouped[light]) for light in GROUPS],
+            "groups": groups,
             "record": scoreboard.unit_record(campaign, unit, on=on),
             "min_count": scoreboard.min_count(),
             "history": history,
