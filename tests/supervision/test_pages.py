@@ -163,3 +163,29 @@ def test_campaign_readers_have_the_scoreboard_in_the_navigation(client, world):
 @pytest.fixture(autouse=True)
 def _pinned(ledger):
     """Every page here is read on 2026-11-16 (the ledger fixture leaves the clock there)."""
+
+
+def test_the_pages_queries_do_not_grow_with_units_and_measures(client, world, ledger):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_unit
+
+    client.force_login(world.supervisor)
+    board = reverse("supervision-scoreboard", args=[world.campaign.slug])
+    unit = reverse("unit-detail", args=[world.campaign.slug, world.bureau_a.pk])
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count(board), count(unit)
+    for i in range(4):
+        extra = make_unit(f"新增单位{i}", world.ministry)
+        for j in range(3):
+            world.measure(world.problem, extra, f"措施{i}-{j}", deadline=dt.date(2026, 11, 2))
+            world.measure(
+                world.problem, world.bureau_a, f"甲{i}-{j}", deadline=dt.date(2026, 11, 3)
+            )
+    assert (count(board), count(unit)) == before
