@@ -230,6 +230,9 @@ IMPORT_INLINE_ROWS = env_int("IMPORT_INLINE_ROWS", 3000)
 # The largest evidence file of a measure (API upload) and attachment of a research activity.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024)
 ACTIVITY_ATTACHMENT_MAX_BYTES = env_int("ACTIVITY_ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024)
+# The scoreboard's minimum count: a unit with fewer measures closed or due than this is marked
+# "样本不足" and ranked after the others (rectify/supervision/scoreboard.py).
+SCOREBOARD_MIN_COUNT = env_int("SCOREBOARD_MIN_COUNT", 3)
 # The kinds of file evidence may be, told from the file's content, never its name
 # (rectify/ledger/evidence_files.py): image, pdf, word, excel, powerpoint, wps, ofd, text.
 EVIDENCE_ALLOWED_KINDS = env_list(

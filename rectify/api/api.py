@@ -76,6 +76,7 @@ def _register():
     api.add_router("/", "rectify.api.routers.orgs.router")
     api.add_router("/", "rectify.api.routers.feedback.router")
     api.add_router("/", "rectify.api.routers.supervision.router")
+    api.add_router("/", "rectify.api.routers.scoreboard.router")
     api.add_router("/", "rectify.api.routers.problems.router")
     api.add_router("/", "rectify.api.routers.measures.router")
     api.add_router("/", "rectify.api.routers.rectification.router")

@@ -14,6 +14,7 @@ from rectify.campaigns.scoping import (
 from rectify.ledger import derived
 from rectify.ledger.scoping import scope_measures, scope_problems
 from rectify.reports import figures
+from rectify.supervision.scoping import own_units
 
 
 @login_required
@@ -39,6 +40,7 @@ def _unit_figures(user, campaign) -> dict:
     return {
         "problems": scope_problems(user, campaign).count(),
         "counts": derived.measure_counts(scope_measures(user, campaign), campaign),
+        "pages": list(own_units(user, campaign)),
     }
 
 

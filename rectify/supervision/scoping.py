@@ -1,10 +1,13 @@
 """Who may see supervision actions and supervise a unit (built on orgs/access.py)."""
 
-from django.db.models import QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from rectify.campaigns.models import Campaign
 from rectify.orgs.access import READ_ALL_ROLES, access, unit_q
 from rectify.orgs.choices import Role
+from rectify.orgs.models import OrgUnit
 from rectify.supervision.models import SupervisionAction
 
 
@@ -23,3 +26,56 @@ def can_supervise_unit(user, campaign: Campaign, unit) -> bool:
     """The office anywhere; a supervisor within their unit subtree (everywhere without one)."""
     acc = access(user, campaign)
     return acc.is_office or (acc.has(Role.SUPERVISOR) and acc.covers_unit(unit, Role.SUPERVISOR))
+
+
+# --- the scoreboard and the unit pages -----------------------------------------------------
+
+
+def can_read_scoreboard(user, campaign: Campaign) -> bool:
+    """The scoreboard ranks units against each other: campaign-wide readers (office, leaders,
+    supervisors, viewers, work groups), each within their unit subtree. A liaison is refused it
+    (a ranking of one row says nothing); their own unit's page shows them the same figures."""
+    return access(user, campaign).has(*READ_ALL_ROLES)
+
+
+def get_scoreboard_paths(user, campaign: Campaign) -> tuple[str, ...] | None:
+    """The unit subtrees whose rows the user sees on the scoreboard (None = every unit), or
+    PermissionDenied when they may not read it."""
+    if not can_read_scoreboard(user, campaign):
+        raise PermissionDenied
+    return access(user, campaign).paths(*READ_ALL_ROLES)
+
+
+def scope_unit_pages(user, campaign: Campaign) -> QuerySet[OrgUnit]:
+    """The units of `campaign` (its organisation's subtree) whose page the user may open:
+    campaign-wide readers those of their subtree (all without one), a liaison their own unit
+    and its children; nobody else any."""
+    acc = access(user, campaign)
+    qs = OrgUnit.objects.subtree(campaign.org_unit)
+    paths = acc.paths(*READ_ALL_ROLES, Role.LIAISON)
+    if not acc.roles:
+        return qs.none()
+    if paths is None:
+        return qs
+    within = Q(pk__in=[])
+    for p in paths:
+        within |= Q(path__startswith=p)
+    return qs.filter(within)
+
+
+def get_unit_for_user(user, campaign: Campaign, pk: int) -> OrgUnit:
+    """A unit of the campaign whose page the user may open, else 404 (as a measure they cannot
+    see: whether the unit exists is not told)."""
+    unit = scope_unit_pages(user, campaign).filter(pk=pk).first()
+    if unit is None:
+        raise Http404("unit")
+    return unit
+
+
+def own_units(user, campaign: Campaign) -> QuerySet[OrgUnit]:
+    """The units a liaison stands for in `campaign` (their memberships' units), for the link to
+    their unit's page; none for anyone else."""
+    paths = access(user, campaign).paths(Role.LIAISON)
+    if not paths:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.subtree(campaign.org_unit).filter(path__in=paths)
