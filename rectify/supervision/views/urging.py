@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -69,7 +69,11 @@ def measure_urge(request, slug, pk):
         else:
             sent = action.notifications.count()
             if sent:
-                done = _("Urged: %(n)s liaison(s) of the unit were notified.") % {"n": sent}
+                done = ngettext(
+                    "Urged: %(n)s liaison of the unit was notified.",
+                    "Urged: %(n)s liaisons of the unit were notified.",
+                    sent,
+                ) % {"n": sent}
             else:
                 done = _("Urged and recorded, but the unit has no liaison to notify.")
             if is_htmx(request):
