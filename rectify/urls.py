@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from rectify.api.api import api
+from rectify.supervision.notifications import urls as notification_urls
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -20,4 +21,6 @@ urlpatterns = [
     path("", include("rectify.consolidation.urls")),
     path("", include("rectify.supervision.urls")),
     path("", include("rectify.feedback.public.urls")),
+    path("", include("rectify.supervision.notifications.urls")),
+    path("c/<slug:slug>/", include(notification_urls.campaign_urlpatterns)),
 ]

@@ -89,6 +89,7 @@ def _register():
     api.add_router("/", "rectify.api.routers.calendar.router")
     api.add_router("/", "rectify.api.routers.ledger_reimport.router")
     api.add_router("/", "rectify.api.routers.ledger_export.router")
+    api.add_router("/", "rectify.api.routers.notifications.router")
 
 
 _register()

@@ -36,3 +36,11 @@ class MailStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
     SENT = "sent", _("Sent")
     NO_ADDRESS = "no_address", _("No e-mail address")
+
+
+# The badge colour of each kind in the notification list (Bootstrap's names).
+NOTIFICATION_KIND_COLORS = {
+    NotificationKind.REMINDER: "warning",
+    NotificationKind.URGE: "danger",
+    NotificationKind.NOTICE: "danger",
+}

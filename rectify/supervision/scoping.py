@@ -1,14 +1,15 @@
-"""Who may see supervision actions and supervise a unit (built on orgs/access.py)."""
+"""Who may see supervision actions and supervise a unit, and whose notifications one reads
+(built on orgs/access.py)."""
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from rectify.campaigns.models import Campaign
-from rectify.orgs.access import READ_ALL_ROLES, access, unit_q
+from rectify.orgs.access import READ_ALL_ROLES, access, is_active_user, unit_q
 from rectify.orgs.choices import Role
 from rectify.orgs.models import OrgUnit
-from rectify.supervision.models import SupervisionAction
+from rectify.supervision.models import Notification, SupervisionAction
 
 
 def scope_supervision_actions(user, campaign: Campaign) -> QuerySet[SupervisionAction]:
@@ -79,3 +80,25 @@ def own_units(user, campaign: Campaign) -> QuerySet[OrgUnit]:
     if not paths:
         return OrgUnit.objects.none()
     return OrgUnit.objects.subtree(campaign.org_unit).filter(path__in=paths)
+
+
+def scope_notifications(user) -> QuerySet[Notification]:
+    """A person's own notifications, across campaigns: nobody reads another's (the office and
+    staff included); anonymous or deactivated users none."""
+    if not is_active_user(user):
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user)
+
+
+def get_notification_for_user(user, pk: int) -> Notification:
+    """One of the person's own notifications (404 for anyone else's: it is not theirs to see)."""
+    notification = scope_notifications(user).filter(pk=pk).first()
+    if notification is None:
+        raise Http404("notification")
+    return notification
+
+
+def can_urge_measure(user, measure) -> bool:
+    """催办: whoever may supervise the measure's responsible unit (the office anywhere, a
+    supervisor within their subtree)."""
+    return can_supervise_unit(user, measure.campaign, measure.responsible_unit)

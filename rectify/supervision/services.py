@@ -6,16 +6,28 @@ Input is validated at the edge; these raise only domain errors.
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rectify.audit.log import record, snapshot
 from rectify.campaigns.models import Campaign
-from rectify.core.errors import DomainError, PermissionRefused
-from rectify.supervision.choices import Delivery, MailStatus, NoticeLevel, SupervisionKind
+from rectify.core.errors import DomainError, PermissionRefused, TransitionRefused
+from rectify.ledger.choices import OPEN_STATES
+from rectify.supervision.choices import (
+    Delivery,
+    MailStatus,
+    NoticeLevel,
+    NotificationKind,
+    SupervisionKind,
+)
 from rectify.supervision.models import Notification, NotificationSettings, SupervisionAction
+from rectify.supervision.recipients import Contacts
 from rectify.supervision.scoping import can_supervise_unit
 
 
@@ -190,3 +202,56 @@ def set_delivery(user, delivery: str) -> NotificationSettings:
         user=user, defaults={"delivery": delivery}
     )
     return obj
+
+
+URGE_MESSAGE_MAX = 2000
+
+
+@transaction.atomic
+def urge(measure, *, actor, message: str) -> SupervisionAction:
+    """催办: a supervisor (or the office) urges the responsible unit about an open measure with a
+    message. Recorded as a supervision action of kind REMINDER (logged by record_action) and sent
+    to the unit's liaisons as an URGE notification linking to the measure (e-mail follows by
+    their delivery choice, through the reminder run)."""
+    message = (message or "").strip()
+    if not message:
+        raise DomainError(_("Say what the unit should do: the message is empty."), code="invalid")
+    if measure.state not in OPEN_STATES:
+        raise TransitionRefused(_("Only an open measure can be urged."), code="not_open")
+    unit = measure.responsible_unit
+    action = record_action(
+        measure.campaign,
+        actor=actor,
+        kind=SupervisionKind.REMINDER,
+        target_unit=unit,
+        content=message,
+        measure=measure,
+    )
+    problem = measure.problem
+    with translation.override(settings.LANGUAGE_CODE):
+        text = Truncator(measure.content).chars(60)
+        subject = gettext("[Urged] %(measure)s") % {"measure": text}
+        lines = [
+            gettext("%(actor)s urges %(unit)s on this measure:")
+            % {"actor": actor, "unit": unit.name},
+            gettext("Problem %(number)s: %(problem)s")
+            % {"number": problem.number, "problem": problem.title},
+            gettext("Measure: %(measure)s") % {"measure": measure.content},
+            gettext("Deadline: %(deadline)s")
+            % {"deadline": measure.deadline.isoformat() if measure.deadline else "—"},
+            "",
+            gettext("Message: %(message)s") % {"message": message},
+            "",
+            gettext("Please speed up the work and report progress in time."),
+        ]
+    notify(
+        Contacts(measure.campaign).liaisons(unit),
+        kind=NotificationKind.URGE,
+        subject=subject,
+        body="\n".join(lines),
+        campaign=measure.campaign,
+        url=reverse("measure-detail", args=[measure.pk]),
+        measure=measure,
+        action=action,
+    )
+    return action
