@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -238,7 +239,7 @@ def urge(measure, *, actor, message: str) -> SupervisionAction:
             % {"number": problem.number, "problem": problem.title},
             gettext("Measure: %(measure)s") % {"measure": measure.content},
             gettext("Deadline: %(deadline)s")
-            % {"deadline": measure.deadline.isoformat() if measure.deadline else "—"},
+            % {"deadline": date_format(measure.deadline) if measure.deadline else "—"},
             "",
             gettext("Message: %(message)s") % {"message": message},
             "",
