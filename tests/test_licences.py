@@ -83,9 +83,7 @@ def test_every_vendored_folder_is_listed_with_licence_files_that_are_there():
     for folder, (_, licence, files) in rows.items():
         named = re.findall(r"`([^`]+)`", files)
         shipped = {
-            p.name
-            for p in (VENDOR / folder).iterdir()
-            if p.name.startswith(("LICENSE", "NOTICE"))
+            p.name for p in (VENDOR / folder).iterdir() if p.name.startswith(("LICENSE", "NOTICE"))
         }
         assert set(named) == shipped, folder
         assert LICENCE_TEXT[licence] in (VENDOR / folder / "LICENSE").read_text(), folder
