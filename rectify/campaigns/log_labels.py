@@ -22,9 +22,10 @@ ACTIONS = {
     "program.weight": _("set a measure's weight in the program"),
 }
 KEYS = {
-    "problems": Key(_("problems")),
-    "measures": Key(_("measures")),
-    "measure": Key(_("measure")),
+    "problem_numbers": Key(_("problem numbers")),
+    "measure_ids": Key(_("measures"), counted=True),
+    "measure": Key(_("measure"), refers_to="ledger.Measure"),
+    "phases": Key(_("phases")),
     "phase": Key(_("phase")),
     "weight": Key(_("weight")),
     "file": Key(_("file")),

@@ -8,8 +8,9 @@ pages, the roadmap chart, its table and the API show.
   headline figure of the program, whoever reads it;
 - late: an overdue measure (red light: open and past its deadline), a milestone past its due
   date and not done while its measure is open;
-- the roadmap: each program's phases, measures (bars from the decision date, else the day the
-  measure was entered, to the deadline) and milestones, as plain data for the chart, the table
+- the roadmap: each program's phases, measures (bars from the decision date — else the day the
+  measure was entered or its first progress report, whichever came first — to the deadline) and
+  milestones, as plain data for the chart, the table
   under it and GET /campaigns/{slug}/roadmap alike. Measures and milestones are those the
   reader may see (ledger scoping).
 """
@@ -112,13 +113,20 @@ def roadmap(user, campaign, programs, on: dt.date | None = None) -> dict:
             "program_id", "measure_id"
         )
     )
+    first_report = (
+        ProgressReport.objects.filter(measure=OuterRef("pk"))
+        .order_by("reported_on")
+        .values("reported_on")[:1]
+    )
     measures = {
         m.pk: m
         for m in annotate_progress(
             derived.annotate_due_status(
                 Measure.objects.filter(pk__in={m for _, m in links}), campaign, on
             )
-        ).select_related("problem", "responsible_unit")
+        )
+        .annotate(first_report=Subquery(first_report))
+        .select_related("problem", "responsible_unit")
     }
     milestones: dict[int, list] = {}
     for ms in Milestone.objects.filter(measure__in=list(measures)).order_by("due_on", "pk"):
@@ -131,7 +139,9 @@ def roadmap(user, campaign, programs, on: dt.date | None = None) -> dict:
     for program in programs:
         rows, steps = [], []
         for m in sorted(by_program[program.pk], key=lambda m: (m.problem.number, m.pk)):
-            start = m.decided_on or timezone.localtime(m.created_at).date()
+            start = m.decided_on or min(
+                filter(None, [timezone.localtime(m.created_at).date(), m.first_report])
+            )
             end = m.deadline or program.ends_on or on
             late = m.due_status == DueStatus.OVERDUE
             rows.append(

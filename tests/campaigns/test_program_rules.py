@@ -109,8 +109,8 @@ def test_every_change_is_logged(world, program):
     ]
     added = history(program).get(action="program.add")
     assert added.after == {
-        "problems": [world.problem.number],
-        "measures": sorted([world.measure_a.pk, world.measure_b.pk]),
+        "problem_numbers": [world.problem.number],
+        "measure_ids": sorted([world.measure_a.pk, world.measure_b.pk]),
     }
     assert not ProgramWeight.objects.exists()  # the weight left with its measure
     assert not Phase.objects.exists()

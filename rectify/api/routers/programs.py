@@ -399,7 +399,9 @@ class RoadmapMeasureOut(Schema):
     problem_number: int
     content: str
     responsible_unit: str
-    starts_on: dt.date = Field(description="the decision date, else the day it was entered")
+    starts_on: dt.date = Field(
+        description="the decision date, else the day it was entered or first reported on"
+    )
     deadline: dt.date | None
     ends_on: dt.date = Field(description="the deadline, else the program's end, else today")
     state: str

@@ -41,10 +41,10 @@ def _check_dates(starts_on: dt.date | None, ends_on: dt.date | None) -> None:
         raise DomainError(_("The end date is before the start date."), code="invalid_dates")
 
 
-def _check_same_campaign(program: Program, rows, what: str) -> None:
+def _check_same_campaign(program: Program, rows) -> None:
     if any(row.campaign_id != program.campaign_id for row in rows):
         raise DomainError(
-            _("Only %(what)s of the program's own campaign can be added.") % {"what": what},
+            _("Only problems and measures of the program's own campaign can be added."),
             code="other_campaign",
         )
 
@@ -97,8 +97,8 @@ def delete_program(program: Program, *, actor) -> None:
     _check(actor, locked.campaign)
     before = {
         **snapshot(locked, list(PROGRAM_FIELDS)),
-        "problems": sorted(locked.problems.values_list("number", flat=True)),
-        "measures": sorted(locked.measures.values_list("pk", flat=True)),
+        "problem_numbers": sorted(locked.problems.values_list("number", flat=True)),
+        "measure_ids": sorted(locked.measures.values_list("pk", flat=True)),
         "phases": [p.name for p in locked.phases.all()],
     }
     record(locked, "program.delete", actor=actor, before=before)
@@ -177,8 +177,7 @@ def add_problems(program: Program, problems, *, actor, measures=()) -> Program:
     problems, measures = list(problems), list(measures)
     locked = _locked(program)
     _check(actor, locked.campaign)
-    _check_same_campaign(locked, problems, _("problems"))
-    _check_same_campaign(locked, measures, _("measures"))
+    _check_same_campaign(locked, [*problems, *measures])
     have_problems = set(locked.problems.values_list("pk", flat=True))
     have_measures = set(locked.measures.values_list("pk", flat=True))
     new_problems = [p for p in problems if p.pk not in have_problems]
@@ -189,9 +188,9 @@ def add_problems(program: Program, problems, *, actor, measures=()) -> Program:
     locked.measures.add(*new_measures)
     after = {}
     if new_problems:
-        after["problems"] = sorted(p.number for p in new_problems)
+        after["problem_numbers"] = sorted(p.number for p in new_problems)
     if new_measures:
-        after["measures"] = sorted(m.pk for m in new_measures)
+        after["measure_ids"] = sorted(m.pk for m in new_measures)
     record(locked, "program.add", actor=actor, after=after)
     return locked
 
@@ -209,14 +208,14 @@ def remove_problem(program: Program, problem, *, actor, measures=()) -> Program:
     before = {}
     if locked.problems.filter(pk=problem.pk).exists():
         locked.problems.remove(problem)
-        before["problems"] = [problem.number]
+        before["problem_numbers"] = [problem.number]
     gone = sorted(
         locked.measures.filter(pk__in=[m.pk for m in measures]).values_list("pk", flat=True)
     )
     if gone:
         locked.measures.remove(*gone)
         ProgramWeight.objects.filter(program=locked, measure__in=gone).delete()
-        before["measures"] = gone
+        before["measure_ids"] = gone
     if before:
         record(locked, "program.remove", actor=actor, before=before)
     return locked
@@ -230,7 +229,7 @@ def remove_measure(program: Program, measure, *, actor) -> Program:
         return locked
     locked.measures.remove(measure)
     ProgramWeight.objects.filter(program=locked, measure=measure).delete()
-    record(locked, "program.remove", actor=actor, before={"measures": [measure.pk]})
+    record(locked, "program.remove", actor=actor, before={"measure_ids": [measure.pk]})
     return locked
 
 
