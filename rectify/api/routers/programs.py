@@ -85,6 +85,10 @@ class ProgramDetailOut(ProgramOut):
     )
     weights: dict[int, int] = Field(description="measure id → weight, where one is set")
 
+    @staticmethod
+    def resolve_weights(obj) -> dict[int, int]:
+        return obj.measure_weights
+
 
 def _programs(user, campaign):
     problems = scope_problems(user, campaign).only("pk", "number").order_by("number")
@@ -99,7 +103,7 @@ def _programs(user, campaign):
 def _detail(user, program):
     program = _programs(user, program.campaign).select_related("campaign").get(pk=program.pk)
     program.progress = roadmaps.program_progress([program.pk])[program.pk]
-    program.weights = {m: w for (_, m), w in roadmaps.weights_of([program.pk]).items()}
+    program.measure_weights = {m: w for (_, m), w in roadmaps.weights_of([program.pk]).items()}
     return program
 
 
