@@ -156,9 +156,7 @@ def test_campaign_wide_readers_see_the_work_groups(api, scene, who):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "path", ["work-groups", "activities", "feedback", "supervision-actions"]
-)
+@pytest.mark.parametrize("path", ["work-groups", "activities", "feedback", "supervision-actions"])
 def test_liaisons_get_403_and_outsiders_404_for_campaign_wide_lists(api, scene, path):
     for who in LIAISONS:
         resp = api(scene.users[who]).get(f"/campaigns/world/{path}")
