@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("rectify.ledger.holidays.urls")),
     path("", include("rectify.api.urls")),
     path("", include("rectify.campaigns.urls")),
+    path("", include("rectify.campaigns.programs.urls")),
     path("", include("rectify.feedback.items.urls")),
     path("", include("rectify.feedback.imports.urls")),
     path("", include("rectify.consolidation.urls")),

@@ -15,7 +15,11 @@ SETS = {
     "dev": "requirements-dev.lock",
 }
 VENDOR = ROOT / "rectify" / "static" / "vendor"
-LICENCE_TEXT = {"MIT": "The MIT License", "0BSD": "Zero-Clause BSD"}  # a licence file's title
+LICENCE_TEXT = {
+    "MIT": "The MIT License",
+    "0BSD": "Zero-Clause BSD",
+    "Apache-2.0": "Apache License",
+}  # a licence file's title
 MODEL_LICENCE = "M3E models 也是非商用的，仅供研究使用"  # the model card's words
 
 
@@ -78,9 +82,13 @@ def test_every_vendored_folder_is_listed_with_licence_files_that_are_there():
     assert set(rows) == {p.name for p in VENDOR.iterdir() if p.is_dir()}
     for folder, (_, licence, files) in rows.items():
         named = re.findall(r"`([^`]+)`", files)
-        shipped = {p.name for p in (VENDOR / folder).iterdir() if p.name.startswith("LICENSE")}
+        shipped = {
+            p.name for p in (VENDOR / folder).iterdir() if p.name.startswith(("LICENSE", "NOTICE"))
+        }
         assert set(named) == shipped, folder
         assert LICENCE_TEXT[licence] in (VENDOR / folder / "LICENSE").read_text(), folder
+    notice = (VENDOR / "echarts-6.1.0" / "NOTICE").read_text()
+    assert "Apache ECharts" in notice and "The Apache Software Foundation" in notice
     popper = (VENDOR / "bootstrap-5.3.9" / "LICENSE-popper.md").read_text()
     assert "MIT License" in popper and "Federico Zivolo" in popper
 

@@ -83,6 +83,7 @@ def _register():
     api.add_router("/", "rectify.api.routers.activity.router")
     api.add_router("/", "rectify.api.routers.public.router")
     api.add_router("/", "rectify.api.routers.workgroups.router")
+    api.add_router("/", "rectify.api.routers.programs.router")
     api.add_router("/", "rectify.api.routers.imports.router")
     api.add_router("/", "rectify.api.routers.ledger_migration.router")
     api.add_router("/", "rectify.api.routers.consolidation.router")

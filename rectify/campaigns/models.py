@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -241,6 +241,12 @@ class Program(models.Model):
         on_delete=models.SET_NULL,
         related_name="programs",
     )
+    leader = models.CharField(
+        _("responsible leader"),
+        max_length=100,
+        blank=True,
+        help_text=_("The leader or person answerable for the program (牵头领导 / 责任人)."),
+    )
     problems = models.ManyToManyField(
         "ledger.Problem", verbose_name=_("problems"), blank=True, related_name="programs"
     )
@@ -259,6 +265,62 @@ class Program(models.Model):
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": _("The end date is before the start date.")})
+
+
+class Phase(models.Model):
+    """One stage of a program's timetable (阶段), e.g. 摸底排查 → 集中整治 → 建章立制."""
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.CASCADE, related_name="phases"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    starts_on = models.DateField(_("start date"))
+    ends_on = models.DateField(_("end date"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        ordering = ["program", "order", "starts_on", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The end date is before the start date.")})
+
+
+class ProgramWeight(models.Model):
+    """How much one of a program's measures counts in the program's progress (权重). A measure
+    without a row counts 1; the roll-up is in reports/roadmap.py."""
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.CASCADE, related_name="weights"
+    )
+    measure = models.ForeignKey(
+        "ledger.Measure",
+        verbose_name=_("measure"),
+        on_delete=models.CASCADE,
+        related_name="program_weights",
+    )
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+
+    class Meta:
+        verbose_name = _("measure weight")
+        verbose_name_plural = _("measure weights")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "measure"],
+                name="%(app_label)s_%(class)s_unique_program_measure",
+                violation_error_message=_("This measure already has a weight in the program."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.measure_id}×{self.weight}"
 
 
 class Indicator(models.Model):

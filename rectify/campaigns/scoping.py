@@ -12,6 +12,7 @@ from rectify.campaigns.models import (
     ActivityAttachment,
     Campaign,
     Indicator,
+    Phase,
     Program,
     ResearchActivity,
     WorkGroup,
@@ -125,9 +126,38 @@ def heard_q(user, campaign: Campaign) -> Q | None:
 
 
 def scope_programs(user, campaign: Campaign) -> QuerySet[Program]:
-    """Thematic programs, for every campaign-wide reader (their problems: scope_problems)."""
+    """Special programs (专项整治): every member of the campaign reads them, liaisons too; the
+    problems and measures listed in them go through scope_problems / scope_measures, so a
+    liaison sees only their own unit's part of a program."""
     qs = Program.objects.filter(campaign=campaign)
-    return qs if access(user, campaign).has(*READ_ALL_ROLES) else qs.none()
+    return qs if access(user, campaign).roles else qs.none()
+
+
+def can_edit_programs(user, campaign: Campaign) -> bool:
+    """Setting up programs (owner, timetable, phases, problems, measures, weights) is the
+    office's."""
+    return access(user, campaign).is_office
+
+
+def get_program_for_user(user, pk: int, *, write: bool = False) -> Program:
+    """The program if the user is a member of its campaign (else 404); with write, also set it
+    up (else 403)."""
+    program = Program.objects.select_related("campaign", "lead_unit").filter(pk=pk).first()
+    if program is None or not access(user, program.campaign).roles:
+        raise Http404("program")
+    if write and not can_edit_programs(user, program.campaign):
+        raise PermissionDenied
+    return program
+
+
+def get_phase_for_user(user, pk: int, *, write: bool = False) -> Phase:
+    """A program's phase, by the rule of get_program_for_user."""
+    phase = Phase.objects.select_related("program__campaign").filter(pk=pk).first()
+    if phase is None or not access(user, phase.program.campaign).roles:
+        raise Http404("phase")
+    if write and not can_edit_programs(user, phase.program.campaign):
+        raise PermissionDenied
+    return phase
 
 
 def scope_indicators(user, campaign: Campaign) -> QuerySet[Indicator]:

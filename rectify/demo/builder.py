@@ -4,7 +4,7 @@ Everything a service exists for goes through it, acting as the person who would 
 groups and the categories and lists by the office, activities and feedback by the work groups'
 leaders, every ledger change by the office or a unit liaison, supervision by the supervisor.
 So the demo's rows carry their derived keys and its history reads like real use. Units, people,
-memberships, campaigns, programs and indicators have no service yet (the admin writes them)
+memberships, campaigns and indicators have no service yet (the admin writes them)
 and are created directly. The first regroupings run at the end, so the consolidation board is
 full. One random.Random with a fixed seed drives every choice, so each build makes the same
 rows; only dates move with today.
@@ -27,6 +27,7 @@ from django.utils import timezone
 from rectify.campaigns import services as campaign_services
 from rectify.campaigns.choices import ActivityKind
 from rectify.campaigns.models import Campaign, Indicator, Program, ResearchActivity
+from rectify.campaigns.programs import services as program_services
 from rectify.consolidation import regrouping
 from rectify.consolidation.models import Level
 from rectify.demo import data
@@ -860,10 +861,14 @@ class DemoBuilder:
     # --- programs, indicators --------------------------------------------------------------
 
     def _programs(self):
+        """The "1+5+5+2" programs through their services, each with its owner, the three phases
+        of its roadmap and its problems with their measures (the roadmap page draws them); the
+        overall program counts the prominent problems' measures double."""
         prominent = list(Problem.objects.filter(campaign=self.campaign, is_prominent=True))
         for label, name, lead, keys, keywords in data.PROGRAMS:
-            program = Program.objects.create(
-                campaign=self.campaign,
+            program = program_services.create_program(
+                self.campaign,
+                actor=self.office,
                 name=name,
                 group_label=label,
                 description=f"“1+5+5+2”专项整治体系中的“{label}”。",
@@ -871,7 +876,16 @@ class DemoBuilder:
                 starts_on=self.day(-100),
                 ends_on=self.day(170),
                 lead_unit=self.units[lead],
+                leader=f"{lead}主要负责同志",
             )
+            for phase, start, end in data.PROGRAM_PHASES:
+                program_services.add_phase(
+                    program,
+                    actor=self.office,
+                    name=phase,
+                    starts_on=self.day(start),
+                    ends_on=self.day(end),
+                )
             if keys == ["prominent"]:
                 problems = prominent
             else:
@@ -881,8 +895,11 @@ class DemoBuilder:
                     for p in self.problems_by_area[key]
                     if not keywords or any(word in p.title for word in keywords)
                 ]
-            program.problems.set(problems)
-            program.measures.set(Measure.objects.filter(problem__in=problems))
+            measures = list(Measure.objects.filter(problem__in=problems).order_by("pk"))
+            program_services.add_problems(program, problems, actor=self.office, measures=measures)
+            if keys == ["prominent"]:
+                for m in measures:
+                    program_services.set_weight(program, m, actor=self.office, weight=2)
         programs = {p.name: p for p in Program.objects.filter(campaign=self.campaign)}
         for name, value, unit, program, note in data.INDICATORS:
             Indicator.objects.create(

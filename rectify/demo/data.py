@@ -1324,6 +1324,12 @@ PROGRAM_ROADMAP = (
     "第一阶段：摸底排查，建立问题台账；第二阶段：集中整治，逐项整改销号；"
     "第三阶段：建章立制，巩固提升整改成效。"
 )
+# The phases of every program's timetable: (name, first day, last day), days from today.
+PROGRAM_PHASES = [
+    ("摸底排查", -100, -61),
+    ("集中整治", -60, 89),
+    ("建章立制、巩固提升", 90, 170),
+]
 
 # Outcome figures (成效指标): (name, value, unit, program name, note).
 INDICATORS = [

@@ -1,6 +1,6 @@
 """Read endpoints of campaign reference data, per persona: regions and units (every signed-in
-user), work groups, research activities, programs (campaign-wide readers) and indicators (every
-member, as on the campaign home).
+user), work groups, research activities, programs (every member; their problems and measures
+as scoped) and indicators (every member, as on the campaign home).
 
 A liaison gets 403 for campaign-wide data, an outsider 404 for the campaign; lists inside the
 scope follow orgs/scoping.py.
@@ -156,9 +156,7 @@ def test_campaign_wide_readers_see_the_work_groups(api, scene, who):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "path", ["work-groups", "activities", "programs", "feedback", "supervision-actions"]
-)
+@pytest.mark.parametrize("path", ["work-groups", "activities", "feedback", "supervision-actions"])
 def test_liaisons_get_403_and_outsiders_404_for_campaign_wide_lists(api, scene, path):
     for who in LIAISONS:
         resp = api(scene.users[who]).get(f"/campaigns/world/{path}")
@@ -261,6 +259,14 @@ def test_programs_list_their_problems_by_number(api, scene, who):
 @pytest.mark.django_db
 def test_a_reader_limited_to_a_unit_sees_only_their_problems_in_a_program(api, scene):
     body = api(scene.viewer_a).get("/campaigns/world/programs").json()
+    (program,) = body["items"]
+    assert program["problem_numbers"] == [scene.problem.number]
+    assert program["measure_ids"] == [scene.measure_a.pk]
+
+
+@pytest.mark.django_db
+def test_a_liaison_reads_the_programs_with_only_their_units_part(api, scene):
+    body = api(scene.liaison).get("/campaigns/world/programs").json()
     (program,) = body["items"]
     assert program["problem_numbers"] == [scene.problem.number]
     assert program["measure_ids"] == [scene.measure_a.pk]

@@ -57,17 +57,49 @@ def office_headers(world, settings):
     return {"Authorization": f"Bearer {plaintext}"}
 
 
+def _program(world):
+    """A special program with a phase, the first problem and its measure (for /programs/ and
+    /phases/ paths)."""
+    from rectify.campaigns.programs import services
+
+    program = services.create_program(world.campaign, actor=world.office, name="专项")
+    services.add_problems(program, [world.problem], actor=world.office, measures=[world.measure_a])
+    phase = services.add_phase(
+        program,
+        actor=world.office,
+        name="阶段",
+        starts_on=world.measure_a.deadline,
+        ends_on=world.measure_a.deadline,
+    )
+    return program, phase
+
+
 def _anchor(case, world) -> None:
     """Point most generated requests at real objects, so they reach past the 404s."""
     params = case.path_parameters or {}
     if "slug" in params:
         params["slug"] = world.campaign.slug
+    path = case.operation.path
+    if path.startswith(("/programs/", "/phases/")):
+        program, phase = _program(world)
+        ids = {"programs": program.pk, "phases": phase.pk}
+        value = params.get("id")
+        if isinstance(value, int) and value % 3 != 0:
+            params["id"] = ids[path.split("/")[1]]
+    if isinstance(params.get("measure_id"), int) and params["measure_id"] % 3 != 0:
+        params["measure_id"] = world.measure_a.pk
     for name in ("id", "number", "pk"):
         value = params.get(name)
-        if isinstance(value, int) and value % 3 != 0:
+        if (
+            isinstance(value, int)
+            and value % 3 != 0
+            and not path.startswith(("/programs/", "/phases/"))
+        ):
             params[name] = {
                 "number": world.problem.number,
             }.get(name, world.measure_a.pk)
+        elif name == "number" and isinstance(value, int) and value % 3 != 0:
+            params[name] = world.problem.number
 
 
 @schema.parametrize()

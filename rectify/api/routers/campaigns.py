@@ -4,7 +4,6 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Prefetch
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from pydantic import ConfigDict
@@ -21,9 +20,7 @@ from rectify.campaigns.scoping import (
     get_campaign_for_user,
     scope_campaigns,
     scope_indicators,
-    scope_programs,
 )
-from rectify.ledger.scoping import scope_measures, scope_problems
 from rectify.orgs.access import access
 from rectify.reports import figures
 
@@ -170,49 +167,7 @@ class UnitRef(Schema):
 # routers/workgroups.py: one router per path, so that GET and POST of a path are both served.
 
 
-# --- programs and indicators -----------------------------------------------------------------
-
-
-class ProgramOut(Schema):
-    id: int
-    name: str
-    group_label: str
-    description: str
-    roadmap: str
-    starts_on: dt.date | None
-    ends_on: dt.date | None
-    lead_unit_id: int | None
-    problem_numbers: list[int] = Field(description="the problems you may see, by number")
-    measure_ids: list[int] = Field(description="the measures you may see")
-
-    @staticmethod
-    def resolve_problem_numbers(obj) -> list[int]:
-        return [p.number for p in obj.visible_problems]
-
-    @staticmethod
-    def resolve_measure_ids(obj) -> list[int]:
-        return [m.pk for m in obj.visible_measures]
-
-
-@router.get(
-    "/campaigns/{slug}/programs",
-    response={200: list[ProgramOut], **ERRORS},
-    summary="Thematic programs (campaign-wide readers)",
-)
-@paginate(Page)
-def list_programs(request, slug: Slug):
-    user = request.user
-    campaign = get_campaign_for_reader(user, slug)
-    problems = scope_problems(user, campaign).only("pk", "number").order_by("number")
-    measures = scope_measures(user, campaign).only("pk").order_by("pk")
-    return (
-        scope_programs(user, campaign)
-        .prefetch_related(
-            Prefetch("problems", queryset=problems, to_attr="visible_problems"),
-            Prefetch("measures", queryset=measures, to_attr="visible_measures"),
-        )
-        .order_by("id")
-    )
+# --- indicators (programs: routers/programs.py) ---------------------------------------------------
 
 
 class IndicatorOut(Schema):
