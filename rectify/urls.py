@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("rectify.feedback.items.urls")),
     path("", include("rectify.feedback.imports.urls")),
     path("", include("rectify.consolidation.urls")),
+    path("", include("rectify.supervision.urls")),
     path("", include("rectify.feedback.public.urls")),
 ]
