@@ -33,6 +33,7 @@ def chinese_date(day: dt.date) -> str:
 
 @dataclass(frozen=True)
 class NoticeItem:
+    measure_id: int
     problem_number: int
     problem_title: str
     measure: str
@@ -92,6 +93,7 @@ def notice_document(action) -> NoticeDocument:
     )
     items = [
         NoticeItem(
+            measure_id=m.pk,
             problem_number=m.problem.number,
             problem_title=m.problem.title,
             measure=m.content,

@@ -91,8 +91,9 @@ def test_only_the_unit_s_supervisors_and_the_office_add_follow_ups(world, superv
             )
     # the ledger's own rule: a supervisor makes a measure only as a follow-up
     with pytest.raises(PermissionRefused):
-        ledger_services.create_measure(w.problem, actor=w.supervisor, content="x",
-                                       responsible_unit=w.bureau_b)
+        ledger_services.create_measure(
+            w.problem, actor=w.supervisor, content="x", responsible_unit=w.bureau_b
+        )
     assert not action.follow_ups.exists()
 
 
@@ -144,8 +145,12 @@ def test_recording_for_a_unit_outside_the_subtree_is_refused_by_the_form(
     client.force_login(supervisor_a)
     response = client.post(
         reverse("supervision-action-create", args=["world"]),
-        {"kind": "inspection", "target_unit": world.bureau_b.pk,
-         "happened_at": "2026-11-12T09:30", "content": "x"},
+        {
+            "kind": "inspection",
+            "target_unit": world.bureau_b.pk,
+            "happened_at": "2026-11-12T09:30",
+            "content": "x",
+        },
     )
     assert response.status_code == 400
     assert not world.campaign.supervision_actions.exists()
@@ -154,8 +159,12 @@ def test_recording_for_a_unit_outside_the_subtree_is_refused_by_the_form(
 def test_the_list_is_newest_first_filtered_and_scoped(client, world, supervisor_a):
     w = world
     old = inspect(w, w.bureau_a, happened_at=dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC))
-    new = inspect(w, w.org_a1, kind=SupervisionKind.INTERVIEW,
-                  happened_at=dt.datetime(2026, 11, 10, 9, tzinfo=dt.UTC))
+    new = inspect(
+        w,
+        w.org_a1,
+        kind=SupervisionKind.INTERVIEW,
+        happened_at=dt.datetime(2026, 11, 10, 9, tzinfo=dt.UTC),
+    )
     other = inspect(w, w.bureau_b, happened_at=dt.datetime(2026, 11, 1, 9, tzinfo=dt.UTC))
     url = reverse("supervision-action-list", args=["world"])
 
@@ -181,8 +190,14 @@ def test_a_follow_up_from_the_action_page(client, world):
     assert 'data-testid="follow-up-form"' in page.text
     response = client.post(
         reverse("supervision-follow-up", args=["world", action.pk]),
-        {"problem": w.problem_b_only.pk, "source": "inspection", "content": "建立审批时限预警",
-         "deadline": "2026-12-20", "mode": "phased", "responsible_person": "周七"},
+        {
+            "problem": w.problem_b_only.pk,
+            "source": "inspection",
+            "content": "建立审批时限预警",
+            "deadline": "2026-12-20",
+            "mode": "phased",
+            "responsible_person": "周七",
+        },
     )
     assert response.status_code == 302
     (measure,) = action.follow_ups.all()
@@ -217,11 +232,17 @@ def test_readers_see_no_follow_up_form(client, world):
 def test_the_problem_timeline_shows_the_supervision_about_it(client, world):
     w = world
     inspect(w, w.bureau_a, content="巡察发现台账滞后", problem=w.problem)
-    inspect(w, w.bureau_b, kind=SupervisionKind.INTERVIEW, content="约谈分管负责人",
-            measure=w.measure_b)
+    inspect(
+        w, w.bureau_b, kind=SupervisionKind.INTERVIEW, content="约谈分管负责人", measure=w.measure_b
+    )
     follow = inspect(w, w.bureau_b, kind=SupervisionKind.GUIDANCE, content="指导组督导")
-    services.add_follow_up(follow, actor=w.office, problem=w.problem, content="补充措施",
-                           deadline=dt.date(2026, 12, 30))
+    services.add_follow_up(
+        follow,
+        actor=w.office,
+        problem=w.problem,
+        content="补充措施",
+        deadline=dt.date(2026, 12, 30),
+    )
     inspect(w, w.bureau_b, content="别的问题", problem=w.problem_b_only)
     client.force_login(w.viewer)
     page = client.get(reverse("problem-detail", args=["world", w.problem.number]))

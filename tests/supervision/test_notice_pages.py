@@ -105,13 +105,26 @@ def test_the_printable_page(client, late):
     page = client.get(reverse("notice-detail", args=["world", notice.pk]))
     text = page.text
     assert page.status_code == 200
-    for words in ("督办通知单", "黄色督办", "〔2026〕1号", "致：乙省民政厅",
-                  "公开审批流程", "整改会议纪要", "请于2026年11月23日前书面报送整改情况",
-                  "民政部", "测试专项工作办公室", "2026年11月16日", "css/notice.css"):
+    for words in (
+        "督办通知单",
+        "黄色督办",
+        "〔2026〕1号",
+        "致：乙省民政厅",
+        "公开审批流程",
+        "整改会议纪要",
+        "请于2026年11月23日前书面报送整改情况",
+        "民政部",
+        "测试专项工作办公室",
+        "2026年11月16日",
+        "css/notice.css",
+    ):
         assert words in text, words
     assert 'class="navbar' not in text  # no navigation on the document
-    days = [row for row in page.context["doc"].items]
-    assert [(i.measure, i.days_overdue) for i in days] == [("整改会议纪要", 14), ("公开审批流程", 16)]
+    days = page.context["doc"].items
+    assert [(i.measure, i.days_overdue) for i in days] == [
+        ("整改会议纪要", 14),
+        ("公开审批流程", 16),
+    ]
 
 
 def docx_of(client, w, notice):
@@ -145,8 +158,14 @@ def test_the_docx_holds_the_notice_in_the_official_layout(client, late):
     section = document.sections[0]
     mm = [
         round(length.mm)
-        for length in (section.page_width, section.page_height, section.top_margin,
-                       section.bottom_margin, section.left_margin, section.right_margin)
+        for length in (
+            section.page_width,
+            section.page_height,
+            section.top_margin,
+            section.bottom_margin,
+            section.left_margin,
+            section.right_margin,
+        )
     ]
     assert mm == [210, 297, 37, 35, 28, 26]  # A4, GB/T 9704 margins
     title_run = document.paragraphs[0].runs[0]
@@ -177,8 +196,16 @@ def test_libreoffice_opens_the_docx_and_prints_the_chinese(client, late, tmp_pat
     path = tmp_path / "督办通知单.docx"
     path.write_bytes(docx_of(client, w, notice))
     subprocess.run(
-        [binary, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        [
+            binary,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
         check=True,
         capture_output=True,
         timeout=180,

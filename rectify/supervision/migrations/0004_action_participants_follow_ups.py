@@ -4,21 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0004_sheet_imports'),
-        ('supervision', '0003_notifications'),
+        ("ledger", "0004_sheet_imports"),
+        ("supervision", "0003_notifications"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='supervisionaction',
-            name='follow_ups',
-            field=models.ManyToManyField(blank=True, related_name='supervision_origins', to='ledger.measure', verbose_name='follow-up measures'),
+            model_name="supervisionaction",
+            name="follow_ups",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="supervision_origins",
+                to="ledger.measure",
+                verbose_name="follow-up measures",
+            ),
         ),
         migrations.AddField(
-            model_name='supervisionaction',
-            name='participants',
-            field=models.TextField(blank=True, help_text='Members of the supervision group and others present, besides the recorder.', verbose_name='people present'),
+            model_name="supervisionaction",
+            name="participants",
+            field=models.TextField(
+                blank=True,
+                help_text="Members of the supervision group and others present, besides the recorder.",
+                verbose_name="people present",
+            ),
         ),
     ]
