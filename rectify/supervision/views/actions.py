@@ -82,7 +82,11 @@ def _detail(request, campaign, action, follow_up_form=None, status=200):
     if may_follow_up and follow_up_form is None:
         follow_up_form = FollowUpForm(
             problems=_problems_for(user, campaign),
-            initial={"problem": action.problem_id, "title": action.content.splitlines()[0][:200]},
+            initial={
+                "problem": action.problem_id,
+                # a new problem is named after the finding, unless the action has a problem
+                "title": "" if action.problem_id else action.content.splitlines()[0][:200],
+            },
         )
     follow_ups = scope_measures(user, campaign).filter(supervision_origins=action)
     context = {
