@@ -32,6 +32,14 @@ def can_change_measure(user, measure: Measure) -> bool:
     )
 
 
+def can_create_follow_up(user, campaign: Campaign, unit) -> bool:
+    """May `user` add a measure for `unit` from a supervision finding (督查发现问题, in one step
+    with the action that found it)? The office anywhere; a supervisor within their unit subtree
+    (everywhere without one). Every other new measure is the office's (create_measure)."""
+    acc = access(user, campaign)
+    return acc.is_office or (acc.has(Role.SUPERVISOR) and acc.covers_unit(unit, Role.SUPERVISOR))
+
+
 def get_measure_for_user(user, pk: int, *, write: bool = False) -> Measure:
     """The measure if the user may see it (else 404); with write, also change it (else 403)."""
     measure = (

@@ -46,7 +46,11 @@ from rectify.ledger.models import (
     SheetImport,
     Verification,
 )
-from rectify.ledger.scoping import can_change_measure, can_reimport_ledger
+from rectify.ledger.scoping import (
+    can_change_measure,
+    can_create_follow_up,
+    can_reimport_ledger,
+)
 from rectify.orgs.access import access
 from rectify.orgs.models import OrgUnit
 
@@ -148,6 +152,11 @@ def _check_version(locked: Measure, expected_version: int | None) -> None:
 @transaction.atomic
 def create_problem(campaign, *, actor, title: str, source: str, **fields) -> Problem:
     _require_office(actor, campaign)
+    return _insert_problem(campaign, actor=actor, title=title, source=source, **fields)
+
+
+def _insert_problem(campaign, *, actor, title: str, source: str, **fields) -> Problem:
+    """A new problem, numbered and logged (the caller has checked the actor's right)."""
     lists = fields.pop("lists", ())
     items = fields.pop("feedback_items", ())
     _require_same_campaign(campaign, lists)
@@ -348,6 +357,15 @@ def create_measure(problem: Problem, *, actor, content: str, responsible_unit, *
     stored, the decision date and the count are kept). The first deadline is the original one.
     """
     _require_office(actor, problem.campaign)
+    return _insert_measure(
+        problem, actor=actor, content=content, responsible_unit=responsible_unit, **fields
+    )
+
+
+def _insert_measure(
+    problem: Problem, *, actor, content: str, responsible_unit, reason: str = "", **fields
+) -> Measure:
+    """A new measure in draft, logged (the caller has checked the actor's right)."""
     unknown = set(fields) - set(OFFICE_MEASURE_FIELDS)
     if unknown:
         raise ValueError(f"not settable on a new measure: {sorted(unknown)}")
@@ -377,8 +395,48 @@ def create_measure(problem: Problem, *, actor, content: str, responsible_unit, *
                 *(["cooperating_units"] if cooperating else []),
             ],
         ),
+        reason=reason,
     )
     return measure
+
+
+@transaction.atomic
+def create_follow_up(
+    campaign,
+    *,
+    actor,
+    responsible_unit,
+    content: str,
+    problem: Problem | None = None,
+    title: str = "",
+    source: str = "",
+    reason: str = "",
+    **fields,
+) -> Measure:
+    """A measure for `responsible_unit` from a supervision finding, on an existing problem of
+    the campaign or on a new one (`title`, `source`; the unit leads it). By the office or a
+    supervisor of the unit (scoping.can_create_follow_up); `reason` names the finding in the log.
+    """
+    if not can_create_follow_up(actor, campaign, responsible_unit):
+        raise PermissionRefused(
+            _("Only the campaign office or a supervisor of this unit may add a follow-up measure.")
+        )
+    if problem is None:
+        if not title or not source:
+            raise DomainError(_("A new problem needs a title and a source."), code="invalid")
+        problem = _insert_problem(
+            campaign, actor=actor, title=title, source=source, lead_unit=responsible_unit
+        )
+    elif problem.campaign_id != campaign.pk:
+        raise PermissionRefused(_("That measure or problem belongs to another campaign."))
+    return _insert_measure(
+        problem,
+        actor=actor,
+        content=content,
+        responsible_unit=responsible_unit,
+        reason=reason,
+        **fields,
+    )
 
 
 @transaction.atomic

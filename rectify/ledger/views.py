@@ -55,6 +55,7 @@ from rectify.ledger.scoping import (
 )
 from rectify.orgs.access import access
 from rectify.orgs.models import OrgUnit
+from rectify.supervision.scoping import actions_about_problem, scope_supervision_actions
 
 PAGE_SIZE = 50
 
@@ -129,7 +130,15 @@ def problem_detail(request, slug, number):
         "state": derived.problem_state(problem),
         "merges": merges,
         "measures": measures,
-        "timeline": timeline([problem, *(m.feedback_item for m in merges), *records_of(measures)]),
+        "timeline": timeline(
+            [
+                problem,
+                *(m.feedback_item for m in merges),
+                *records_of(measures),
+                # supervision about the problem or its measures (inspections, notices, follow-ups)
+                *actions_about_problem(request.user, campaign, problem).only("pk"),
+            ]
+        ),
         "is_office": is_office,
         # Suggestions only for the office (who decides), only for what the problem lacks.
         "suggestions": routing.suggest_for(problem) if is_office and _lacks(problem) else None,
@@ -493,6 +502,10 @@ def measure_detail(request, pk):
         "transitions": states.available(measure, request.user),
         "can_change": can_change_measure(request.user, measure),
         "timeline": timeline(records_of([measure])),
+        # the supervision whose finding this measure follows up, for those who read it
+        "origins": scope_supervision_actions(request.user, measure.campaign).filter(
+            follow_ups=measure
+        ),
     }
     return render(request, "ledger/measure_detail.html", context)
 

@@ -8,7 +8,7 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision")
 
     def ready(self):
-        from rectify.audit.timeline import describe
+        from rectify.audit.timeline import Key, describe
         from rectify.supervision import log_labels
 
-        describe(actions=log_labels.ACTIONS)
+        describe(actions=log_labels.ACTIONS, keys={"number": Key(_("notice number"))})

@@ -55,8 +55,20 @@ class SupervisionAction(models.Model):
         related_name="+",
     )
     happened_at = models.DateTimeField(_("when"), default=timezone.now)
+    participants = models.TextField(
+        _("people present"),
+        blank=True,
+        help_text=_("Members of the supervision group and others present, besides the recorder."),
+    )
     content = models.TextField(_("what"))
     outcome = models.TextField(_("outcome"), blank=True)
+    # Measures created from this action's findings (督查发现问题的整改措施), in one step.
+    follow_ups = models.ManyToManyField(
+        "ledger.Measure",
+        verbose_name=_("follow-up measures"),
+        blank=True,
+        related_name="supervision_origins",
+    )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     # A supervision notice (督办单) is an escalation with a colour, a number within the campaign
     # and year (〔2026〕3号), the date by which the unit must answer, and the measures it names.

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from rectify.audit.log import record, snapshot
 from rectify.campaigns.models import Campaign
 from rectify.core.errors import DomainError, PermissionRefused, TransitionRefused
+from rectify.ledger import services as ledger_services
 from rectify.ledger.choices import OPEN_STATES
 from rectify.supervision.choices import (
     Delivery,
@@ -43,6 +44,7 @@ def record_action(
     measure=None,
     problem=None,
     outcome: str = "",
+    participants: str = "",
     happened_at=None,
 ) -> SupervisionAction:
     """Log a reminder, inspection, on-site visit, talk or escalation about `target_unit`.
@@ -69,14 +71,16 @@ def record_action(
         problem=problem,
         actor=actor if actor.is_authenticated else None,
         happened_at=happened_at or timezone.now(),
+        participants=participants,
         content=content,
         outcome=outcome,
     )
+    logged = ["kind", "target_unit", "measure", "happened_at", "participants", "content"]
     record(
         action,
         "supervision.create",
         actor=actor,
-        after=snapshot(action, ["kind", "target_unit", "measure", "content"]),
+        after=snapshot(action, [*logged, *(["outcome"] if outcome else [])]),
     )
     return action
 
@@ -145,6 +149,50 @@ def issue_notice(
         },
     )
     return action
+
+
+@transaction.atomic
+def add_follow_up(
+    action: SupervisionAction,
+    *,
+    actor,
+    content: str,
+    problem=None,
+    title: str = "",
+    source: str = "",
+    **fields,
+):
+    """A measure for the supervised unit from this action's finding, in one step: on an existing
+    problem of the campaign, or on a new one (`title`, `source`), through the ledger's service
+    (ledger.services.create_follow_up: the office or a supervisor of the unit), linked to the
+    action and logged on both."""
+    if not can_supervise_unit(actor, action.campaign, action.target_unit):
+        raise PermissionRefused(
+            _("Only the campaign office or a supervisor of this unit may record supervision.")
+        )
+    if action.is_notice:
+        raise DomainError(_("A supervision notice has no follow-up measures."), code="invalid")
+    reason = _("Follow-up of %(action)s on %(day)s") % {
+        "action": action.get_kind_display(),
+        "day": date_format(timezone.localtime(action.happened_at).date()),
+    }
+    measure = ledger_services.create_follow_up(
+        action.campaign,
+        actor=actor,
+        responsible_unit=action.target_unit,
+        content=content,
+        problem=problem,
+        title=title,
+        source=source,
+        reason=reason,
+        **fields,
+    )
+    action.follow_ups.add(measure)
+    if action.problem_id is None:
+        action.problem = measure.problem
+        action.save(update_fields=["problem"])
+    record(action, "supervision.follow_up", actor=actor, after={"follow_ups": [measure.pk]})
+    return measure
 
 
 def notify(

@@ -98,3 +98,11 @@ def ledger(world, time_machine):
         c1=c1,
         unit_supervisor=unit_supervisor,
     )
+
+
+@pytest.fixture
+def supervisor_a(world):
+    """A supervisor limited to bureau_a's subtree (bureau_a and org_a1)."""
+    user = make_user("supervisor_a")
+    grant(user, world.campaign, Role.SUPERVISOR, world.bureau_a)
+    return user

@@ -1,7 +1,8 @@
 """Every page of the supervision app's scoreboard and unit pages, for every persona, on its own
 unit and another's (as tests/ledger/test_page_matrix.py).
 
-One row per URL pattern of rectify/supervision/urls.py (a guard fails when a pattern has none).
+One row per URL pattern of rectify/supervision/urls.py, here or in test_action_matrix.py (a
+guard fails when a pattern has none).
 Personas: those of the World plus `unit_supervisor`, a supervisor limited to bureau_a's subtree.
 "own" is bureau_a (liaison's unit, within unit_supervisor's remit), "other" is bureau_b
 (liaison2's). Allowed GET = 200; members who may not use a page are refused (403) where they
@@ -62,8 +63,12 @@ def walk(patterns):
             yield p.name
 
 
-def test_every_page_of_the_urls_module_is_in_the_matrix():
-    assert set(walk(rectify.supervision.urls.urlpatterns)) == {p.name for p in PAGES}
+def test_every_page_of_the_urls_module_is_in_a_matrix():
+    """The scoreboard and unit pages are here, the actions and notices in test_action_matrix."""
+    from tests.supervision.test_action_matrix import PAGES as ACTION_PAGES
+
+    names = [p.name for p in PAGES + ACTION_PAGES]
+    assert sorted(walk(rectify.supervision.urls.urlpatterns)) == sorted(names)
 
 
 @pytest.fixture
