@@ -16,10 +16,11 @@ from rectify.supervision.models import Notification, SupervisionAction
 
 def scope_supervision_actions(user, campaign: Campaign) -> QuerySet[SupervisionAction]:
     """Supervision actions: campaign-wide readers, limited to their unit subtree if they have one
-    (the unit supervised); liaisons see none."""
+    (the unit supervised); a liaison those about their own units (the 督办单 and 催办 sent to
+    them, the inspections of their unit)."""
     acc = access(user, campaign)
     qs = SupervisionAction.objects.filter(campaign=campaign)
-    paths = acc.paths(*READ_ALL_ROLES)
+    paths = acc.paths(*READ_ALL_ROLES, Role.LIAISON)
     if paths is None:
         return qs
     return qs.filter(unit_q(paths, "target_unit"))

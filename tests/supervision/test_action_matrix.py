@@ -98,15 +98,21 @@ def args_of(p: Page, records, side):
 
 
 def expected(p: Page, who: str, side: str) -> set[int]:
-    sees = who in READERS or (who == "supervisor_a" and side == "own")
-    if p.needs == READ:
-        allowed = sees if p.args != "campaign" else who in READERS | {"supervisor_a"}
+    own_liaison = (who, side) in {("liaison", "own"), ("liaison2", "other")}
+    sees = who in READERS or (who == "supervisor_a" and side == "own") or own_liaison
+    if p.needs == READ and p.args != "campaign":
+        # a record's page: whoever sees the record, a liaison included (what was sent to them)
+        allowed = sees
+    elif p.needs == READ:
+        allowed = who in READERS | {"supervisor_a"}
     elif p.needs == RECORD:
         allowed = who in SUPERVISORS | {"supervisor_a"}
     else:
         allowed = who in SUPERVISORS or (who == "supervisor_a" and side == "own")
     if allowed:
         return {200} if p.method == "get" else {200, 302, 400}
+    if p.needs == READ and p.args != "campaign":
+        return {404}  # a record they cannot see is not told to exist
     if who in {"liaison", "liaison2"} or (sees if p.args != "campaign" else who in MEMBERS):
         return {403}  # in the campaign, but not a reader (liaisons) or not allowed here
     return {404}

@@ -254,7 +254,8 @@ def test_the_problem_timeline_shows_the_supervision_about_it(client, world):
     for words in ("巡察发现台账滞后", "约谈分管负责人", "指导组督导"):
         assert words in texts, words
     assert "别的问题" not in texts
-    # a liaison reads no supervision: none on their timeline
+    # a liaison reads the supervision of their own unit only
     client.force_login(w.liaison)
     page = client.get(reverse("problem-detail", args=["world", w.problem.number]))
-    assert "巡察发现台账滞后" not in page.text
+    assert "巡察发现台账滞后" in page.text
+    assert "约谈分管负责人" not in page.text and "指导组督导" not in page.text

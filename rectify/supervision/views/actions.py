@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rectify.audit.timeline import timeline
-from rectify.campaigns.scoping import get_campaign_for_reader
+from rectify.campaigns.scoping import get_campaign_for_reader, get_campaign_for_user
 from rectify.core.errors import DomainError
 from rectify.core.pages import status_of
 from rectify.ledger.scoping import scope_measures, scope_problems
@@ -105,7 +105,7 @@ def _problems_for(user, campaign):
 
 @login_required
 def action_detail(request, slug, pk):
-    campaign = get_campaign_for_reader(request.user, slug)
+    campaign = get_campaign_for_user(request.user, slug)
     action = get_action_for_user(request.user, campaign, pk)
     if action.is_notice:
         return redirect("notice-detail", slug=campaign.slug, pk=action.pk)

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from rectify.campaigns.scoping import get_campaign_for_reader
+from rectify.campaigns.scoping import get_campaign_for_reader, get_campaign_for_user
 from rectify.core import workdays
 from rectify.core.errors import DomainError
 from rectify.core.pages import status_of
@@ -113,7 +113,7 @@ def notice_create(request, slug):
 
 @login_required
 def notice_detail(request, slug, pk):
-    campaign = get_campaign_for_reader(request.user, slug)
+    campaign = get_campaign_for_user(request.user, slug)
     notice = get_action_for_user(request.user, campaign, pk, notice=True)
     context = {
         "campaign": campaign,
@@ -126,7 +126,7 @@ def notice_detail(request, slug, pk):
 
 @login_required
 def notice_docx_download(request, slug, pk):
-    campaign = get_campaign_for_reader(request.user, slug)
+    campaign = get_campaign_for_user(request.user, slug)
     notice = get_action_for_user(request.user, campaign, pk, notice=True)
     doc = notice_document(notice)
     response = HttpResponse(notice_docx(doc), content_type=DOCX_CONTENT_TYPE)

@@ -25,14 +25,12 @@ def unit_detail(request, slug, unit_id):
         scope_measures(user, campaign).filter(responsible_unit=unit), campaign, on
     )
     readers = can_read_scoreboard(user, campaign)
-    history = None
-    if readers:
-        history = (
-            scope_supervision_actions(user, campaign)
-            .filter(target_unit=unit)
-            .select_related("actor", "measure", "problem")
-            .order_by("-happened_at", "-id")
-        )
+    history = (
+        scope_supervision_actions(user, campaign)
+        .filter(target_unit=unit)
+        .select_related("actor", "measure", "problem")
+        .order_by("-happened_at", "-id")
+    )
     return render(
         request,
         "supervision/unit_detail.html",
