@@ -7,7 +7,7 @@ Input is validated at the edge; these raise only domain errors.
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -172,6 +172,57 @@ def notify(
             )
         )
     return made
+
+
+def notify_many(messages, *, batch_size: int = 2000) -> int:
+    """notify() for many messages at once (the reminder run): `messages` yields dicts of
+    notify()'s arguments (recipients, kind, subject, body, campaign, url, measure_id, action,
+    key). Rows are inserted in batches and a keyed row that exists already is skipped by the
+    database (the key is unique), so the key rule is notify()'s: once per person, ever.
+
+    Returns how many rows were written.
+    """
+    rows = []
+    for m in messages:
+        key = m.get("key")
+        for user in {u.pk: u for u in m["recipients"] if u is not None and u.is_active}.values():
+            rows.append(
+                Notification(
+                    recipient_id=user.pk,
+                    campaign=m.get("campaign"),
+                    kind=m["kind"],
+                    subject=m["subject"][:200],
+                    body=m["body"],
+                    url=m.get("url", ""),
+                    measure_id=m.get("measure_id"),
+                    action=m.get("action"),
+                    key=f"{key}:u{user.pk}" if key else None,
+                    mail_status=MailStatus.PENDING if user.email else MailStatus.NO_ADDRESS,
+                )
+            )
+    if not rows:
+        return 0
+    before = Notification.objects.count()
+    Notification.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
+    return Notification.objects.count() - before
+
+
+def record_mail(sent_ids, *, now, failed_ids=(), error: str = "") -> None:
+    """What the reminder run's e-mail delivery did: sent rows get their time, failed ones stay
+    pending with one more attempt and the error (retried on the next run)."""
+    for chunk in _chunks(list(sent_ids)):
+        Notification.objects.filter(pk__in=chunk, mail_status=MailStatus.PENDING).update(
+            mail_status=MailStatus.SENT, mailed_at=now, mail_error=""
+        )
+    for chunk in _chunks(list(failed_ids)):
+        Notification.objects.filter(pk__in=chunk).update(
+            mail_attempts=F("mail_attempts") + 1, mail_error=error[:1000]
+        )
+
+
+def _chunks(ids: list, size: int = 5000):
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
 
 
 def mark_read(user, notifications=None) -> int:

@@ -20,6 +20,11 @@ def data(**overrides):
         "ends_on": "2027-06-30",
         "due_soon_days": "7",
         "due_soon_basis": "calendar",
+        "remind_after_days": "3",
+        "remind_before_days": "3",
+        "remind_on_deadline": "on",
+        "remind_overdue_every": "3",
+        "escalate_after": "3",
     }
     values.update(overrides)
     return values
