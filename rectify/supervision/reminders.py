@@ -84,7 +84,7 @@ def remind(now: dt.datetime | None = None, *, connection=None) -> Summary:
         campaigns = Campaign.objects.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=today))
         for campaign in campaigns.select_related("org_unit").order_by("id"):
             summary.campaigns += 1
-            remind_campaign(campaign, today, summary)
+            remind_campaign(campaign, now, summary)
         deliver(now, summary, connection=connection)
     return summary
 
@@ -177,7 +177,8 @@ MEASURE_FIELDS = (
 )
 
 
-def remind_campaign(campaign, today: dt.date, summary: Summary) -> None:
+def remind_campaign(campaign, now: dt.datetime, summary: Summary) -> None:
+    today = timezone.localdate(now)
     rules = (
         campaign.remind_after_days,
         campaign.remind_before_days,
@@ -241,9 +242,9 @@ def remind_campaign(campaign, today: dt.date, summary: Summary) -> None:
                 level = notice_due(campaign, due.count, done)
                 if level:
                     escalate[(unit.pk, level)].append(r)
-    summary.reminders += services.notify_many(messages)
+    summary.reminders += services.notify_many(messages, now=now)
     if escalate:
-        issue_notices(campaign, today, escalate, units, contacts, counter, texts, summary)
+        issue_notices(campaign, now, escalate, units, contacts, counter, texts, summary)
 
 
 def issued_notices(campaign) -> dict[int, list[tuple[str, dt.date]]]:
@@ -263,36 +264,39 @@ def levels_since(issued, measure_id: int, deadline: dt.date) -> set[str]:
     return {level for level, day in issued.get(measure_id, ()) if day > deadline}
 
 
-def issue_notices(campaign, today, escalate, units, contacts, counter, texts, summary):
+def issue_notices(campaign, now, escalate, units, contacts, counter, texts, summary):
     """One notice per unit and level naming its measures due for it; sent to the unit's leaders
     and supervisors (keyed by the notice, so each reaches each person once)."""
+    today = timezone.localdate(now)
     ids = [r["id"] for rows in escalate.values() for r in rows]
     measures = {
         m.pk: m
         for m in Measure.objects.filter(pk__in=ids).select_related("responsible_unit", "problem")
     }
     required_by = _answer_date(today, counter)
+    order = sorted(escalate.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    planned = [
+        {
+            "unit": units[unit_id],
+            "level": level,
+            "measures": [measures[r["id"]] for r in rows],
+            "content": texts.notice_content(level, units[unit_id], rows, required_by),
+            "required_by": required_by,
+        }
+        for (unit_id, level), rows in order
+    ]
+    notices = services.issue_notices(campaign, actor=SYSTEM, notices=planned, happened_at=now)
+    summary.notices += len(notices)
+    summary.notices_issued.extend(notices)
     messages = []
-    for (unit_id, level), rows in sorted(escalate.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        unit = units[unit_id]
-        content = texts.notice_content(level, unit, rows, required_by)
-        notice = services.issue_notice(
-            campaign,
-            actor=SYSTEM,
-            unit=unit,
-            level=level,
-            measures=[measures[r["id"]] for r in rows],
-            content=content,
-            required_by=required_by,
-        )
-        summary.notices += 1
-        summary.notices_issued.append(notice)
+    for notice, plan, ((_unit_id, level), rows) in zip(notices, planned, order, strict=True):
+        unit = plan["unit"]
         messages.append(
             {
                 "recipients": [*contacts.leaders(unit), *contacts.supervisors(unit)],
                 "kind": NotificationKind.NOTICE,
                 "subject": texts.notice_subject(level, notice, unit, len(rows)),
-                "body": content,
+                "body": plan["content"],
                 "campaign": campaign,
                 "url": texts.measure_url(rows[0]["id"]),
                 "measure_id": rows[0]["id"] if len(rows) == 1 else None,
@@ -300,7 +304,7 @@ def issue_notices(campaign, today, escalate, units, contacts, counter, texts, su
                 "key": f"notice:a{notice.pk}",
             }
         )
-    services.notify_many(messages)
+    services.notify_many(messages, now=now)
 
 
 def _answer_date(today: dt.date, counter: Counter) -> dt.date:
@@ -485,9 +489,12 @@ def deliver(now: dt.datetime | None = None, summary: Summary | None = None, *, c
     if not outgoing:
         return summary
     sent, failed, error = _send(outgoing, connection)
+    sent_set = set(sent)
+    sent_messages = sum(1 for _m, ids in outgoing if ids[0] in sent_set)
+    failed_messages = len(outgoing) - sent_messages
     services.record_mail(sent, now=now, failed_ids=failed, error=error)
-    summary.mailed += len(sent)
-    summary.failed += len(failed)
+    summary.mailed += sent_messages
+    summary.failed += failed_messages
     return summary
 
 

@@ -11,7 +11,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rectify.audit.log import record, snapshot
+from rectify.audit.log import record, record_many, snapshot
 from rectify.campaigns.models import Campaign
 from rectify.core.errors import DomainError, PermissionRefused
 from rectify.supervision.choices import Delivery, MailStatus, NoticeLevel, SupervisionKind
@@ -134,6 +134,93 @@ def issue_notice(
     return action
 
 
+@transaction.atomic
+def issue_notices(campaign, *, actor, notices, happened_at=None) -> list[SupervisionAction]:
+    """issue_notice() for many units at once (the reminder run's escalation): `notices` is a
+    list of dicts of its arguments (unit, level, measures, content, required_by). The same
+    checks, numbers and activity-log rows, written in bulk so the queries do not grow with the
+    number of notices."""
+    when = happened_at or timezone.now()
+    year = timezone.localdate(when).year
+    for n in notices:
+        unit = n["unit"]
+        if not can_supervise_unit(actor, campaign, unit):
+            raise PermissionRefused(
+                _("Only the campaign office or a supervisor of this unit may record supervision.")
+            )
+        if n["level"] not in NoticeLevel.values:
+            raise DomainError(_("Unknown notice level."), code="invalid")
+        if not n["measures"]:
+            raise DomainError(_("A supervision notice names at least one measure."), code="invalid")
+        for m in n["measures"]:
+            if m.campaign_id != campaign.pk:
+                raise PermissionRefused(_("That measure or problem belongs to another campaign."))
+            if not m.responsible_unit.path.startswith(unit.path):
+                raise DomainError(
+                    _("Measure %(id)s is not the responsibility of this unit.") % {"id": m.pk},
+                    code="mismatch",
+                )
+    if not notices:
+        return []
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+    last = SupervisionAction.objects.filter(campaign=campaign, year=year).aggregate(
+        n=Max("sequence")
+    )["n"]
+    actions = SupervisionAction.objects.bulk_create(
+        SupervisionAction(
+            campaign=campaign,
+            kind=SupervisionKind.ESCALATION,
+            target_unit=n["unit"],
+            measure=n["measures"][0] if len(n["measures"]) == 1 else None,
+            problem=n["measures"][0].problem if len(n["measures"]) == 1 else None,
+            actor=actor if actor.is_authenticated else None,
+            happened_at=when,
+            content=n["content"],
+            level=n["level"],
+            year=year,
+            sequence=(last or 0) + i,
+            required_by=n.get("required_by"),
+        )
+        for i, n in enumerate(notices, 1)
+    )
+    through = SupervisionAction.items.through
+    through.objects.bulk_create(
+        (
+            through(supervisionaction_id=a.pk, measure_id=m.pk)
+            for a, n in zip(actions, notices, strict=True)
+            for m in n["measures"]
+        ),
+        batch_size=5000,
+    )
+    entries = []
+    for a, n in zip(actions, notices, strict=True):
+        entries.append(
+            {
+                "target": a,
+                "action": "supervision.create",
+                "actor": actor,
+                "campaign": campaign,
+                "after": snapshot(a, ["kind", "target_unit", "measure", "content"]),
+            }
+        )
+        entries.append(
+            {
+                "target": a,
+                "action": "supervision.notice",
+                "actor": actor,
+                "campaign": campaign,
+                "after": {
+                    "level": a.level,
+                    "number": a.number,
+                    "required_by": a.required_by.isoformat() if a.required_by else None,
+                    "items": [m.pk for m in n["measures"]],
+                },
+            }
+        )
+    record_many(entries)
+    return actions
+
+
 def notify(
     recipients,
     *,
@@ -174,11 +261,12 @@ def notify(
     return made
 
 
-def notify_many(messages, *, batch_size: int = 2000) -> int:
+def notify_many(messages, *, now=None, batch_size: int = 2000) -> int:
     """notify() for many messages at once (the reminder run): `messages` yields dicts of
     notify()'s arguments (recipients, kind, subject, body, campaign, url, measure_id, action,
-    key). Rows are inserted in batches and a keyed row that exists already is skipped by the
-    database (the key is unique), so the key rule is notify()'s: once per person, ever.
+    key), written at `now` (the run's time). Rows are inserted in batches and a keyed row that
+    exists already is skipped by the database (the key is unique), so the key rule is
+    notify()'s: once per person, ever.
 
     Returns how many rows were written.
     """
@@ -198,6 +286,7 @@ def notify_many(messages, *, batch_size: int = 2000) -> int:
                     action=m.get("action"),
                     key=f"{key}:u{user.pk}" if key else None,
                     mail_status=MailStatus.PENDING if user.email else MailStatus.NO_ADDRESS,
+                    created_at=now or timezone.now(),
                 )
             )
     if not rows:
