@@ -5,11 +5,11 @@ of measures.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_remind \
         .venv/bin/python bench/remind.py [--sizes 300000,30000]
 
-The data (per size, in a fresh database state: the campaign of the other size is deleted
-first): 3,000 units under one root, one liaison each (with an address), a leader for every
-tenth unit, one campaign-wide supervisor; one problem per 5 measures; measures bulk inserted
-with deadlines spread from 120 days ago to 240 days ahead (working days, chinese-calendar),
-10 % draft, 10 % closed, the rest under way. The generation is not timed.
+The data (per size, in the database DATABASE_URL names, dropped and created afresh): 3,000
+units under one root, one liaison each (with an address), a leader for every tenth unit, one
+campaign-wide supervisor; one problem per 5 measures; measures bulk inserted with deadlines
+spread from 120 days ago to 240 days ahead, 10 % draft, 10 % closed, the rest under way.
+The generation is not timed.
 
 Then, each in a fresh process (peak RSS its own), at 10:00 on a working day:
 - step 1: the backlog — every overdue measure's reminder, the start reminders of the drafts,
@@ -60,15 +60,11 @@ def generate(size: int) -> dict:
     from rectify.ledger.models import Measure, Problem
     from rectify.orgs.choices import Role
     from rectify.orgs.models import Membership, OrgUnit, User
-    from rectify.supervision.models import Notification, SupervisionAction
 
     started = time.perf_counter()
     rng = random.Random(size)
     today = dt.date(2026, 11, 16)
     with transaction.atomic():
-        Notification.objects.all().delete()
-        SupervisionAction.objects.all().delete()
-        Campaign.objects.filter(slug__startswith="bench-remind").delete()
         root, _ = OrgUnit.objects.get_or_create(code="bench-remind", defaults={"name": "基准部"})
         units = list(OrgUnit.objects.filter(parent=root).order_by("pk"))
         if len(units) < UNITS:
@@ -181,6 +177,21 @@ def child(what: str, size: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def fresh_database():
+    """Drop and create the scratch database, then migrate (the activity log is append-only, so
+    a campaign of another size cannot be deleted)."""
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [sys.executable, "-m", "rectify.cli", "migrate", "-v", "0"], check=True, cwd=ROOT
+    )
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="300000,30000")
@@ -193,10 +204,8 @@ def main():
         return
     if "postgres" not in os.environ.get("DATABASE_URL", ""):
         sys.exit("Set DATABASE_URL to a scratch PostgreSQL database (it is overwritten).")
-    subprocess.run(
-        [sys.executable, "-m", "rectify.cli", "migrate", "-v", "0"], check=True, cwd=ROOT
-    )
     for size in sizes:
+        fresh_database()
         gen = child("generate", size)
         print(f"{size:,} measures in {UNITS:,} units: generated in {gen['generated_s']} s")
         for label in ("step 1 (backlog)", "step 2 (same day again)"):

@@ -14,9 +14,9 @@ For each open measure (closed measures get nothing):
 - overdue: every `remind_overdue_every` days past the deadline, from its first day — once per
   period (period p covers overdue days 1+pK … K+pK);
 - escalation: once `escalate_after` (M) overdue reminders are due, a yellow supervision notice
-  (督办单) to the unit, issued by the system, sent to the unit's leaders and supervisors; from
-  2M on, a red one (after the yellow). A notice counts for the current deadline only: one issued
-  before the deadline was moved does not.
+  (督办单) to the unit, issued by the system, sent to the unit's leaders and supervisors; once
+  M more are due after the yellow, a red one. A notice counts for the current deadline only:
+  one issued before the deadline was moved does not.
 
 Reminders go to the responsible unit's liaisons (supervision/recipients.py). Each is keyed by
 reason, measure, deadline and period, so a second run in the same period writes nothing.
@@ -149,17 +149,24 @@ def due_reminders(campaign, m: dict, today: dt.date, counter: Counter) -> list[D
     return out
 
 
-def notice_due(campaign, count: int, issued: set[str]) -> str | None:
-    """The notice level a measure with `count` overdue reminders is due for, given the levels
-    already issued for its current deadline: yellow from M, red from 2M after a yellow."""
+def notice_due(campaign, count: int, issued: dict[str, dt.date], count_on) -> str | None:
+    """The notice level a measure with `count` overdue reminders is due for, given the notices
+    already issued about its current deadline ({level: day}): yellow once M reminders are due,
+    red once M more are due after the yellow (`count_on(day)`: reminders due by that day)."""
     m = campaign.escalate_after
-    if not m or count < m:
+    if not m or count < m or NoticeLevel.RED in issued:
         return None
-    if NoticeLevel.YELLOW not in issued and NoticeLevel.RED not in issued:
+    if NoticeLevel.YELLOW not in issued:
         return NoticeLevel.YELLOW
-    if count >= 2 * m and NoticeLevel.RED not in issued:
+    if count - count_on(issued[NoticeLevel.YELLOW]) >= m:
         return NoticeLevel.RED
     return None
+
+
+def overdue_count(counter, deadline: dt.date, day: dt.date, every: int) -> int:
+    """Overdue reminders due for `deadline` by `day` (periods begun)."""
+    late = counter.between(deadline, day)
+    return (late - 1) // every + 1 if late >= 1 else 0
 
 
 # --- one campaign -----------------------------------------------------------------------------
@@ -239,7 +246,14 @@ def remind_campaign(campaign, now: dt.datetime, summary: Summary) -> None:
             )
             if due.reason == "overdue":
                 done = levels_since(issued, r["id"], r["deadline"])
-                level = notice_due(campaign, due.count, done)
+                level = notice_due(
+                    campaign,
+                    due.count,
+                    done,
+                    lambda day, d=r["deadline"]: overdue_count(
+                        counter, d, day, campaign.remind_overdue_every
+                    ),
+                )
                 if level:
                     escalate[(unit.pk, level)].append(r)
     summary.reminders += services.notify_many(messages, now=now)
@@ -259,9 +273,14 @@ def issued_notices(campaign) -> dict[int, list[tuple[str, dt.date]]]:
     return by_measure
 
 
-def levels_since(issued, measure_id: int, deadline: dt.date) -> set[str]:
-    """Levels of the notices about the measure's current deadline (issued after it passed)."""
-    return {level for level, day in issued.get(measure_id, ()) if day > deadline}
+def levels_since(issued, measure_id: int, deadline: dt.date) -> dict[str, dt.date]:
+    """The notices about the measure's current deadline (issued after it passed): the first
+    day of each level."""
+    out: dict[str, dt.date] = {}
+    for level, day in sorted(issued.get(measure_id, ()), key=lambda x: x[1]):
+        if day > deadline:
+            out.setdefault(level, day)
+    return out
 
 
 def issue_notices(campaign, now, escalate, units, contacts, counter, texts, summary):
