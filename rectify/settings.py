@@ -220,6 +220,31 @@ PUBLIC_RATE_LIMITS = {
 FEEDBACK_TEXT_MAX_CHARS = env_int("FEEDBACK_TEXT_MAX_CHARS", 100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, FEEDBACK_TEXT_MAX_CHARS * 12 + 64 * 1024)
 
+# E-mail (reminders, supervision notices; rectify/supervision/reminders.py). With EMAIL_HOST the
+# SMTP server; without it each message is written to a file in EMAIL_FILE_PATH (the demo, a
+# laptop) — never nowhere; every notification is in the app's list as well.
+EMAIL_HOST = os.getenv("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "整改办 <rectify@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_FILE_PATH = Path(os.getenv("EMAIL_FILE_PATH", VAR_DIR / "mail"))
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+# The address links in e-mails start with (no trailing slash), and the hour (local time) from
+# which the daily digest goes out.
+SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000")
+REMIND_DIGEST_HOUR = env_int("REMIND_DIGEST_HOUR", 8)
+# How often the background worker runs the reminder step (seconds).
+REMIND_INTERVAL = env_int("REMIND_INTERVAL", 600)
+
 # Background work (imports of large files): a queue in the same database; run `rectify db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

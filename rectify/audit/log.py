@@ -51,3 +51,29 @@ def history(target: models.Model):
     return ActivityLog.objects.filter(
         target_type=ContentType.objects.get_for_model(target), target_id=target.pk
     ).select_related("actor")
+
+
+def record_many(entries) -> None:
+    """record() for many changes at once, for services that write in bulk: each entry a dict of
+    record()'s arguments (target, action, actor, campaign, before, after, reason). Inserted in
+    batches, so the queries do not grow with every entry."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("activity log entries must be written inside the change's transaction")
+    rows = []
+    for e in entries:
+        target, actor = e["target"], e.get("actor")
+        campaign = e.get("campaign") or getattr(target, "campaign", None)
+        rows.append(
+            ActivityLog(
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                campaign=campaign,
+                action=e["action"],
+                target_type=ContentType.objects.get_for_model(target),
+                target_id=target.pk,
+                target_repr=str(target)[:300],
+                before=e.get("before") or {},
+                after=e.get("after") or {},
+                reason=e.get("reason", ""),
+            )
+        )
+    ActivityLog.objects.bulk_create(rows, batch_size=2000)

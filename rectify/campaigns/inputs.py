@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rectify.campaigns import services
@@ -304,9 +305,26 @@ def _megabytes(size: int) -> str:
     return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 
+def _days_field(label, help_text) -> forms.IntegerField:
+    """A number of days of a reminder rule, counted as the warning lights count; 0 is off."""
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=90,
+        help_text=format_lazy("{} {}", help_text, _("0: off.")),
+        error_messages={
+            "required": _("Give a number of days (0 switches this reminder off)."),
+            "min_value": _("Give 0 or more days."),
+            "max_value": _("Give at most %(limit_value)d days."),
+            "invalid": _("Enter a whole number of days."),
+        },
+    )
+
+
 class SettingsForm(forms.Form):
     """The campaign settings page (the office): dates, the warning lights' due-soon window, the
-    public submission page. Validated again by the model (end before start …)."""
+    reminder rules, the public submission page. Validated again by the model (end before start
+    …)."""
 
     description = forms.CharField(
         label=_("Description"),
@@ -343,6 +361,34 @@ class SettingsForm(forms.Form):
         choices=DeadlineBasis.choices,
         widget=forms.RadioSelect,
         help_text=_("Working days skip weekends and official holidays, and count make-up days."),
+    )
+    remind_after_days = _days_field(
+        _("Start reminder after"),
+        _("A measure still in draft this many days after it was assigned is reminded to start."),
+    )
+    remind_before_days = _days_field(
+        _("Reminder before the deadline"),
+        _("The responsible unit is reminded this many days before the deadline."),
+    )
+    remind_on_deadline = forms.BooleanField(label=_("Reminder on the deadline day"), required=False)
+    remind_overdue_every = _days_field(
+        _("Overdue reminder every"),
+        _("While a measure is overdue, its unit is reminded every this many days."),
+    )
+    escalate_after = forms.IntegerField(
+        label=_("Escalate after (reminders)"),
+        min_value=0,
+        max_value=20,
+        help_text=_(
+            "After this many overdue reminders a yellow supervision notice goes to the unit's "
+            "leaders and supervisors, after as many again a red one. 0: no escalation."
+        ),
+        error_messages={
+            "required": _("Say after how many overdue reminders a notice is issued (0: never)."),
+            "min_value": _("Give 0 or more."),
+            "max_value": _("Give at most %(limit_value)d."),
+            "invalid": _("Enter a whole number."),
+        },
     )
     public_intake_enabled = forms.BooleanField(
         label=_("Public submission page open"), required=False

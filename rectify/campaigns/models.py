@@ -52,6 +52,32 @@ class Campaign(models.Model):
         choices=DeadlineBasis.choices,
         default=DeadlineBasis.WORKING,
     )
+    # Reminder rules (supervision/reminders.py), in the days the due-soon window counts (working
+    # or calendar days); 0 switches a reminder off.
+    remind_after_days = models.PositiveSmallIntegerField(
+        _("start reminder after"),
+        default=3,
+        help_text=_("A measure still in draft this many days after it was assigned is reminded."),
+    )
+    remind_before_days = models.PositiveSmallIntegerField(
+        _("reminder before the deadline"),
+        default=3,
+        help_text=_("The responsible unit is reminded this many days before the deadline."),
+    )
+    remind_on_deadline = models.BooleanField(_("reminder on the deadline"), default=True)
+    remind_overdue_every = models.PositiveSmallIntegerField(
+        _("overdue reminder every"),
+        default=3,
+        help_text=_("While a measure is overdue, its unit is reminded every this many days."),
+    )
+    escalate_after = models.PositiveSmallIntegerField(
+        _("escalate after"),
+        default=3,
+        help_text=_(
+            "After this many overdue reminders a yellow supervision notice goes to the unit's "
+            "leaders and supervisors; after as many again, a red one."
+        ),
+    )
     public_intake_enabled = models.BooleanField(_("public submission page open"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

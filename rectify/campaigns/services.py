@@ -55,13 +55,19 @@ def _sets(group: WorkGroup) -> dict:
     }
 
 
-# What the office sets on the campaign settings page (warning lights, dates, public page).
+# What the office sets on the campaign settings page (warning lights, reminder rules, dates,
+# public page).
 SETTINGS_FIELDS = (
     "description",
     "starts_on",
     "ends_on",
     "due_soon_days",
     "due_soon_basis",
+    "remind_after_days",
+    "remind_before_days",
+    "remind_on_deadline",
+    "remind_overdue_every",
+    "escalate_after",
     "public_intake_enabled",
 )
 

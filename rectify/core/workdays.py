@@ -110,3 +110,33 @@ def uncovered_years(years) -> list[int]:
         CalendarDay.objects.filter(date__year__in=missing).values_list("date__year", flat=True)
     )
     return [y for y in missing if y not in declared]
+
+
+class Span:
+    """Working days over a stretch of dates, read from the database once: for rules that count
+    days for many measures at a time (the reminder run), with the same order of authority as
+    is_workday. Dates outside [start, end] are refused rather than guessed."""
+
+    def __init__(self, start: dt.date, end: dt.date):
+        self.start, self.end = start, end
+        overrides = _overrides(start, end)
+        # rank[i]: working days in (start, start + i]
+        self._rank, self._workday, count, day = [0], [_is_workday(start, overrides)], 0, start
+        while day < end:
+            day += dt.timedelta(days=1)
+            is_work = _is_workday(day, overrides)
+            count += is_work
+            self._rank.append(count)
+            self._workday.append(is_work)
+
+    def _index(self, day: dt.date) -> int:
+        if not self.start <= day <= self.end:
+            raise ValueError(f"{day} is outside {self.start}–{self.end}")
+        return (day - self.start).days
+
+    def is_workday(self, day: dt.date) -> bool:
+        return self._workday[self._index(day)]
+
+    def between(self, a: dt.date, b: dt.date) -> int:
+        """Working days in (a, b], negative when b is before a (as working_days_between)."""
+        return self._rank[self._index(b)] - self._rank[self._index(a)]

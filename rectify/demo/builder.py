@@ -76,6 +76,15 @@ UNFINISHED_INSPECTION_PLANS = [
 ]
 
 
+# Every demo person has an address in a reserved-looking domain, so the demo's overdue measures
+# produce real reminders (written to the local mail folder when no EMAIL_HOST is set).
+DEMO_MAIL_DOMAIN = "demo.rectify.local"
+
+
+def demo_address(username: str) -> str:
+    return f"{username}@{DEMO_MAIL_DOMAIN}"
+
+
 def demo_usernames() -> list[str]:
     return [username for username, *_ in data.DEMO_USERS]
 
@@ -265,6 +274,7 @@ class DemoBuilder:
                 last_name=name[0],
                 first_name=name[1:],
                 org_unit=unit,
+                email=demo_address(username),
             )
             Membership.objects.create(
                 user=user,
@@ -279,7 +289,10 @@ class DemoBuilder:
         # closure request is never decided by whoever made it, so a second office member (who
         # cannot log in) verifies those.
         self.verifier = User.objects.create_user(
-            username="demo-verifier", display_name="整改办验收组", org_unit=self.office.org_unit
+            username="demo-verifier",
+            display_name="整改办验收组",
+            org_unit=self.office.org_unit,
+            email=demo_address("demo-verifier"),
         )
         self.verifier.set_unusable_password()
         self.verifier.save(update_fields=["password"])
@@ -301,6 +314,7 @@ class DemoBuilder:
             [
                 User(
                     username=f"cadre{i:03d}",
+                    email=demo_address(f"cadre{i:03d}"),
                     display_name=name,
                     last_name=name[0],
                     first_name=name[1:],

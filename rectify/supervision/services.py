@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -16,7 +16,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from rectify.audit.log import record, snapshot
+from rectify.audit.log import record, record_many, snapshot
 from rectify.campaigns.models import Campaign
 from rectify.core.errors import DomainError, PermissionRefused, TransitionRefused
 from rectify.ledger import services as ledger_services
@@ -103,52 +103,21 @@ def issue_notice(
     it is drawn, so two notices issued at once never share a number. Every measure named must be
     this campaign's and the unit's (its lead unit within the unit's subtree).
     """
-    if level not in NoticeLevel.values:
-        raise DomainError(_("Unknown notice level."), code="invalid")
-    measures = list(measures)
-    if not measures:
-        raise DomainError(_("A supervision notice names at least one measure."), code="invalid")
-    for m in measures:
-        if m.campaign_id != campaign.pk:
-            raise PermissionRefused(_("That measure or problem belongs to another campaign."))
-        if not m.responsible_unit.path.startswith(unit.path):
-            raise DomainError(
-                _("Measure %(id)s is not the responsibility of this unit.") % {"id": m.pk},
-                code="mismatch",
-            )
-    when = happened_at or timezone.now()
-    year = timezone.localdate(when).year
-    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
-    last = SupervisionAction.objects.filter(campaign=campaign, year=year).aggregate(
-        n=Max("sequence")
-    )["n"]
-    action = record_action(
+    (notice,) = issue_notices(
         campaign,
         actor=actor,
-        kind=SupervisionKind.ESCALATION,
-        target_unit=unit,
-        content=content,
-        measure=measures[0] if len(measures) == 1 else None,
-        happened_at=when,
+        notices=[
+            {
+                "unit": unit,
+                "level": level,
+                "measures": list(measures),
+                "content": content,
+                "required_by": required_by,
+            }
+        ],
+        happened_at=happened_at,
     )
-    action.level = level
-    action.year = year
-    action.sequence = (last or 0) + 1
-    action.required_by = required_by
-    action.save(update_fields=["level", "year", "sequence", "required_by"])
-    action.items.set(measures)
-    record(
-        action,
-        "supervision.notice",
-        actor=actor,
-        after={
-            "level": level,
-            "number": action.number,
-            "required_by": required_by.isoformat() if required_by else None,
-            "items": [m.pk for m in measures],
-        },
-    )
-    return action
+    return notice
 
 
 @transaction.atomic
@@ -195,6 +164,93 @@ def add_follow_up(
     return measure
 
 
+@transaction.atomic
+def issue_notices(campaign, *, actor, notices, happened_at=None) -> list[SupervisionAction]:
+    """issue_notice() for many units at once (the reminder run's escalation): `notices` is a
+    list of dicts of its arguments (unit, level, measures, content, required_by). The same
+    checks, numbers and activity-log rows, written in bulk so the queries do not grow with the
+    number of notices."""
+    when = happened_at or timezone.now()
+    year = timezone.localdate(when).year
+    for n in notices:
+        unit = n["unit"]
+        if not can_supervise_unit(actor, campaign, unit):
+            raise PermissionRefused(
+                _("Only the campaign office or a supervisor of this unit may record supervision.")
+            )
+        if n["level"] not in NoticeLevel.values:
+            raise DomainError(_("Unknown notice level."), code="invalid")
+        if not n["measures"]:
+            raise DomainError(_("A supervision notice names at least one measure."), code="invalid")
+        for m in n["measures"]:
+            if m.campaign_id != campaign.pk:
+                raise PermissionRefused(_("That measure or problem belongs to another campaign."))
+            if not m.responsible_unit.path.startswith(unit.path):
+                raise DomainError(
+                    _("Measure %(id)s is not the responsibility of this unit.") % {"id": m.pk},
+                    code="mismatch",
+                )
+    if not notices:
+        return []
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+    last = SupervisionAction.objects.filter(campaign=campaign, year=year).aggregate(
+        n=Max("sequence")
+    )["n"]
+    actions = SupervisionAction.objects.bulk_create(
+        SupervisionAction(
+            campaign=campaign,
+            kind=SupervisionKind.ESCALATION,
+            target_unit=n["unit"],
+            measure=n["measures"][0] if len(n["measures"]) == 1 else None,
+            problem=n["measures"][0].problem if len(n["measures"]) == 1 else None,
+            actor=actor if actor.is_authenticated else None,
+            happened_at=when,
+            content=n["content"],
+            level=n["level"],
+            year=year,
+            sequence=(last or 0) + i,
+            required_by=n.get("required_by"),
+        )
+        for i, n in enumerate(notices, 1)
+    )
+    through = SupervisionAction.items.through
+    through.objects.bulk_create(
+        (
+            through(supervisionaction_id=a.pk, measure_id=m.pk)
+            for a, n in zip(actions, notices, strict=True)
+            for m in n["measures"]
+        ),
+        batch_size=5000,
+    )
+    entries = []
+    for a, n in zip(actions, notices, strict=True):
+        entries.append(
+            {
+                "target": a,
+                "action": "supervision.create",
+                "actor": actor,
+                "campaign": campaign,
+                "after": snapshot(a, ["kind", "target_unit", "measure", "content"]),
+            }
+        )
+        entries.append(
+            {
+                "target": a,
+                "action": "supervision.notice",
+                "actor": actor,
+                "campaign": campaign,
+                "after": {
+                    "level": a.level,
+                    "number": a.number,
+                    "required_by": a.required_by.isoformat() if a.required_by else None,
+                    "items": [m.pk for m in n["measures"]],
+                },
+            }
+        )
+    record_many(entries)
+    return actions
+
+
 def notify(
     recipients,
     *,
@@ -233,6 +289,59 @@ def notify(
             )
         )
     return made
+
+
+def notify_many(messages, *, now=None, batch_size: int = 2000) -> int:
+    """notify() for many messages at once (the reminder run): `messages` yields dicts of
+    notify()'s arguments (recipients, kind, subject, body, campaign, url, measure_id, action,
+    key), written at `now` (the run's time). Rows are inserted in batches and a keyed row that
+    exists already is skipped by the database (the key is unique), so the key rule is
+    notify()'s: once per person, ever.
+
+    Returns how many rows were written.
+    """
+    rows = []
+    for m in messages:
+        key = m.get("key")
+        for user in {u.pk: u for u in m["recipients"] if u is not None and u.is_active}.values():
+            rows.append(
+                Notification(
+                    recipient_id=user.pk,
+                    campaign=m.get("campaign"),
+                    kind=m["kind"],
+                    subject=m["subject"][:200],
+                    body=m["body"],
+                    url=m.get("url", ""),
+                    measure_id=m.get("measure_id"),
+                    action=m.get("action"),
+                    key=f"{key}:u{user.pk}" if key else None,
+                    mail_status=MailStatus.PENDING if user.email else MailStatus.NO_ADDRESS,
+                    created_at=now or timezone.now(),
+                )
+            )
+    if not rows:
+        return 0
+    before = Notification.objects.count()
+    Notification.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
+    return Notification.objects.count() - before
+
+
+def record_mail(sent_ids, *, now, failed_ids=(), error: str = "") -> None:
+    """What the reminder run's e-mail delivery did: sent rows get their time, failed ones stay
+    pending with one more attempt and the error (retried on the next run)."""
+    for chunk in _chunks(list(sent_ids)):
+        Notification.objects.filter(pk__in=chunk, mail_status=MailStatus.PENDING).update(
+            mail_status=MailStatus.SENT, mailed_at=now, mail_error=""
+        )
+    for chunk in _chunks(list(failed_ids)):
+        Notification.objects.filter(pk__in=chunk).update(
+            mail_attempts=F("mail_attempts") + 1, mail_error=error[:1000]
+        )
+
+
+def _chunks(ids: list, size: int = 5000):
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
 
 
 def mark_read(user, notifications=None) -> int:

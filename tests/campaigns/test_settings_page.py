@@ -20,6 +20,11 @@ def data(**overrides):
         "ends_on": "2027-06-30",
         "due_soon_days": "7",
         "due_soon_basis": "calendar",
+        "remind_after_days": "3",
+        "remind_before_days": "3",
+        "remind_on_deadline": "on",
+        "remind_overdue_every": "3",
+        "escalate_after": "3",
     }
     values.update(overrides)
     return values
@@ -102,3 +107,29 @@ def test_the_api_changes_settings_for_the_office_only(client, world):
     assert client.patch(path, bad, content_type="application/json").status_code == 422
     world.campaign.refresh_from_db()
     assert world.campaign.due_soon_days == 3
+
+
+@pytest.mark.django_db
+def test_the_office_sets_the_reminder_rules_on_the_page_and_through_the_api(client, world):
+    client.force_login(world.office)
+    page = client.get(url(world))
+    assert 'data-testid="reminder-rules"' in page.content.decode()
+    response = client.post(
+        url(world), data(remind_before_days="5", remind_on_deadline="", escalate_after="0")
+    )
+    assert response.status_code == 302
+    world.campaign.refresh_from_db()
+    c = world.campaign
+    assert (c.remind_before_days, c.remind_on_deadline, c.escalate_after) == (5, False, 0)
+    log = ActivityLog.objects.filter(action="campaign.update").latest("id")
+    assert log.after["remind_before_days"] == 5
+    path = f"/api/v1/campaigns/{world.campaign.slug}/settings"
+    body = {"remind_overdue_every": 7, "remind_after_days": 0}
+    response = client.patch(path, body, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["remind_overdue_every"] == 7
+    assert response.json()["remind_before_days"] == 5  # unsent fields stay
+    bad = {"remind_overdue_every": -1}
+    assert client.patch(path, bad, content_type="application/json").status_code == 422
+    world.campaign.refresh_from_db()
+    assert (world.campaign.remind_overdue_every, world.campaign.remind_after_days) == (7, 0)

@@ -22,6 +22,7 @@ from rectify.ledger import services
 from rectify.ledger.choices import Source
 from rectify.orgs.choices import Role
 from tests.factories import add_evidence, grant, make_user
+from tests.supervision.town import clock, town  # noqa: F401 (fixtures of the reminder tests)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2026, 11, 16)

@@ -38,6 +38,11 @@ class CampaignOut(Schema):
     ends_on: dt.date | None
     due_soon_days: int
     due_soon_basis: str
+    remind_after_days: int
+    remind_before_days: int
+    remind_on_deadline: bool
+    remind_overdue_every: int
+    escalate_after: int
     public_intake_enabled: bool
     roles: list[str]
 
@@ -112,6 +117,27 @@ class SettingsPatch(Schema):
     due_soon_basis: DeadlineBasis | None = Field(
         None, description="'working' (weekends and official holidays skipped) or 'calendar'"
     )
+    remind_after_days: int | None = Field(
+        None,
+        ge=0,
+        le=90,
+        description="A measure still in draft this many days (counted as due_soon_basis) after "
+        "it was assigned is reminded to start; 0: off",
+    )
+    remind_before_days: int | None = Field(
+        None, ge=0, le=90, description="Reminder this many days before the deadline; 0: off"
+    )
+    remind_on_deadline: bool | None = Field(None, description="Reminder on the deadline day")
+    remind_overdue_every: int | None = Field(
+        None, ge=0, le=90, description="While overdue, a reminder every this many days; 0: off"
+    )
+    escalate_after: int | None = Field(
+        None,
+        ge=0,
+        le=20,
+        description="After this many overdue reminders a yellow supervision notice (督办单) to "
+        "the unit's leaders and supervisors, after as many again a red one; 0: never",
+    )
     public_intake_enabled: bool | None = None
 
 
@@ -119,7 +145,7 @@ class SettingsPatch(Schema):
     "/campaigns/{slug}/settings",
     response={200: CampaignOut, **ERRORS},
     summary="Change the campaign's settings (campaign office): dates, when the warning light "
-    "turns yellow, the public page",
+    "turns yellow, the reminder rules, the public page",
 )
 def update_settings(request, slug: Slug, payload: SettingsPatch):
     campaign = get_campaign_for_user(request.user, slug)

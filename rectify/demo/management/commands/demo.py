@@ -24,6 +24,7 @@ from rectify.orgs.access import SYSTEM
 from rectify.orgs.choices import Role
 from rectify.orgs.models import User
 from rectify.reports import figures
+from rectify.supervision.reminders import start_schedule
 
 
 def pad(text: str, width: int) -> str:
@@ -138,6 +139,12 @@ class Command(BaseCommand):
                 "  " + pad(username, 18) + pad(label, 40) + (units.get(username) or "")
             )
         self.stdout.write("")
+        # Reminders and e-mail (to var/mail without EMAIL_HOST): the worker runs the step and
+        # enqueues the next (REMIND_INTERVAL); a step already waiting is not doubled.
+        start_schedule()
+        self.stdout.write(
+            f"提醒邮件 / Reminder mail: {settings.EMAIL_HOST or settings.EMAIL_FILE_PATH}"
+        )
         serve_beside_worker(
             lambda: call_command(
                 "runserver",

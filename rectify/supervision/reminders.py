@@ -1,0 +1,606 @@
+"""The reminder run (`rectify remind`, the background worker's schedule): one step writes the
+reminders due today, escalates what stays overdue, and delivers e-mail.
+
+The office sets the rules per campaign (Campaign.remind_*, escalate_after), in the days the
+campaign's warning lights count (working days: weekends and official holidays skipped, make-up
+workdays counted, core/workdays.py; or calendar days). With working days nothing is written on a
+day off: what falls due then is written on the next working day.
+
+For each open measure (closed measures get nothing):
+- start: still in draft `remind_after_days` after it was assigned (created) — once;
+- before: the deadline is 1 … `remind_before_days` days ahead — once per deadline;
+- on the deadline: the deadline is today (with working days: no working day is left before
+  it) — once per deadline;
+- overdue: every `remind_overdue_every` days past the deadline, from its first day — once per
+  period (period p covers overdue days 1+pK … K+pK);
+- escalation: once `escalate_after` (M) overdue reminders are due, a yellow supervision notice
+  (督办单) to the unit, issued by the system, sent to the unit's leaders and supervisors; once
+  M more are due after the yellow, a red one. A notice counts for the current deadline only:
+  one issued before the deadline was moved does not.
+
+Reminders go to the responsible unit's liaisons (supervision/recipients.py). Each is keyed by
+reason, measure, deadline and period, so a second run in the same period writes nothing.
+The queries do not grow with the number of measures: measures, units, memberships and notices
+are read once per campaign, notifications are written in batches, one notice per unit and level.
+"""
+
+import contextlib
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from rectify.campaigns.choices import DeadlineBasis
+from rectify.campaigns.models import Campaign
+from rectify.core import workdays
+from rectify.ledger.choices import OPEN_STATES, MeasureState
+from rectify.ledger.models import Measure
+from rectify.orgs.access import SYSTEM
+from rectify.orgs.models import OrgUnit
+from rectify.supervision import services
+from rectify.supervision.choices import Delivery, MailStatus, NoticeLevel, NotificationKind
+from rectify.supervision.models import Notification, NotificationSettings, SupervisionAction
+from rectify.supervision.recipients import Contacts
+
+log = logging.getLogger(__name__)
+
+# A notice asks the unit to answer within this many days (counted as the campaign counts).
+NOTICE_ANSWER_DAYS = 5
+
+
+@dataclass
+class Summary:
+    """What one step did."""
+
+    campaigns: int = 0
+    reminders: int = 0
+    notices: int = 0
+    mailed: int = 0
+    failed: int = 0
+    notices_issued: list = field(default_factory=list)
+
+    def __str__(self):
+        return (
+            f"campaigns {self.campaigns} · reminders written {self.reminders} · notices issued "
+            f"{self.notices} · mails sent {self.mailed} · mails failed {self.failed}"
+        )
+
+
+def remind(now: dt.datetime | None = None, *, connection=None) -> Summary:
+    """One step over every active campaign (started, or without a start date): reminders,
+    escalation, then e-mail delivery."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    summary = Summary()
+    with translation.override(settings.LANGUAGE_CODE):
+        campaigns = Campaign.objects.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=today))
+        for campaign in campaigns.select_related("org_unit").order_by("id"):
+            summary.campaigns += 1
+            remind_campaign(campaign, now, summary)
+        deliver(now, summary, connection=connection)
+    return summary
+
+
+# --- what is due ------------------------------------------------------------------------------
+
+
+@dataclass
+class Due:
+    """One reminder due today for one measure."""
+
+    reason: str  # start, before, due, overdue
+    key: str
+    days: int = 0  # days left (before) or calendar days overdue (overdue)
+    count: int = 0  # overdue reminders due so far, this one included (overdue)
+
+
+class Counter:
+    """Days between two dates as the campaign counts them; working days from one reading of the
+    office's calendar over the span the run needs."""
+
+    def __init__(self, campaign, start: dt.date, end: dt.date):
+        self.working = campaign.due_soon_basis == DeadlineBasis.WORKING
+        self.span = workdays.Span(start, end) if self.working else None
+
+    def between(self, a: dt.date, b: dt.date) -> int:
+        return self.span.between(a, b) if self.working else (b - a).days
+
+    def is_day_on(self, day: dt.date) -> bool:
+        return self.span.is_workday(day) if self.working else True
+
+
+def due_reminders(campaign, m: dict, today: dt.date, counter: Counter) -> list[Due]:
+    """The reminders due today for one open measure (a dict of state, deadline, assigned_on)."""
+    out = []
+    mid, deadline = m["id"], m["deadline"]
+    after = campaign.remind_after_days
+    draft = m["state"] == MeasureState.DRAFT
+    if after and draft and counter.between(m["assigned_on"], today) >= after:
+        out.append(Due("start", f"remind:start:m{mid}"))
+    if deadline is None:
+        return out
+    if deadline >= today:
+        left = counter.between(today, deadline)
+        if left == 0 and campaign.remind_on_deadline:
+            out.append(Due("due", f"remind:due:m{mid}:{deadline}"))
+        elif 1 <= left <= campaign.remind_before_days:
+            out.append(Due("before", f"remind:before:m{mid}:{deadline}", days=left))
+        return out
+    every = campaign.remind_overdue_every
+    late = counter.between(deadline, today)
+    if every and late >= 1:
+        period = (late - 1) // every
+        out.append(
+            Due(
+                "overdue",
+                f"remind:overdue:m{mid}:{deadline}:{period}",
+                days=(today - deadline).days,
+                count=period + 1,
+            )
+        )
+    return out
+
+
+def notice_due(campaign, count: int, issued: dict[str, dt.date], count_on) -> str | None:
+    """The notice level a measure with `count` overdue reminders is due for, given the notices
+    already issued about its current deadline ({level: day}): yellow once M reminders are due,
+    red once M more are due after the yellow (`count_on(day)`: reminders due by that day)."""
+    m = campaign.escalate_after
+    if not m or count < m or NoticeLevel.RED in issued:
+        return None
+    if NoticeLevel.YELLOW not in issued:
+        return NoticeLevel.YELLOW
+    if count - count_on(issued[NoticeLevel.YELLOW]) >= m:
+        return NoticeLevel.RED
+    return None
+
+
+def overdue_count(counter, deadline: dt.date, day: dt.date, every: int) -> int:
+    """Overdue reminders due for `deadline` by `day` (periods begun)."""
+    late = counter.between(deadline, day)
+    return (late - 1) // every + 1 if late >= 1 else 0
+
+
+# --- one campaign -----------------------------------------------------------------------------
+
+
+MEASURE_FIELDS = (
+    "id",
+    "state",
+    "deadline",
+    "created_at",
+    "content",
+    "responsible_unit_id",
+    "problem__number",
+    "problem__title",
+)
+
+
+def remind_campaign(campaign, now: dt.datetime, summary: Summary) -> None:
+    today = timezone.localdate(now)
+    rules = (
+        campaign.remind_after_days,
+        campaign.remind_before_days,
+        campaign.remind_on_deadline,
+        campaign.remind_overdue_every,
+    )
+    if not any(rules):
+        return
+    # Only measures a rule can reach today: drafts (start reminder), those past their deadline
+    # and those whose deadline is near (a working-day window is at most ~3x calendar days).
+    horizon = today + dt.timedelta(days=3 * campaign.remind_before_days + 30)
+    rows = list(
+        Measure.objects.filter(campaign=campaign, state__in=OPEN_STATES)
+        .filter(Q(state=MeasureState.DRAFT) | Q(deadline__lte=horizon))
+        .values(*MEASURE_FIELDS)
+    )
+    if not rows:
+        return
+    for r in rows:
+        r["assigned_on"] = timezone.localdate(r["created_at"])
+    earliest = min(
+        [today, *(r["deadline"] for r in rows if r["deadline"]), *(r["assigned_on"] for r in rows)]
+    )
+    end = max([horizon, *(r["deadline"] for r in rows if r["deadline"])])
+    counter = Counter(campaign, earliest, end)
+    if not counter.is_day_on(today):
+        return
+
+    units = {u.pk: u for u in OrgUnit.objects.subtree(campaign.org_unit)}
+    contacts = Contacts(campaign)
+    liaisons: dict[int, list] = {}
+    issued = issued_notices(campaign)
+    texts = Texts(campaign, today)
+
+    messages, escalate = [], defaultdict(list)
+    for r in rows:
+        dues = due_reminders(campaign, r, today, counter)
+        if not dues:
+            continue
+        unit = units.get(r["responsible_unit_id"])
+        if unit is None:  # a unit outside the campaign's tree (moved away): nobody to remind
+            continue
+        if unit.pk not in liaisons:
+            liaisons[unit.pk] = contacts.liaisons(unit)
+        for due in dues:
+            subject, body = texts.reminder(due, r, unit)
+            messages.append(
+                {
+                    "recipients": liaisons[unit.pk],
+                    "kind": NotificationKind.REMINDER,
+                    "subject": subject,
+                    "body": body,
+                    "campaign": campaign,
+                    "url": texts.measure_url(r["id"]),
+                    "measure_id": r["id"],
+                    "key": due.key,
+                }
+            )
+            if due.reason == "overdue":
+                done = levels_since(issued, r["id"], r["deadline"])
+                level = notice_due(
+                    campaign,
+                    due.count,
+                    done,
+                    lambda day, d=r["deadline"]: overdue_count(
+                        counter, d, day, campaign.remind_overdue_every
+                    ),
+                )
+                if level:
+                    escalate[(unit.pk, level)].append(r)
+    summary.reminders += services.notify_many(messages, now=now)
+    if escalate:
+        issue_notices(campaign, now, escalate, units, contacts, counter, texts, summary)
+
+
+def issued_notices(campaign) -> dict[int, list[tuple[str, dt.date]]]:
+    """The (level, day issued) of every notice naming each measure of the campaign."""
+    through = SupervisionAction.items.through
+    rows = through.objects.filter(
+        supervisionaction__campaign=campaign, supervisionaction__level__in=NoticeLevel.values
+    ).values_list("measure_id", "supervisionaction__level", "supervisionaction__happened_at")
+    by_measure: dict[int, list[tuple[str, dt.date]]] = defaultdict(list)
+    for mid, level, when in rows:
+        by_measure[mid].append((level, timezone.localdate(when)))
+    return by_measure
+
+
+def levels_since(issued, measure_id: int, deadline: dt.date) -> dict[str, dt.date]:
+    """The notices about the measure's current deadline (issued after it passed): the first
+    day of each level."""
+    out: dict[str, dt.date] = {}
+    for level, day in sorted(issued.get(measure_id, ()), key=lambda x: x[1]):
+        if day > deadline:
+            out.setdefault(level, day)
+    return out
+
+
+def issue_notices(campaign, now, escalate, units, contacts, counter, texts, summary):
+    """One notice per unit and level naming its measures due for it; sent to the unit's leaders
+    and supervisors (keyed by the notice, so each reaches each person once)."""
+    today = timezone.localdate(now)
+    ids = [r["id"] for rows in escalate.values() for r in rows]
+    measures = {
+        m.pk: m
+        for m in Measure.objects.filter(pk__in=ids).select_related("responsible_unit", "problem")
+    }
+    required_by = _answer_date(today, counter)
+    order = sorted(escalate.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    planned = [
+        {
+            "unit": units[unit_id],
+            "level": level,
+            "measures": [measures[r["id"]] for r in rows],
+            "content": texts.notice_content(level, units[unit_id], rows, required_by),
+            "required_by": required_by,
+        }
+        for (unit_id, level), rows in order
+    ]
+    notices = services.issue_notices(campaign, actor=SYSTEM, notices=planned, happened_at=now)
+    summary.notices += len(notices)
+    summary.notices_issued.extend(notices)
+    messages = []
+    for notice, plan, ((_unit_id, level), rows) in zip(notices, planned, order, strict=True):
+        unit = plan["unit"]
+        messages.append(
+            {
+                "recipients": [*contacts.leaders(unit), *contacts.supervisors(unit)],
+                "kind": NotificationKind.NOTICE,
+                "subject": texts.notice_subject(level, notice, unit, len(rows)),
+                "body": plan["content"],
+                "campaign": campaign,
+                "url": texts.measure_url(rows[0]["id"]),
+                "measure_id": rows[0]["id"] if len(rows) == 1 else None,
+                "action": notice,
+                "key": f"notice:a{notice.pk}",
+            }
+        )
+    services.notify_many(messages, now=now)
+
+
+def _answer_date(today: dt.date, counter: Counter) -> dt.date:
+    if counter.working:
+        return workdays.add_working_days(today, NOTICE_ANSWER_DAYS)
+    return today + dt.timedelta(days=NOTICE_ANSWER_DAYS)
+
+
+# --- the words --------------------------------------------------------------------------------
+
+
+def official_date(day: dt.date) -> str:
+    """A date as the active language writes it in prose (2026年12月24日)."""
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+class Texts:
+    """Subjects and bodies as offices write them (in the site's language)."""
+
+    def __init__(self, campaign, today):
+        self.campaign = campaign
+        self.today = today
+        self.office = _("%(campaign)s office") % {"campaign": campaign.name}
+        # reverse() once: the measure link only differs by its number.
+        self._url = reverse("measure-detail", args=[999999999]).replace("999999999", "{}")
+
+    def measure_url(self, pk: int) -> str:
+        return site_url(self._url.format(pk))
+
+    def label(self, r: dict) -> str:
+        content = r["content"].strip().replace("\n", " ")
+        return content[:30] + ("…" if len(content) > 30 else "")
+
+    def reminder(self, due: Due, r: dict, unit) -> tuple[str, str]:
+        deadline = official_date(r["deadline"]) if r["deadline"] else ""
+        p = {
+            "unit": unit.name,
+            "measure": self.label(r),
+            "content": r["content"].strip(),
+            "number": r["problem__number"],
+            "title": r["problem__title"],
+            "date": deadline,
+            "days": due.days,
+            "today": official_date(self.today),
+        }
+        if due.reason == "start":
+            subject = _("[Rectification reminder] Please start: %(measure)s") % p
+            text = _(
+                "The rectification measure “%(content)s” (problem %(number)s “%(title)s”) was "
+                "assigned to your unit and has not been started yet. Please start it without "
+                "delay, fill in the measure's plan and report progress in the ledger."
+            )
+        elif due.reason == "before":
+            subject = _("[Rectification reminder] %(measure)s is due on %(date)s") % p
+            text = _(
+                "The rectification measure “%(content)s” (problem %(number)s “%(title)s”) your "
+                "unit is responsible for is due on %(date)s. Please push the work forward, "
+                "complete it on time and report progress and evidence in the ledger."
+            )
+        elif due.reason == "due":
+            subject = _("[Rectification reminder] %(measure)s is due today (%(date)s)") % p
+            text = _(
+                "The rectification measure “%(content)s” (problem %(number)s “%(title)s”) your "
+                "unit is responsible for is due today, %(date)s. Please complete it and request "
+                "closure with evidence in the ledger; if it cannot be completed, apply for an "
+                "extension with the reasons."
+            )
+        else:
+            subject = _("[Overdue reminder] %(measure)s is %(days)s days overdue") % p
+            text = _(
+                "The rectification measure “%(content)s” (problem %(number)s “%(title)s”) your "
+                "unit is responsible for was due on %(date)s and is %(days)s days overdue as of "
+                "%(today)s. Please complete it without delay and report the progress and the "
+                "reasons for the delay in the ledger."
+            )
+        body = "\n\n".join(
+            [
+                _("%(unit)s:") % p,
+                text % p,
+                _("Open the measure: %(url)s") % {"url": self.measure_url(r["id"])},
+                self.office,
+            ]
+        )
+        return subject, body
+
+    def notice_content(self, level, unit, rows, required_by) -> str:
+        p = {
+            "unit": unit.name,
+            "n": len(rows),
+            "today": official_date(self.today),
+            "count": self.campaign.escalate_after * (2 if level == NoticeLevel.RED else 1),
+            "required": official_date(required_by),
+        }
+        if level == NoticeLevel.RED:
+            text = _(
+                "As of %(today)s, the following %(n)s rectification measures of your unit are "
+                "overdue and still not completed after %(count)s reminders and a yellow "
+                "supervision notice. They are now placed under red-notice supervision. Complete "
+                "them and report in writing to the campaign office by %(required)s; the unit's "
+                "principal leader is answerable for them."
+            )
+        else:
+            text = _(
+                "As of %(today)s, the following %(n)s rectification measures of your unit are "
+                "overdue and still not completed after %(count)s reminders. They are now placed "
+                "under yellow-notice supervision. Complete them and report in writing to the "
+                "campaign office by %(required)s."
+            )
+        items = [
+            _("%(i)s. Problem %(number)s: %(content)s (due %(date)s) %(url)s")
+            % {
+                "i": i,
+                "number": r["problem__number"],
+                "content": self.label(r),
+                "date": official_date(r["deadline"]),
+                "url": self.measure_url(r["id"]),
+            }
+            for i, r in enumerate(rows, 1)
+        ]
+        return "\n\n".join([_("%(unit)s:") % p, text % p, "\n".join(items), self.office])
+
+    def notice_subject(self, level, notice, unit, n) -> str:
+        p = {"number": notice.number, "unit": unit.name, "n": n}
+        if level == NoticeLevel.RED:
+            return _("[Red notice] Supervision notice %(number)s: %(unit)s, %(n)s overdue") % p
+        return _("[Yellow notice] Supervision notice %(number)s: %(unit)s, %(n)s overdue") % p
+
+
+# --- e-mail -----------------------------------------------------------------------------------
+
+
+def deliver(now: dt.datetime | None = None, summary: Summary | None = None, *, connection=None):
+    """Send the pending notifications by e-mail over one connection: to people who chose
+    immediate delivery each at once; to the others one digest a day, at or after
+    REMIND_DIGEST_HOUR (local time). A failure leaves the rows pending with one more attempt
+    and the error, for the next run; nothing is lost and nothing is sent twice."""
+    now = now or timezone.now()
+    summary = summary or Summary()
+    local = timezone.localtime(now)
+    rows = list(
+        Notification.objects.filter(mail_status=MailStatus.PENDING)
+        .exclude(recipient__email="")
+        .filter(recipient__is_active=True)
+        .order_by("recipient_id", "created_at", "id")
+        .values("id", "recipient_id", "recipient__email", "subject", "body", "url")
+    )
+    if not rows:
+        return summary
+    immediate = set(
+        NotificationSettings.objects.filter(delivery=Delivery.IMMEDIATE).values_list(
+            "user_id", flat=True
+        )
+    )
+    digest_time = local.hour >= settings.REMIND_DIGEST_HOUR
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    digested_today = set()
+    if digest_time:
+        digested_today = set(
+            Notification.objects.filter(mail_status=MailStatus.SENT, mailed_at__gte=midnight)
+            .exclude(recipient_id__in=immediate)
+            .values_list("recipient_id", flat=True)
+            .distinct()
+        )
+    by_person = defaultdict(list)
+    for r in rows:
+        by_person[r["recipient_id"]].append(r)
+    outgoing: list[tuple[EmailMessage, list[int]]] = []
+    sender = settings.DEFAULT_FROM_EMAIL
+    with translation.override(settings.LANGUAGE_CODE):
+        for person, items in by_person.items():
+            to = [items[0]["recipient__email"]]
+            if person in immediate:
+                for r in items:
+                    outgoing.append((EmailMessage(r["subject"], r["body"], sender, to), [r["id"]]))
+            elif digest_time and person not in digested_today:
+                subject, body = digest(items, local.date())
+                outgoing.append((EmailMessage(subject, body, sender, to), [r["id"] for r in items]))
+    if not outgoing:
+        return summary
+    sent, failed, error = _send(outgoing, connection)
+    sent_set = set(sent)
+    sent_messages = sum(1 for _m, ids in outgoing if ids[0] in sent_set)
+    failed_messages = len(outgoing) - sent_messages
+    services.record_mail(sent, now=now, failed_ids=failed, error=error)
+    summary.mailed += sent_messages
+    summary.failed += failed_messages
+    return summary
+
+
+def digest(items: list[dict], day: dt.date) -> tuple[str, str]:
+    """One e-mail listing a person's pending notifications."""
+    subject = _("[Rectification reminder] Daily digest of %(date)s: %(n)s notifications") % {
+        "date": official_date(day),
+        "n": len(items),
+    }
+    lines = [
+        _("You have %(n)s new notifications:") % {"n": len(items)},
+        "",
+        *(
+            f"{i}. {r['subject']}" + (f"\n   {r['url']}" if r["url"] else "")
+            for i, r in enumerate(items, 1)
+        ),
+        "",
+        _("See them all in the app: %(url)s") % {"url": site_url("/")},
+    ]
+    return subject, "\n".join(lines)
+
+
+def _send(outgoing, connection) -> tuple[list[int], list[int], str]:
+    """Send each message over one connection; returns (sent ids, failed ids, last error)."""
+    connection = connection or get_connection()
+    sent, failed, error = [], [], ""
+    try:
+        connection.open()
+    except Exception as exc:  # refused, timed out, bad credentials …
+        error = f"{type(exc).__name__}: {exc}"
+        log.warning("reminder e-mail: cannot connect (%s); %s messages wait", error, len(outgoing))
+        return [], [i for _m, ids in outgoing for i in ids], error
+    try:
+        for message, ids in outgoing:
+            try:
+                if connection.send_messages([message]):
+                    sent.extend(ids)
+                else:
+                    raise RuntimeError("not sent")
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                failed.extend(ids)
+    finally:
+        with contextlib.suppress(Exception):  # closing a broken connection
+            connection.close()
+    if failed:
+        log.warning(
+            "reminder e-mail: %s messages failed (%s); retried next run", len(failed), error
+        )
+    return sent, failed, error
+
+
+# --- the background worker's schedule ---------------------------------------------------------
+
+
+@task()
+def remind_and_reschedule() -> dict:
+    """The worker's task: one step, then the next one enqueued REMIND_INTERVAL later. A step is
+    idempotent, so a duplicate chain (two demos started) only repeats work, never mail."""
+    try:
+        summary = remind()
+    finally:
+        enqueue_next()
+    return {
+        "reminders": summary.reminders,
+        "notices": summary.notices,
+        "mailed": summary.mailed,
+        "failed": summary.failed,
+    }
+
+
+def enqueue_next(delay: int | None = None):
+    delay = settings.REMIND_INTERVAL if delay is None else delay
+    when = timezone.now() + dt.timedelta(seconds=delay)
+    return remind_and_reschedule.using(run_after=when).enqueue()
+
+
+def start_schedule():
+    """Put the reminder step in the worker's queue unless a step already waits there (what
+    `rectify demo --serve` calls; production may run `rectify remind --loop` instead)."""
+    from django_tasks_db.models import DBTaskResult
+
+    path = remind_and_reschedule.module_path
+    recent = timezone.now() - dt.timedelta(hours=1)  # a worker killed mid-step leaves RUNNING
+    waiting = DBTaskResult.objects.filter(task_path=path).filter(
+        Q(status="READY") | Q(status="RUNNING", started_at__gte=recent)
+    )
+    if waiting.exists():
+        return None
+    return enqueue_next(delay=0)
