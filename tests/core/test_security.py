@@ -17,8 +17,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rectify.api import tokens
 from rectify.campaigns import services as campaign_services
 from rectify.campaigns.choices import ActivityKind
+from rectify.campaigns.programs import services as program_services
 from rectify.feedback.models import FeedbackItem
 from rectify.orgs.models import User
+from rectify.supervision import services as supervision_services
+from rectify.supervision.choices import NoticeLevel, SupervisionKind
 from tests.factories import add_evidence
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
@@ -110,6 +113,25 @@ def filled(world):
     )
     w.campaign.public_intake_enabled = True
     w.campaign.save()
+    w.program = program_services.create_program(w.campaign, actor=w.office, name="专项整治")
+    w.action = supervision_services.record_action(
+        w.campaign,
+        actor=w.office,
+        kind=SupervisionKind.INSPECTION,
+        target_unit=w.bureau_a,
+        content="巡察发现<script>alert(1)</script>",
+    )
+    w.notice = supervision_services.issue_notice(
+        w.campaign,
+        actor=w.office,
+        unit=w.bureau_a,
+        level=NoticeLevel.YELLOW,
+        measures=[w.measure_a],
+        content="请限期整改",
+    )
+    (w.notification,) = supervision_services.notify(
+        [w.office], kind="urge", subject="催办", body="请加快", campaign=w.campaign
+    )
     return w
 
 
@@ -125,6 +147,11 @@ def url_arguments(name: str, route: str, w) -> dict:
         "activity": w.activity.pk,
         "consolidation-restore": w.item.pk,
         "consolidation-set-aside": w.item.pk,
+        "program": w.program.pk,
+        "supervision-action": w.action.pk,
+        "supervision-follow-up": w.action.pk,
+        "notice": w.notice.pk,
+        "notification": w.notification.pk,
     }
     pk = next((v for k, v in by_name.items() if name.startswith(k)), 0)
     values = {
@@ -134,6 +161,7 @@ def url_arguments(name: str, route: str, w) -> dict:
         "name": "start",
         "code": "ABCD-EFGH",
         "year": 2027,
+        "unit_id": w.bureau_a.pk,
     }
     return {arg: values[arg] for arg in re.findall(r"<(?:\w+:)?(\w+)>", route)}
 
