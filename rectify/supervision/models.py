@@ -191,3 +191,24 @@ class NotificationSettings(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_delivery_display()}"
+
+
+class ReminderStart(models.Model):
+    """The day the reminder run first worked on a campaign. Escalation counts the overdue
+    reminders from then on, so a ledger brought in with old overdue items does not get a flood
+    of notices on the first run: "after M reminders" means reminders the unit was sent."""
+
+    campaign = models.OneToOneField(
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="reminder_start",
+    )
+    started_on = models.DateField(_("reminders started on"))
+
+    class Meta:
+        verbose_name = _("start of reminders")
+        verbose_name_plural = _("starts of reminders")
+
+    def __str__(self):
+        return f"{self.campaign} · {self.started_on}"

@@ -13,10 +13,12 @@ For each open measure (closed measures get nothing):
   it) — once per deadline;
 - overdue: every `remind_overdue_every` days past the deadline, from its first day — once per
   period (period p covers overdue days 1+pK … K+pK);
-- escalation: once `escalate_after` (M) overdue reminders are due, a yellow supervision notice
-  (督办单) to the unit, issued by the system, sent to the unit's leaders and supervisors; once
-  M more are due after the yellow, a red one. A notice counts for the current deadline only:
-  one issued before the deadline was moved does not.
+- escalation: once the unit has been sent `escalate_after` (M) overdue reminders, a yellow
+  supervision notice (督办单) to the unit, issued by the system, sent to the unit's leaders and
+  supervisors; once M more after the yellow, a red one. Reminders count from the run's first
+  day on the campaign (ReminderStart): a measure long overdue when reminders began starts at
+  one, so the first run issues no backlog of notices. A notice counts for the current deadline
+  only: one issued before the deadline was moved does not.
 
 Reminders go to the responsible unit's liaisons (supervision/recipients.py). Each is keyed by
 reason, measure, deadline and period, so a second run in the same period writes nothing.
@@ -99,7 +101,6 @@ class Due:
     reason: str  # start, before, due, overdue
     key: str
     days: int = 0  # days left (before) or calendar days overdue (overdue)
-    count: int = 0  # overdue reminders due so far, this one included (overdue)
 
 
 class Counter:
@@ -143,16 +144,15 @@ def due_reminders(campaign, m: dict, today: dt.date, counter: Counter) -> list[D
                 "overdue",
                 f"remind:overdue:m{mid}:{deadline}:{period}",
                 days=(today - deadline).days,
-                count=period + 1,
             )
         )
     return out
 
 
 def notice_due(campaign, count: int, issued: dict[str, dt.date], count_on) -> str | None:
-    """The notice level a measure with `count` overdue reminders is due for, given the notices
-    already issued about its current deadline ({level: day}): yellow once M reminders are due,
-    red once M more are due after the yellow (`count_on(day)`: reminders due by that day)."""
+    """The notice level a measure with `count` overdue reminders sent is due for, given the
+    notices already issued about its current deadline ({level: day}): yellow once M reminders
+    were sent, red once M more were sent after the yellow (`count_on(day)`: sent by that day)."""
     m = campaign.escalate_after
     if not m or count < m or NoticeLevel.RED in issued:
         return None
@@ -214,6 +214,17 @@ def remind_campaign(campaign, now: dt.datetime, summary: Summary) -> None:
     if not counter.is_day_on(today):
         return
 
+    started = services.reminders_started(campaign, today)
+    every = campaign.remind_overdue_every
+
+    def reminders_by(day: dt.date, deadline: dt.date) -> int:
+        """Overdue reminders sent about `deadline` by `day`: periods begun, counted from the
+        period in which reminders started when the deadline passed before that."""
+        n = overdue_count(counter, deadline, day, every)
+        if started > deadline:
+            n -= overdue_count(counter, deadline, started, every) - 1
+        return n
+
     units = {u.pk: u for u in OrgUnit.objects.subtree(campaign.org_unit)}
     contacts = Contacts(campaign)
     liaisons: dict[int, list] = {}
@@ -248,11 +259,9 @@ def remind_campaign(campaign, now: dt.datetime, summary: Summary) -> None:
                 done = levels_since(issued, r["id"], r["deadline"])
                 level = notice_due(
                     campaign,
-                    due.count,
+                    reminders_by(today, r["deadline"]),
                     done,
-                    lambda day, d=r["deadline"]: overdue_count(
-                        counter, d, day, campaign.remind_overdue_every
-                    ),
+                    lambda day, d=r["deadline"]: reminders_by(day, d),
                 )
                 if level:
                     escalate[(unit.pk, level)].append(r)

@@ -28,7 +28,12 @@ from rectify.supervision.choices import (
     NotificationKind,
     SupervisionKind,
 )
-from rectify.supervision.models import Notification, NotificationSettings, SupervisionAction
+from rectify.supervision.models import (
+    Notification,
+    NotificationSettings,
+    ReminderStart,
+    SupervisionAction,
+)
 from rectify.supervision.recipients import Contacts
 from rectify.supervision.scoping import can_supervise_unit
 
@@ -289,6 +294,14 @@ def notify(
             )
         )
     return made
+
+
+def reminders_started(campaign, today: dt.date) -> dt.date:
+    """The day the reminder run first worked on `campaign` (today, on its first run)."""
+    start, _created = ReminderStart.objects.get_or_create(
+        campaign=campaign, defaults={"started_on": today}
+    )
+    return start.started_on
 
 
 def notify_many(messages, *, now=None, batch_size: int = 2000) -> int:

@@ -92,6 +92,26 @@ def test_working_days_skip_weekends_and_holidays_and_count_make_up_days(town, cl
     assert not Notification.objects.filter(action=yellow, recipient=w.liaison).exists()
 
 
+def test_reminders_begun_late_count_from_their_first_day_no_backlog_of_notices(town, clock):
+    """A measure a month overdue when the reminder run first works on the campaign: the first
+    run sends one reminder and no notice; the yellow notice follows M reminders later."""
+    w = town
+    m = started_measure(w, w.bureau_a, D(2026, 9, 21))
+    clock.move_to(at(D(2026, 10, 26)))
+    assert remind().notices == 0  # one reminder, not a month's backlog of notices
+    assert reminder_days(m, w.liaison) == [(D(2026, 10, 26), "overdue")]
+    run_daily(clock, D(2026, 10, 27), D(2026, 11, 20))
+    sent = [day for day, _reason in reminder_days(m, w.liaison)]
+    assert sent[0] == D(2026, 10, 26) and len(sent) >= 6
+    notices = SupervisionAction.objects.filter(level__in=NoticeLevel.values).order_by("id")
+    assert [
+        (n.level, n.happened_at.astimezone(at(D(2026, 1, 1)).tzinfo).date()) for n in notices
+    ] == [
+        (NoticeLevel.YELLOW, sent[2]),  # with the third reminder sent
+        (NoticeLevel.RED, sent[5]),  # three more after the yellow
+    ]
+
+
 def test_a_start_reminder_waits_for_working_days_after_assignment(town, clock):
     """measure_a was assigned on Monday 9/21 and stays in draft; Friday 9/25 is Mid-autumn."""
     w = town
