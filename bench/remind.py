@@ -13,7 +13,8 @@ The generation is not timed.
 
 Then, each in a fresh process (peak RSS its own), at 10:00 on a working day:
 - step 1: the backlog — every overdue measure's reminder, the start reminders of the drafts,
-  a yellow notice per unit whose measures have passed 3 overdue reminders, and the digests
+  a yellow notice per unit whose measures have passed 3 overdue reminders (the run is taken to
+  have worked on the campaign since July, so old overdue items count), and the digests
   (one per person, file backend in a temporary folder);
 - step 2: the same day again — nothing new is written or sent (idempotency), the steady state.
 
@@ -60,6 +61,7 @@ def generate(size: int) -> dict:
     from rectify.ledger.models import Measure, Problem
     from rectify.orgs.choices import Role
     from rectify.orgs.models import Membership, OrgUnit, User
+    from rectify.supervision.models import ReminderStart
 
     started = time.perf_counter()
     rng = random.Random(size)
@@ -133,6 +135,9 @@ def generate(size: int) -> dict:
         Measure.objects.filter(campaign=campaign).update(
             created_at=dt.datetime(2026, 10, 16, 9, tzinfo=dt.UTC)
         )
+        # the run has worked on the campaign from its start (the worst case: every overdue
+        # measure's reminders count towards escalation, as if none had been answered)
+        ReminderStart.objects.create(campaign=campaign, started_on=dt.date(2026, 7, 1))
     return {"size": size, "generated_s": round(time.perf_counter() - started, 1)}
 
 

@@ -250,7 +250,7 @@ def remind_campaign(campaign, now: dt.datetime, summary: Summary) -> None:
                     "subject": subject,
                     "body": body,
                     "campaign": campaign,
-                    "url": texts.measure_url(r["id"]),
+                    "url": texts.measure_path(r["id"]),
                     "measure_id": r["id"],
                     "key": due.key,
                 }
@@ -324,9 +324,9 @@ def issue_notices(campaign, now, escalate, units, contacts, counter, texts, summ
                 "recipients": [*contacts.leaders(unit), *contacts.supervisors(unit)],
                 "kind": NotificationKind.NOTICE,
                 "subject": texts.notice_subject(level, notice, unit, len(rows)),
-                "body": plan["content"],
+                "body": texts.notice_message(notice, unit, rows),
                 "campaign": campaign,
-                "url": texts.measure_url(rows[0]["id"]),
+                "url": reverse("notice-detail", args=[campaign.slug, notice.pk]),
                 "measure_id": rows[0]["id"] if len(rows) == 1 else None,
                 "action": notice,
                 "key": f"notice:a{notice.pk}",
@@ -350,6 +350,10 @@ def official_date(day: dt.date) -> str:
 
 
 def site_url(path: str) -> str:
+    """An absolute link for e-mail from a path on this site (notifications store paths, which
+    the app's notification list follows)."""
+    if not path.startswith("/"):
+        return path
     return settings.SITE_URL.rstrip("/") + path
 
 
@@ -363,8 +367,13 @@ class Texts:
         # reverse() once: the measure link only differs by its number.
         self._url = reverse("measure-detail", args=[999999999]).replace("999999999", "{}")
 
+    def measure_path(self, pk: int) -> str:
+        """The measure's page on this site (a notification's link in the app)."""
+        return self._url.format(pk)
+
     def measure_url(self, pk: int) -> str:
-        return site_url(self._url.format(pk))
+        """The same, absolute (in e-mail)."""
+        return site_url(self.measure_path(pk))
 
     def label(self, r: dict) -> str:
         content = r["content"].strip().replace("\n", " ")
@@ -445,6 +454,11 @@ class Texts:
                 "under yellow-notice supervision. Complete them and report in writing to the "
                 "campaign office by %(required)s."
             )
+        return text % p
+
+    def notice_message(self, notice, unit, rows) -> str:
+        """The notification (and e-mail) of a notice: the notice's text, its items with their
+        links, and the link to the notice itself (printable, .docx)."""
         items = [
             _("%(i)s. Problem %(number)s: %(content)s (due %(date)s) %(url)s")
             % {
@@ -456,7 +470,16 @@ class Texts:
             }
             for i, r in enumerate(rows, 1)
         ]
-        return "\n\n".join([_("%(unit)s:") % p, text % p, "\n".join(items), self.office])
+        link = site_url(reverse("notice-detail", args=[self.campaign.slug, notice.pk]))
+        return "\n\n".join(
+            [
+                _("%(unit)s:") % {"unit": unit.name},
+                notice.content,
+                "\n".join(items),
+                _("The notice: %(url)s") % {"url": link},
+                self.office,
+            ]
+        )
 
     def notice_subject(self, level, notice, unit, n) -> str:
         p = {"number": notice.number, "unit": unit.name, "n": n}
@@ -536,7 +559,7 @@ def digest(items: list[dict], day: dt.date) -> tuple[str, str]:
         _("You have %(n)s new notifications:") % {"n": len(items)},
         "",
         *(
-            f"{i}. {r['subject']}" + (f"\n   {r['url']}" if r["url"] else "")
+            f"{i}. {r['subject']}" + (f"\n   {site_url(r['url'])}" if r["url"] else "")
             for i, r in enumerate(items, 1)
         ),
         "",

@@ -90,6 +90,16 @@ def test_working_days_skip_weekends_and_holidays_and_count_make_up_days(town, cl
     )
     assert told == {"leader_a", "supervisor"}
     assert not Notification.objects.filter(action=yellow, recipient=w.liaison).exists()
+    # the notice's own text is the paragraph of the document; the notification carries the
+    # items and links (in the app a path on this site, which the notification list follows)
+    assert "http" not in yellow.content and "规范督查检查考核事项" not in yellow.content
+    told_leader = Notification.objects.get(action=yellow, recipient=w.leader_a)
+    assert told_leader.url == f"/c/{w.campaign.slug}/notices/{yellow.pk}/"
+    assert "规范督查检查考核事项" in told_leader.body
+    assert f"/c/{w.campaign.slug}/notices/{yellow.pk}/" in told_leader.body
+    assert Notification.objects.filter(measure=m, kind=NotificationKind.REMINDER).first().url == (
+        f"/measures/{m.pk}/"
+    )
 
 
 def test_reminders_begun_late_count_from_their_first_day_no_backlog_of_notices(town, clock):
