@@ -55,7 +55,11 @@ from rectify.ledger.scoping import (
 )
 from rectify.orgs.access import access
 from rectify.orgs.models import OrgUnit
-from rectify.supervision.scoping import actions_about_problem, scope_supervision_actions
+from rectify.supervision.scoping import (
+    actions_about_measure,
+    actions_about_problem,
+    scope_supervision_actions,
+)
 
 PAGE_SIZE = 50
 
@@ -501,7 +505,13 @@ def measure_detail(request, pk):
         "verifications": measure.verifications.select_related("decided_by"),
         "transitions": states.available(measure, request.user),
         "can_change": can_change_measure(request.user, measure),
-        "timeline": timeline(records_of([measure])),
+        "timeline": timeline(
+            [
+                *records_of([measure]),
+                # 催办, notices naming it, the inspection it follows up
+                *actions_about_measure(request.user, measure.campaign, measure).only("pk"),
+            ]
+        ),
         # the supervision whose finding this measure follows up, for those who read it
         "origins": scope_supervision_actions(request.user, measure.campaign).filter(
             follow_ups=measure

@@ -157,6 +157,14 @@ def actions_about_problem(user, campaign: Campaign, problem) -> QuerySet[Supervi
     return scope_supervision_actions(user, campaign).filter(pk__in=ids)
 
 
+def actions_about_measure(user, campaign: Campaign, measure) -> QuerySet[SupervisionAction]:
+    """The actions the user reads about `measure`: naming it (a 催办), a notice naming it, or
+    the action it follows up (the measure's timeline)."""
+    about = Q(measure=measure) | Q(items=measure) | Q(follow_ups=measure)
+    ids = SupervisionAction.objects.filter(campaign=campaign).filter(about).values("pk")
+    return scope_supervision_actions(user, campaign).filter(pk__in=ids)
+
+
 def overdue_measures(user, campaign: Campaign, unit) -> QuerySet:
     """The unit's (and its subunits') overdue measures the user sees, oldest deadline first:
     what a supervision notice to the unit may name."""

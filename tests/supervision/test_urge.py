@@ -3,6 +3,7 @@ within their subtree), what is recorded (a REMINDER supervision action with the 
 and who hears about it (the unit's liaisons, with a link to the measure)."""
 
 import pytest
+from django.urls import reverse
 
 from rectify.audit.log import history
 from rectify.core.errors import DomainError, PermissionRefused, TransitionRefused
@@ -105,3 +106,22 @@ def test_urges_are_counted_with_the_last_time(w, time_machine):
     assert counted[w.measure_a.pk].last_at == last.happened_at
     assert counted[w.measure_b.pk].count == 0
     assert [a.content for a in urging.last_urges(w.measure_a)] == ["二催", "一催"]
+
+
+def test_the_measure_timeline_shows_its_urges_and_notices_to_whoever_reads_them(w, client):
+    services.urge(w.measure_a, actor=w.supervisor_a, message="本周内报送进展")
+    services.issue_notice(
+        w.campaign,
+        actor=w.office,
+        unit=w.bureau_a,
+        level="yellow",
+        measures=[w.measure_a],
+        content="现予黄色督办",
+    )
+    services.urge(w.measure_b, actor=w.office, message="乙省的催办")
+    url = reverse("measure-detail", args=[w.measure_a.pk])
+    for who in (w.viewer, w.liaison):  # a reader, and the unit the supervision was sent to
+        client.force_login(who)
+        text = client.get(url).content.decode()
+        assert "本周内报送进展" in text and "〔2026〕1号" in text
+        assert "乙省的催办" not in text
