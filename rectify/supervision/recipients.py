@@ -16,21 +16,29 @@ class Contacts:
     """
 
     def __init__(self, campaign):
-        self._by_role: dict[str, list[tuple[str | None, object]]] = {}
+        # role → unit path (None: the whole campaign) → people, in the order of the rows
+        self._by_role: dict[str, dict[str | None, list]] = {}
         rows = Membership.objects.filter(campaign=campaign, user__is_active=True).select_related(
             "user", "org_unit"
         )
         for m in rows:
             path = m.org_unit.path if m.org_unit_id else None
-            self._by_role.setdefault(m.role, []).append((path, m.user))
+            self._by_role.setdefault(m.role, {}).setdefault(path, []).append(m.user)
 
     def _covering(self, role: str, unit, *, campaign_wide: bool) -> list:
+        """Those of `role` limited to the unit or one of its ancestors (each path prefix of
+        the unit's materialised path), and the campaign-wide ones if asked: a few dictionary
+        lookups per unit, however many memberships the campaign has."""
+        by_path = self._by_role.get(role, {})
+        paths = [None] if campaign_wide else []
+        end = unit.path.find("/")
+        while end != -1:
+            paths.append(unit.path[: end + 1])
+            end = unit.path.find("/", end + 1)
         found = {}
-        for path, user in self._by_role.get(role, ()):
-            if path is None and not campaign_wide:
-                continue
-            if path is None or unit.path.startswith(path):
-                found[user.pk] = user
+        for path in paths:
+            for user in by_path.get(path, ()):
+                found.setdefault(user.pk, user)
         return list(found.values())
 
     def liaisons(self, unit) -> list:
@@ -46,4 +54,4 @@ class Contacts:
         return self._covering(Role.SUPERVISOR, unit, campaign_wide=True)
 
     def office(self) -> list:
-        return [user for _path, user in self._by_role.get(Role.OFFICE, ())]
+        return [user for users in self._by_role.get(Role.OFFICE, {}).values() for user in users]
