@@ -47,7 +47,7 @@ from rectify.ledger.models import Measure, Problem
 from rectify.orgs.choices import OrgKind, Role
 from rectify.orgs.models import Membership, OrgUnit, Region, User
 from rectify.supervision import services as supervision_services
-from rectify.supervision.choices import SupervisionKind
+from rectify.supervision.choices import NoticeLevel, SupervisionKind
 
 SEED = 2019
 SOCIAL_ORG_COUNT = 161
@@ -1006,9 +1006,6 @@ class DemoBuilder:
             actions.append((SupervisionKind.REMINDER, m.responsible_unit, m, rng.randint(1, 6)))
         for m in returned[:2]:
             actions.append((SupervisionKind.INTERVIEW, m.responsible_unit, m, rng.randint(2, 8)))
-        inspection_late = [m for m in late if m.problem.source == Source.INSPECTION]
-        for m in inspection_late[:1]:
-            actions.append((SupervisionKind.ESCALATION, m.responsible_unit, m, 1))
         for code in sorted(rng.sample(sorted(self.bureaus), 4)):
             actions.append((SupervisionKind.ONSITE, self.bureaus[code], None, rng.randint(10, 40)))
         laggards = sorted(self.social_orgs, key=lambda org: (self.diligence[org.pk], org.pk))
@@ -1033,7 +1030,29 @@ class DemoBuilder:
                 outcome=outcome,
                 happened_at=self.moment(self.day(-days_ago), rng.randint(9, 17)),
             )
-        self.log(f"  督查督办 supervision actions: {len(actions)}")
+        notices = self._notices([m for m in late if m.problem.source == Source.INSPECTION])
+        self.log(f"  督查督办 supervision actions: {len(actions) + notices}")
+
+    def _notices(self, inspection_late) -> int:
+        """The supervision notices (督办单) of the demo, issued by hand by the supervisor: a
+        yellow one ten days ago to the unit of the first late inspection measure, naming its
+        late measures, and a red one yesterday, the yellow left unanswered."""
+        if not inspection_late:
+            return 0
+        unit = inspection_late[0].responsible_unit
+        named = [m for m in inspection_late if m.responsible_unit_id == unit.pk]
+        for level, days_ago, answer_in in ((NoticeLevel.YELLOW, 10, 5), (NoticeLevel.RED, 1, 3)):
+            supervision_services.issue_notice(
+                self.campaign,
+                actor=self.supervisor,
+                unit=unit,
+                level=level,
+                measures=named,
+                content=data.NOTICE_TEXTS[level].format(n=len(named)),
+                required_by=self.day(-days_ago + answer_in),
+                happened_at=self.moment(self.day(-days_ago), 10),
+            )
+        return 2
 
     # --- consolidation board ---------------------------------------------------------------
 

@@ -1441,10 +1441,6 @@ SUPERVISION_TEXTS = {
         "就整改措施被退回、进展缓慢问题约谈责任单位负责同志。",
         "责任单位负责同志作出说明，表示立即整改。",
     ),
-    "escalation": (
-        "该问题整改多次延期，提请部主题教育领导小组提级督办。",
-        "",
-    ),
     "guidance": (
         "指导组赴该社会组织指导主题教育和同步整改工作，审核整改方案。",
         "整改方案已按指导意见修改完善。",
@@ -1465,3 +1461,16 @@ def chinese_number(n: int) -> str:
         return CHINESE_DIGITS[ones]
     head = "" if tens == 1 else CHINESE_DIGITS[tens]
     return head + "十" + (CHINESE_DIGITS[ones] if ones else "")
+
+
+# The demo's supervision notices (督办单): the paragraph of the document, by level.
+NOTICE_TEXTS = {
+    "yellow": (
+        "你单位牵头负责的以下{n}项巡视反馈问题整改措施已超过整改时限，经多次催办仍未完成。"
+        "现予黄色督办，请高度重视，立即整改，并按期书面报送整改情况。"
+    ),
+    "red": (
+        "你单位牵头负责的以下{n}项巡视反馈问题整改措施经黄色督办仍未按期完成整改。"
+        "现予红色督办，请单位主要负责同志亲自过问，限期完成整改并书面报送整改情况。"
+    ),
+}

@@ -211,6 +211,11 @@ class DemoCampaignTests(TestCase):
         assert set(categories) <= logged(Category, "category.create")
         actions = SupervisionAction.objects.filter(campaign=self.campaign)
         assert actions.exists()
+        # a yellow supervision notice, then a red one to the same unit, naming the same measures
+        yellow, red = actions.exclude(level="").order_by("sequence")
+        assert (yellow.level, red.level) == ("yellow", "red")
+        assert yellow.target_unit == red.target_unit and yellow.happened_at < red.happened_at
+        assert set(yellow.items.all()) == set(red.items.all()) != set()
         assert set(actions.values_list("pk", flat=True)) <= logged(
             SupervisionAction, "supervision.create"
         )
