@@ -55,3 +55,12 @@ class Contacts:
 
     def office(self) -> list:
         return [user for users in self._by_role.get(Role.OFFICE, {}).values() for user in users]
+
+
+def notice_recipients(contacts: Contacts, unit) -> list:
+    """Who a supervision notice (督办单) reaches: the unit it is addressed to (its liaisons and
+    leaders) and the unit's supervisors, each once."""
+    found = {}
+    for user in (*contacts.liaisons(unit), *contacts.leaders(unit), *contacts.supervisors(unit)):
+        found.setdefault(user.pk, user)
+    return list(found.values())

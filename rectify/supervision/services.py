@@ -34,8 +34,9 @@ from rectify.supervision.models import (
     ReminderStart,
     SupervisionAction,
 )
-from rectify.supervision.recipients import Contacts
+from rectify.supervision.recipients import Contacts, notice_recipients
 from rectify.supervision.scoping import can_supervise_unit
+from rectify.supervision.texts import Texts
 
 
 @transaction.atomic
@@ -122,7 +123,40 @@ def issue_notice(
         ],
         happened_at=happened_at,
     )
+    send_notice(notice, actor=actor)
     return notice
+
+
+def send_notice(notice: SupervisionAction, *, actor=None) -> list[Notification]:
+    """A notice issued by hand goes to its unit's liaisons and leaders and to the unit's
+    supervisors (not to whoever issued it): in the app, and by e-mail by each one's choice;
+    keyed by the notice, so each person gets it once. (The reminder run sends the notices it
+    issues the same way, in bulk.)"""
+    campaign = notice.campaign
+    unit = notice.target_unit
+    rows = list(
+        notice.items.order_by("problem__number", "pk").values(
+            "id", "content", "deadline", "problem__number"
+        )
+    )
+    recipients = [
+        u for u in notice_recipients(Contacts(campaign), unit) if u.pk != getattr(actor, "pk", None)
+    ]
+    with translation.override(settings.LANGUAGE_CODE):
+        texts = Texts(campaign, timezone.localdate(notice.happened_at))
+        subject = texts.notice_subject(notice.level, notice, unit, len(rows))
+        body = texts.notice_message(notice, unit, rows)
+    return notify(
+        recipients,
+        kind=NotificationKind.NOTICE,
+        subject=subject,
+        body=body,
+        campaign=campaign,
+        url=reverse("notice-detail", args=[campaign.slug, notice.pk]),
+        measure=notice.measure,
+        action=notice,
+        key=f"notice:a{notice.pk}",
+    )
 
 
 @transaction.atomic

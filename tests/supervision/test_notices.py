@@ -8,8 +8,11 @@ import pytest
 from rectify.audit.log import history
 from rectify.core.errors import DomainError, PermissionRefused
 from rectify.orgs.access import SYSTEM
+from rectify.orgs.choices import Role
 from rectify.supervision import services
-from rectify.supervision.choices import NoticeLevel, SupervisionKind
+from rectify.supervision.choices import NoticeLevel, NotificationKind, SupervisionKind
+from rectify.supervision.models import Notification
+from tests.factories import grant, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +67,19 @@ def test_each_notice_is_in_the_activity_log(world):
     entry = next(e for e in history(notice) if e.action == "supervision.notice")
     assert entry.after["number"] == notice.number
     assert entry.after["items"] == [world.measure_b.pk, world.measure_b2.pk]
+
+
+def test_a_notice_issued_by_hand_reaches_its_unit_and_its_supervisors_once(world):
+    leader_b = make_user("leader_b")
+    grant(leader_b, world.campaign, Role.LEADER, world.bureau_b)
+    notice = issue(world, actor=world.office, required_by=dt.date(2027, 1, 8))
+    sent = Notification.objects.filter(action=notice)
+    assert {n.recipient.username for n in sent} == {"liaison2", "leader_b", "supervisor"}
+    n = sent.get(recipient=world.liaison2)
+    assert n.kind == NotificationKind.NOTICE
+    assert n.subject == "【黄色督办】督办单〔2026〕1号：乙省民政厅2项整改措施逾期"
+    assert n.url == f"/c/world/notices/{notice.pk}/"
+    assert "精简会议文件" in n.body and "压缩审批时限" in n.body
+    # the supervisor who issues one is not told of their own notice
+    by_supervisor = issue(world, level=NoticeLevel.RED)
+    assert not Notification.objects.filter(action=by_supervisor, recipient=world.supervisor)

@@ -84,12 +84,12 @@ def test_working_days_skip_weekends_and_holidays_and_count_make_up_days(town, cl
     assert list(yellow.items.all()) == [m] and yellow.target_unit == w.bureau_a
     assert yellow.number == "〔2026〕1号" and red.number == "〔2026〕2号"
     assert yellow.required_by == D(2026, 10, 26)  # 5 working days after 10/19
-    # the notices go to the unit's leader and the supervisors, not to the liaison
+    # the notice goes to the unit it is addressed to (liaison, leader) and its supervisors,
+    # not to another unit's people
     told = set(
         Notification.objects.filter(action=yellow).values_list("recipient__username", flat=True)
     )
-    assert told == {"leader_a", "supervisor"}
-    assert not Notification.objects.filter(action=yellow, recipient=w.liaison).exists()
+    assert told == {"liaison", "leader_a", "supervisor"}
     # the notice's own text is the paragraph of the document; the notification carries the
     # items and links (in the app a path on this site, which the notification list follows)
     assert "http" not in yellow.content and "规范督查检查考核事项" not in yellow.content
