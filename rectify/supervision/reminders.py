@@ -15,10 +15,10 @@ For each open measure (closed measures get nothing):
   period (period p covers overdue days 1+pK … K+pK);
 - escalation: once the unit has been sent `escalate_after` (M) overdue reminders, a yellow
   supervision notice (督办单) to the unit, issued by the system, sent to the unit's liaisons
-  and leaders and to its supervisors; once M more after the yellow, a red one. Reminders count from the run's first
-  day on the campaign (ReminderStart): a measure long overdue when reminders began starts at
-  one, so the first run issues no backlog of notices. A notice counts for the current deadline
-  only: one issued before the deadline was moved does not.
+  and leaders and to its supervisors; once M more after the yellow, a red one. Reminders
+  count from the run's first day on the campaign (ReminderStart): a measure long overdue when
+  reminders began starts at one, so the first run issues no backlog of notices. A notice
+  counts for the current deadline only: one issued before the deadline was moved does not.
 
 Reminders go to the responsible unit's liaisons (supervision/recipients.py). Each is keyed by
 reason, measure, deadline and period, so a second run in the same period writes nothing.
