@@ -251,6 +251,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Spreadsheet imports: the largest file accepted, and up to how many rows a page checks and
 # imports within the request (larger files go to the background worker, with a progress bar).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+# The largest ledger spreadsheet read back (re-import and migration of 整改台账.xlsx).
+LEDGER_SHEET_MAX_BYTES = env_int("LEDGER_SHEET_MAX_BYTES", IMPORT_MAX_BYTES)
 IMPORT_INLINE_ROWS = env_int("IMPORT_INLINE_ROWS", 3000)
 # The largest evidence file of a measure (API upload) and attachment of a research activity.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024)

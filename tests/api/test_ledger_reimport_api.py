@@ -87,5 +87,5 @@ def test_a_file_without_the_key_column_is_422_naming_it(world, tmp_path, upload)
 
 
 def test_a_file_too_large_is_413(world, edited, upload, settings):
-    settings.RECTIFY_SHEET_MAX_BYTES = 1000
+    settings.LEDGER_SHEET_MAX_BYTES = 1000
     assert upload(world.office, edited).status_code == 413

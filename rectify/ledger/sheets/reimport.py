@@ -338,8 +338,8 @@ def _local(source, file_name: str | None) -> Iterator[tuple[Path, str]]:
 
 
 def max_bytes() -> int:
-    """The largest file read back: RECTIFY_SHEET_MAX_BYTES, else the feedback import's limit."""
-    return getattr(settings, "RECTIFY_SHEET_MAX_BYTES", None) or settings.IMPORT_MAX_BYTES
+    """The largest file read back (LEDGER_SHEET_MAX_BYTES; by default the import's limit)."""
+    return settings.LEDGER_SHEET_MAX_BYTES
 
 
 def _check_file(path: Path, name: str) -> None:

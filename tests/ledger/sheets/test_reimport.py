@@ -391,19 +391,19 @@ def test_a_file_that_is_not_xlsx_or_too_large_is_refused(world, tmp_path, settin
     with pytest.raises(ReimportRefused) as caught:
         reimport.read(bad, campaign=world.campaign, actor=world.office)
     assert caught.value.code == "not_xlsx"
-    settings.RECTIFY_SHEET_MAX_BYTES = 100
+    settings.LEDGER_SHEET_MAX_BYTES = 100
     path = export(world, tmp_path)
     with pytest.raises(ReimportRefused) as caught:
         reimport.read(path, campaign=world.campaign, actor=world.office)
     assert caught.value.code == "too_large"
     # A small file that unpacks to more than ten times the limit (a zip bomb) is refused too.
-    settings.RECTIFY_SHEET_MAX_BYTES = path.stat().st_size + 2000
+    settings.LEDGER_SHEET_MAX_BYTES = path.stat().st_size + 2000
     bomb = Edited(path)
     for measure in (world.measure_a, world.measure_b):
         for header in ("备注", "整改目标", "本次说明", "整改措施", "整改进展"):
             bomb.set(measure, header, "0" * 30_000)  # a cell holds at most 32,767 characters
     bomb.save(tmp_path / "bomb.xlsx")
-    assert (tmp_path / "bomb.xlsx").stat().st_size < settings.RECTIFY_SHEET_MAX_BYTES
+    assert (tmp_path / "bomb.xlsx").stat().st_size < settings.LEDGER_SHEET_MAX_BYTES
     with pytest.raises(ReimportRefused) as caught:
         reimport.read(tmp_path / "bomb.xlsx", campaign=world.campaign, actor=world.office)
     assert caught.value.code == "too_large"
