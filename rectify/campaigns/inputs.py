@@ -12,9 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from rectify.campaigns import services
 from rectify.campaigns.choices import ActivityKind, DeadlineBasis
 from rectify.campaigns.models import ResearchActivity, WorkGroup
-from rectify.campaigns.scoping import recording_groups
+from rectify.campaigns.scoping import can_record_without_group, recording_groups
 from rectify.core.forms import style
-from rectify.orgs.access import access
 from rectify.orgs.models import OrgUnit, Region, User
 
 EARLIEST_DAY = dt.date(1990, 1, 1)
@@ -203,7 +202,7 @@ class ActivityForm(forms.Form):
 
     def __init__(self, *args, campaign, user, activity: ResearchActivity | None = None, **kwargs):
         groups = recording_groups(user, campaign)
-        self.is_office = access(user, campaign).is_office
+        self.is_office = can_record_without_group(user, campaign)
         if activity is not None:
             initial = {name: getattr(activity, name) for name in services.ACTIVITY_FIELDS}
             for name in ("region", "org_unit", "work_group"):

@@ -76,6 +76,18 @@ def get_campaign_for_reader(user, slug: str) -> Campaign:
     return campaign
 
 
+def starts_on_tasks(user, campaign: Campaign) -> bool:
+    """A unit liaison who is not the office lands on their tasks (我的任务), not the campaign
+    home, whose campaign-wide figures are not theirs to read."""
+    acc = access(user, campaign)
+    return acc.has(Role.LIAISON) and not acc.is_office
+
+
+def roles_in(user, campaign: Campaign) -> list[str]:
+    """The roles the user holds in the campaign (sorted), as the API reports them to the user."""
+    return sorted(access(user, campaign).roles)
+
+
 def get_campaign_for_office(user, slug: str) -> Campaign:
     """The campaign if the user is its office: 404 when they are not in it, 403 otherwise."""
     campaign = get_campaign_for_user(user, slug)
@@ -204,6 +216,21 @@ def can_record(user, campaign: Campaign) -> bool:
     """Does the user record activities and feedback in the campaign (the office, or a member of
     one of its work groups)?"""
     return access(user, campaign).is_office or recording_groups(user, campaign).exists()
+
+
+def can_record_without_group(user, campaign: Campaign) -> bool:
+    """An activity or feedback held by no work group is the office's to record; anyone else
+    records for one of their own groups (recording_groups)."""
+    return access(user, campaign).is_office
+
+
+def scope_entry_activities(user, campaign: Campaign) -> QuerySet[ResearchActivity]:
+    """The activities whose feedback the user enters: every one they see for the office, those
+    of their own groups (recording_groups) for a work-group member."""
+    qs = scope_activities(user, campaign)
+    if not can_record_without_group(user, campaign):
+        qs = qs.filter(work_group__in=recording_groups(user, campaign))
+    return qs
 
 
 def can_record_activity(user, campaign: Campaign, *, work_group=None, region=None, unit=None):

@@ -35,13 +35,12 @@ from rectify.campaigns.scoping import (
     scope_activities,
     scope_campaigns,
     scope_work_groups,
+    starts_on_tasks,
 )
 from rectify.core.errors import DomainError
 from rectify.core.pages import is_htmx, status_of
 from rectify.feedback.choices import FeedbackKind
 from rectify.feedback.scoping import scope_feedback
-from rectify.orgs.access import access
-from rectify.orgs.choices import Role
 from rectify.orgs.models import User
 from rectify.reports import coverage
 
@@ -60,8 +59,7 @@ def home(request):
     tree = campaign_tree(campaigns)
     if len(tree) == 1 and not request.GET.get("all"):
         top = tree[0][0]
-        acc = access(request.user, top)
-        if acc.has(Role.LIAISON) and not acc.is_office:
+        if starts_on_tasks(request.user, top):
             return redirect("my-tasks", slug=top.slug)
         return redirect("campaign-home", slug=top.slug)
     return render(request, "campaigns/home.html", {"campaigns": campaigns, "tree": tree})

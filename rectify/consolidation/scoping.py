@@ -8,10 +8,16 @@ from rectify.consolidation.models import Merge, Run, SuggestedGroup
 from rectify.orgs.access import access
 
 
+def can_merge(user, campaign) -> bool:
+    """The consolidation board (regrouping feedback, merging it into problems, undoing a
+    merge) is the office's: it decides what becomes a problem."""
+    return access(user, campaign).is_office
+
+
 def _office_object(user, obj, campaign, name: str):
     if obj is None or not scope_campaigns(user).filter(pk=campaign.pk).exists():
         raise Http404(name)
-    if not access(user, campaign).is_office:
+    if not can_merge(user, campaign):
         raise PermissionDenied
     return obj
 

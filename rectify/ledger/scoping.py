@@ -73,8 +73,15 @@ def get_problem_for_user(user, campaign: Campaign, number: int) -> Problem:
     return problem
 
 
+def can_change_problems(user, campaign: Campaign) -> bool:
+    """Problems and how they are sorted are the office's: adding and editing problems, adding
+    their measures, categories and named lists, classifying and assigning in bulk."""
+    return access(user, campaign).is_office
+
+
 def can_change_problem(user, problem: Problem) -> bool:
-    return access(user, problem.campaign).is_office
+    """One problem, by the rule of can_change_problems."""
+    return can_change_problems(user, problem.campaign)
 
 
 def get_evidence_for_user(user, pk: int) -> Evidence:

@@ -46,6 +46,8 @@ from rectify.ledger.models import (
 from rectify.ledger.planning.forms import BulkAssignForm
 from rectify.ledger.scoping import (
     can_change_measure,
+    can_change_problem,
+    can_change_problems,
     can_reimport_ledger,
     get_evidence_for_user,
     get_measure_for_user,
@@ -53,7 +55,6 @@ from rectify.ledger.scoping import (
     scope_measures,
     scope_problems,
 )
-from rectify.orgs.access import access
 from rectify.orgs.models import OrgUnit
 from rectify.supervision.scoping import (
     actions_about_measure,
@@ -78,7 +79,7 @@ def problem_list(request, slug):
         measures=scope_measures(request.user, campaign),
     )
     page = Paginator(pf.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    is_office = access(request.user, campaign).is_office
+    is_office = can_change_problems(request.user, campaign)
     bulk_form = assign_form = None
     if is_office and not is_htmx(request):
         # The filter and the bulk form offer the same categories and lists: read them once.
@@ -127,7 +128,7 @@ def problem_detail(request, slug, number):
         .select_related("feedback_item__region", "merged_by")
         .order_by("merged_at", "pk")
     )
-    is_office = access(request.user, campaign).is_office
+    is_office = can_change_problem(request.user, problem)
     context = {
         "campaign": campaign,
         "problem": problem,
@@ -412,7 +413,7 @@ def _rename(request, form, update, done: str) -> None:
 def problem_lists(request, slug):
     """The campaign's named lists (e.g. "1+3") with their counts; the office adds and renames."""
     campaign = get_campaign_for_user(request.user, slug)
-    is_office = access(request.user, campaign).is_office
+    is_office = can_change_problems(request.user, campaign)
     form = ProblemListForm(campaign=campaign) if is_office else None
     status = 200
     if request.method == "POST":
@@ -449,7 +450,7 @@ def problem_list_edit(request, slug, pk):
 def categories(request, slug):
     """The category tree (对照标准) with counts; the office adds and renames categories."""
     campaign = get_campaign_for_user(request.user, slug)
-    is_office = access(request.user, campaign).is_office
+    is_office = can_change_problems(request.user, campaign)
     form = CategoryForm(campaign=campaign) if is_office else None
     status = 200
     if request.method == "POST":

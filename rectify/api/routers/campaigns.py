@@ -18,10 +18,10 @@ from rectify.campaigns.inputs import SettingsForm
 from rectify.campaigns.scoping import (
     get_campaign_for_reader,
     get_campaign_for_user,
+    roles_in,
     scope_campaigns,
     scope_indicators,
 )
-from rectify.orgs.access import access
 from rectify.reports import figures
 
 router = Router(tags=["campaigns"])
@@ -48,7 +48,7 @@ class CampaignOut(Schema):
 
     @staticmethod
     def resolve_roles(obj, context) -> list[str]:
-        return sorted(access(context["request"].user, obj).roles)
+        return roles_in(context["request"].user, obj)
 
 
 class FiguresOut(Schema):

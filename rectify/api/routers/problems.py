@@ -8,7 +8,6 @@ scoped querysets, so a query string answers the same problems here and on the pa
 import datetime as dt
 from typing import Annotated, Literal
 
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -20,14 +19,13 @@ from rectify.api.errors import ERRORS
 from rectify.api.fields import Id, Line, Number, Similarity, Slug, Text, storable
 from rectify.api.pagination import Page, SyncFilter, since
 from rectify.api.routers.measures import MeasureOut, invalid
-from rectify.campaigns.scoping import get_campaign_for_user
+from rectify.campaigns.scoping import get_campaign_for_office, get_campaign_for_user
 from rectify.feedback.scoping import scope_feedback
 from rectify.ledger import derived, routing, services
 from rectify.ledger.choices import Difficulty, Nature, ProblemState, Source
 from rectify.ledger.filtering import ProblemFilter, ProblemFilterForm
 from rectify.ledger.models import Category, Problem, ProblemList
 from rectify.ledger.scoping import get_problem_for_user, scope_measures, scope_problems
-from rectify.orgs.access import access
 from rectify.orgs.scoping import scope_org_units, scope_regions
 
 router = Router(tags=["problems"])
@@ -361,13 +359,6 @@ def update_problem(request, slug: Slug, number: Number, payload: ProblemPatch):
 # --- problem lists and categories: writes (campaign office) ----------------------------------
 
 
-def _office(user, slug):
-    campaign = get_campaign_for_user(user, slug)
-    if not access(user, campaign).is_office:
-        raise PermissionDenied
-    return campaign
-
-
 class ProblemListIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -413,7 +404,7 @@ def _not_null(sent: dict) -> dict:
     summary="Add a problem list (campaign office); a repeated name is 409",
 )
 def create_problem_list(request, slug: Slug, payload: ProblemListIn):
-    campaign = _office(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     created = services.create_problem_list(
         campaign, actor=request.user, name=payload.name.strip(), description=payload.description
     )
@@ -427,7 +418,7 @@ def create_problem_list(request, slug: Slug, payload: ProblemListIn):
     summary="Rename a problem list or change its description (campaign office)",
 )
 def update_problem_list(request, slug: Slug, id: Id, payload: ProblemListPatch):
-    campaign = _office(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     problem_list = ProblemList.objects.filter(campaign=campaign, pk=id).first()
     if problem_list is None:
         raise Http404("problem list")
@@ -445,7 +436,7 @@ def update_problem_list(request, slug: Slug, id: Id, payload: ProblemListPatch):
     "under the same parent is 409",
 )
 def create_category(request, slug: Slug, payload: CategoryIn):
-    campaign = _office(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     parent = None
     if payload.parent_id is not None:
         parent = Category.objects.filter(campaign=campaign, pk=payload.parent_id).first()
@@ -468,7 +459,7 @@ def create_category(request, slug: Slug, payload: CategoryIn):
     summary="Rename a category or change its standard (campaign office)",
 )
 def update_category(request, slug: Slug, id: Id, payload: CategoryPatch):
-    campaign = _office(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     category = Category.objects.filter(campaign=campaign, pk=id).first()
     if category is None:
         raise Http404("category")
@@ -507,7 +498,7 @@ class ClassifyOut(Schema):
     "activity-log entry per changed problem",
 )
 def classify_problems(request, slug: Slug, payload: ClassifyIn):
-    campaign = _office(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     sent = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     numbers = set(sent.pop("numbers"))
     problems = list(scope_problems(request.user, campaign).filter(number__in=numbers))
@@ -583,7 +574,7 @@ def _suggestions_out(found: routing.Suggestions) -> dict:
     "Only what the problem lacks is suggested; nothing is applied.",
 )
 def problem_suggestions(request, slug: Slug, number: Number):
-    campaign = _office(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     problem = get_problem_for_user(request.user, campaign, number)
     return _suggestions_out(routing.suggest_for(problem))
 
@@ -600,7 +591,7 @@ class SuggestQuery(Schema):
     summary="Routing suggestions for the text of a problem not yet created (campaign office)",
 )
 def text_suggestions(request, slug: Slug, query: Query[SuggestQuery]):
-    campaign = _office(request.user, slug)
+    campaign = get_campaign_for_office(request.user, slug)
     return _suggestions_out(
         routing.suggest(campaign, title=query.title, description=query.description)
     )

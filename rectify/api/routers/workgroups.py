@@ -49,6 +49,7 @@ from rectify.campaigns.scoping import (
     can_change_activity,
     can_manage_work_groups,
     can_record,
+    can_record_without_group,
     get_activity_attachment_for_user,
     get_activity_for_user,
     get_campaign_for_reader,
@@ -62,7 +63,6 @@ from rectify.feedback.items import closeness, entry
 from rectify.feedback.items.entry import MAX_ROWS
 from rectify.feedback.models import TEXT_MAX_LENGTH
 from rectify.feedback.scoping import scope_feedback
-from rectify.orgs.access import access
 from rectify.orgs.scoping import scope_regions
 from rectify.textsim.normalise import dedup_key
 
@@ -328,7 +328,7 @@ def create_activity(request, slug: Slug, payload: ResearchActivityIn):
     if not can_record(user, campaign):
         raise PermissionDenied
     data = payload.model_dump()
-    if data["work_group_id"] is None and not access(user, campaign).is_office:
+    if data["work_group_id"] is None and not can_record_without_group(user, campaign):
         own = list(recording_groups(user, campaign)[:2])
         if len(own) == 1:
             data["work_group_id"] = own[0].pk

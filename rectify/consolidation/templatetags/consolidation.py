@@ -3,7 +3,7 @@
 from django import template
 
 from rectify.consolidation.models import Merge
-from rectify.orgs.access import access
+from rectify.consolidation.scoping import can_merge
 
 register = template.Library()
 
@@ -12,7 +12,7 @@ register = template.Library()
 def undoable_merges(context, problem) -> list:
     """The problem's merges that may still be undone, for the office (nothing for others)."""
     request = context.get("request")
-    if request is None or not access(request.user, problem.campaign).is_office:
+    if request is None or not can_merge(request.user, problem.campaign):
         return []
     return list(
         Merge.objects.filter(problem=problem, undone_at__isnull=True)
@@ -28,4 +28,4 @@ def is_campaign_office(context, campaign) -> bool:
     request = context.get("request")
     if request is None or campaign is None or not request.user.is_authenticated:
         return False
-    return access(request.user, campaign).is_office
+    return can_merge(request.user, campaign)

@@ -40,11 +40,11 @@ from rectify.feedback.imports.report import batch_report, write_xlsx
 from rectify.feedback.imports.running import enqueue, progress, require_runnable, run, validate
 from rectify.feedback.models import ImportBatch
 from rectify.feedback.scoping import (
+    can_undo_import,
     get_campaign_for_importer,
     get_import_batch_for_user,
     scope_import_batches,
 )
-from rectify.orgs.access import access
 
 PAGE_SIZE = 30
 STAGING = "imports/staging"
@@ -253,7 +253,6 @@ def _start(batch: ImportBatch, *, validate_only: bool, mode: str | None = None) 
 def _batch_context(request, batch) -> dict:
     report = batch_report(batch)
     info = progress(batch)
-    acc = access(request.user, batch.campaign)
     return {
         "campaign": batch.campaign,
         "batch": batch,
@@ -263,7 +262,7 @@ def _batch_context(request, batch) -> dict:
         "more_problems": report.problem_count - len(report.problems),
         "running": batch.status in (ImportBatch.Status.PENDING, *_RUNNING),
         "may_undo": batch.status == ImportBatch.Status.DONE
-        and (acc.is_office or batch.created_by_id == request.user.pk),
+        and can_undo_import(request.user, batch),
         "may_import": batch.status in (ImportBatch.Status.VALIDATED, ImportBatch.Status.REJECTED)
         and report.importable > 0,
         "may_restart": info.stale,

@@ -25,10 +25,12 @@ from rectify.audit.timeline import timeline
 from rectify.campaigns.scoping import (
     can_change_activity,
     can_record,
+    can_record_without_group,
     get_activity_for_user,
     get_campaign_for_reader,
     recording_groups,
     scope_activities,
+    scope_entry_activities,
     scope_work_groups,
 )
 from rectify.core.errors import DomainError
@@ -51,7 +53,6 @@ from rectify.feedback.scoping import (
 )
 from rectify.ledger.models import ProblemFeedback
 from rectify.ledger.scoping import scope_problems
-from rectify.orgs.access import access
 from rectify.textsim.normalise import dedup_key
 
 PAGE_SIZE = 50
@@ -207,7 +208,7 @@ def feedback_entry(request, slug):
         "region": defaults.get("region"),
         "channel": defaults["channel"],
     }
-    is_office = access(user, campaign).is_office
+    is_office = can_record_without_group(user, campaign)
 
     if request.method != "POST":
         header = EntryForm(initial=defaults, groups=groups, activity=activity, is_office=is_office)
@@ -343,10 +344,7 @@ def _warn_duplicates(user, campaign, filled) -> bool:
 
 def _enterable(user, campaign):
     """The activities whose feedback the user enters (for the chooser)."""
-    qs = scope_activities(user, campaign)
-    if not access(user, campaign).is_office:
-        qs = qs.filter(work_group__in=recording_groups(user, campaign))
-    return qs.order_by("-held_on", "-id")[:300]
+    return scope_entry_activities(user, campaign).order_by("-held_on", "-id")[:300]
 
 
 def _entry_page(request, campaign, activity, header, rows, status=200):

@@ -3,7 +3,7 @@
 from django import template
 from django.urls import reverse
 
-from rectify.orgs.access import access
+from rectify.campaigns.scoping import can_change_settings
 
 register = template.Library()
 
@@ -12,7 +12,7 @@ register = template.Library()
 def public_page_toggle(context, campaign):
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not access(user, campaign).is_office:
+    if user is None or not can_change_settings(user, campaign):
         return {"show": False}
     return {
         "show": True,

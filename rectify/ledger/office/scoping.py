@@ -23,6 +23,12 @@ from rectify.ledger.scoping import scope_measures
 from rectify.orgs.access import access
 
 
+def can_verify(user, campaign: Campaign) -> bool:
+    """Verifying closures, deciding extension requests and scheduling and recording re-checks
+    (回头看) are the office's (整改办)."""
+    return access(user, campaign).is_office
+
+
 def is_confirmer_in(user, campaign: Campaign) -> bool:
     """Does a second-confirmation rule of the campaign name this person?"""
     return (
@@ -33,7 +39,7 @@ def is_confirmer_in(user, campaign: Campaign) -> bool:
 
 def may_see_todo(user, campaign: Campaign) -> bool:
     """The office, and a person named to confirm closures (for their group)."""
-    return access(user, campaign).is_office or is_confirmer_in(user, campaign)
+    return can_verify(user, campaign) or is_confirmer_in(user, campaign)
 
 
 def may_see_rechecks(user, campaign: Campaign) -> bool:
@@ -53,7 +59,7 @@ def scope_rechecks(user, campaign: Campaign) -> QuerySet[Recheck]:
 def may_decide(user, measure: Measure) -> bool:
     """Whether the verification page is for this user: the office, or the confirmer of a
     closure waiting for them."""
-    if access(user, measure.campaign).is_office:
+    if can_verify(user, measure.campaign):
         return True
     return measure.awaiting_confirmation and states.is_confirmer(user, measure)
 
@@ -88,7 +94,7 @@ def get_extension_for_office(user, pk: int) -> ExtensionRequest:
     if extension is None:
         raise Http404("extension")
     campaign = extension.measure.campaign
-    if access(user, campaign).is_office:
+    if can_verify(user, campaign):
         return extension
     if not scope_measures(user, campaign).filter(pk=extension.measure_id).exists():
         raise Http404("extension")
@@ -107,7 +113,7 @@ def get_recheck_for_office(user, pk: int) -> Recheck:
     if recheck is None:
         raise Http404("recheck")
     campaign = recheck.measure.campaign
-    if access(user, campaign).is_office:
+    if can_verify(user, campaign):
         return recheck
     if not scope_rechecks(user, campaign).filter(pk=pk).exists():
         raise Http404("recheck")

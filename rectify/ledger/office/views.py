@@ -46,7 +46,6 @@ from rectify.ledger.office.forms import (
     decision_forms,
 )
 from rectify.ledger.scoping import get_measure_for_user
-from rectify.orgs.access import access
 
 # --- 待办 -------------------------------------------------------------------------------------
 
@@ -109,7 +108,7 @@ def todo(request, slug):
         raise PermissionDenied
     today = derived.today()
     worklist = worklists.office_todo(request.user, campaign, on=today)
-    is_office = access(request.user, campaign).is_office
+    is_office = scoping.can_verify(request.user, campaign)
     shown = {"closure", "extension", "recheck"} if is_office else set()
     if scoping.is_confirmer_in(request.user, campaign):
         shown.add("confirm")
@@ -257,7 +256,7 @@ def _verify_context(request, measure: Measure, bound) -> dict:
         "below_full": pending is not None and (percent is None or percent < 100),
         "percent": percent,
         "forms": decision_forms(measure.version, bound),
-        "is_office": access(user, measure.campaign).is_office,
+        "is_office": scoping.can_verify(user, measure.campaign),
         "due_status": derived.due_status(measure),
         "days_overdue": derived.days_overdue(measure),
         "rechecks": rechecks,
@@ -276,7 +275,7 @@ def _verify_context(request, measure: Measure, bound) -> dict:
 def recheck_schedule(request, pk):
     """The office sets a re-check of a closed measure (from the measure page)."""
     measure = get_measure_for_user(request.user, pk)
-    if not access(request.user, measure.campaign).is_office:
+    if not scoping.can_verify(request.user, measure.campaign):
         raise PermissionDenied
     form = RecheckScheduleForm(request.POST)
     default = reverse("measure-detail", args=[measure.pk])
@@ -342,7 +341,7 @@ def rechecks(request, slug):
         "due": list(pending.filter(due_on__lte=today)),
         "upcoming": list(pending.filter(due_on__gt=today)),
         "done": list(qs.exclude(result=RecheckResult.PENDING).order_by("-done_on", "-pk")[:50]),
-        "is_office": access(request.user, campaign).is_office,
+        "is_office": scoping.can_verify(request.user, campaign),
         "here": request.get_full_path(),
     }
     return render(request, "ledger/office/rechecks.html", context)

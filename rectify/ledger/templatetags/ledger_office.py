@@ -4,7 +4,7 @@ and the (unbound) forms of the office's decisions shown there."""
 from django import template
 
 from rectify.ledger.office.forms import DECISION_FORMS, RecheckScheduleForm
-from rectify.orgs.access import access
+from rectify.ledger.office.scoping import can_verify
 
 register = template.Library()
 
@@ -12,7 +12,7 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def is_office_of(context, campaign) -> bool:
     user = context.get("user")
-    return user is not None and campaign is not None and access(user, campaign).is_office
+    return user is not None and campaign is not None and can_verify(user, campaign)
 
 
 @register.simple_tag
