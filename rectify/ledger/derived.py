@@ -43,6 +43,26 @@ def due_soon_cutoff(campaign, on: dt.date | None = None) -> dt.date:
     return on + dt.timedelta(days=campaign.due_soon_days)
 
 
+def due_soon_warning_years(campaign, on: dt.date | None = None, cutoff=None) -> list[int]:
+    """When "due soon" counts working days: the years from `on` to the cutoff without holiday
+    data (a page listing what is due soon warns about them: inc/_calendar_warning.html)."""
+    if campaign.due_soon_basis != DeadlineBasis.WORKING:
+        return []
+    on = on or today()
+    cutoff = cutoff or due_soon_cutoff(campaign, on)
+    return workdays.uncovered_years({on.year, cutoff.year})
+
+
+def calendar_warning_years(measure) -> list[int]:
+    """For a deadline set in working days: the years its count runs through that have no
+    official holiday data (counted Monday to Friday there)."""
+    if measure.working_days is None or measure.decided_on is None:
+        return []
+    # The years the count runs through (the deadline may have moved since, by a date).
+    counted_to = workdays.add_working_days(measure.decided_on, measure.working_days)
+    return workdays.uncovered_years(range(measure.decided_on.year, counted_to.year + 1))
+
+
 def due_status(measure, on: dt.date | None = None, *, cutoff: dt.date | None = None) -> str:
     """DueStatus of one measure: closed or deadline-less measures are never late."""
     on = on or today()

@@ -219,6 +219,17 @@ def available(measure, user) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if measure.state in t.sources and kinds & t.actors]
 
 
+def may_mark_phase_complete(measure, user) -> bool:
+    """Whether to offer `user` the phase-complete button (not yet marked, and allowed)."""
+    if measure.phase_complete:
+        return False
+    try:
+        can_mark_phase_complete(measure, user)
+    except TransitionRefused:
+        return False
+    return True
+
+
 def can_mark_phase_complete(measure, user) -> None:
     """Long-term measures (长期坚持) may be marked phase-complete and stay open.
 

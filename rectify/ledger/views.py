@@ -505,6 +505,8 @@ def measure_detail(request, pk):
         "evidence": evidence,
         "verifications": measure.verifications.select_related("decided_by"),
         "transitions": states.available(measure, request.user),
+        "may_mark_phase_complete": states.may_mark_phase_complete(measure, request.user),
+        "calendar_years": derived.calendar_warning_years(measure),
         "can_change": can_change_measure(request.user, measure),
         "timeline": timeline(
             [

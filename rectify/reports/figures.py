@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
 
-from rectify.campaigns.choices import ActivityKind, DeadlineBasis
+from rectify.campaigns.choices import ActivityKind
 from rectify.campaigns.scoping import scope_activities, scope_subordinates, scope_work_groups
-from rectify.core import workdays
 from rectify.feedback.choices import FeedbackKind
 from rectify.feedback.scoping import scope_feedback
 from rectify.ledger import derived
@@ -91,8 +90,7 @@ def campaign_figures(user, campaign, on: dt.date | None = None) -> Figures:
             n=Count("problems", filter=Q(problems__in=visible))
         )
     ]
-    if campaign.due_soon_basis == DeadlineBasis.WORKING:
-        f.calendar_warning_years = workdays.uncovered_years({on.year, counts.cutoff.year})
+    f.calendar_warning_years = derived.due_soon_warning_years(campaign, on, counts.cutoff)
     return f
 
 

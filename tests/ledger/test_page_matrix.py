@@ -73,6 +73,7 @@ PAGES = [
     page("measure-progress", "measure", OFFICE | {UNIT}, "post", visible=SEES_MEASURE),
     page("measure-request-closure", "measure", OFFICE | {UNIT}, "post", visible=SEES_MEASURE),
     page("measure-extension", "measure", OFFICE | {UNIT}, "post", visible=SEES_MEASURE),
+    page("measure-phase-complete", "measure", OFFICE | {UNIT}, "post", visible=SEES_MEASURE),
     page("milestone-add", "measure", OFFICE | {UNIT}, "post", visible=SEES_MEASURE),
     page("milestone-edit", "milestone", OFFICE | {UNIT}, visible=SEES_MEASURE),
     page("milestone-done", "milestone", OFFICE | {UNIT}, "post", visible=SEES_MEASURE),

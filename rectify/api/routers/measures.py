@@ -33,7 +33,6 @@ from rectify.api.fields import (
 )
 from rectify.api.pagination import Page, SyncFilter, since
 from rectify.campaigns.scoping import get_campaign_for_user
-from rectify.core import workdays
 from rectify.core.errors import FileRefused, FileTooLarge, TransitionRefused
 from rectify.ledger import derived, services, states
 from rectify.ledger.choices import Closure, DueStatus, MeasureMode, MeasureState
@@ -187,11 +186,7 @@ class MeasureDetailOut(MeasureOut):
 
     @staticmethod
     def resolve_calendar_warning_years(obj) -> list[int]:
-        if obj.working_days is None or obj.decided_on is None:
-            return []
-        # The years the count runs through (the deadline may have moved since, by a date).
-        counted_to = services.deadline_from(obj.decided_on, obj.working_days)
-        return workdays.uncovered_years(range(obj.decided_on.year, counted_to.year + 1))
+        return derived.calendar_warning_years(obj)
 
     @staticmethod
     def resolve_milestones(obj) -> list:

@@ -119,6 +119,7 @@ def todo(request, slug):
         "groups": groups,
         "is_office": is_office,
         "today": today,
+        "calendar_years": derived.due_soon_warning_years(campaign, today),
         "closure_rows": _closure_rows(request.user, worklist.group("closure").items, today),
         "here": request.get_full_path(),
     }

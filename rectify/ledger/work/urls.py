@@ -13,4 +13,9 @@ urlpatterns = [
         name="measure-request-closure",
     ),
     path("measures/<int:pk>/extension/", views.measure_extension, name="measure-extension"),
+    path(
+        "measures/<int:pk>/phase-complete/",
+        views.measure_phase_complete,
+        name="measure-phase-complete",
+    ),
 ]

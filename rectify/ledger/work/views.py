@@ -12,19 +12,22 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from rectify.campaigns.scoping import get_campaign_for_user
 from rectify.core.errors import DomainError
-from rectify.core.pages import is_htmx, safe_next, status_of
-from rectify.ledger import services, states, worklists
+from rectify.core.pages import form_errors_to_messages, is_htmx, safe_next, status_of
+from rectify.ledger import derived, services, states, worklists
 from rectify.ledger.choices import OPEN_STATES, ExtensionStatus, MeasureState
+from rectify.ledger.inputs import TransitionForm
 from rectify.ledger.models import ProgressReport
 from rectify.ledger.scoping import can_change_measure, get_measure_for_user
 from rectify.ledger.work.forms import ClosureRequestForm, ExtensionForm, ProgressForm
@@ -49,6 +52,7 @@ def my_tasks(request, slug):
         "worklist": worklist,
         "total": sum(g.count for g in worklist.groups),
         "is_unit": worklists.is_unit_worker(request.user, campaign),
+        "calendar_years": derived.due_soon_warning_years(campaign),
         "here": request.get_full_path(),
     }
     return render(request, "ledger/work/my_tasks.html", context)
@@ -377,6 +381,40 @@ def measure_extension(request, pk):
     if is_htmx(request):
         return render(request, "ledger/work/_extension.html", context)
     return _form_page(request, measure, "extension", context, status=status)
+
+
+# --- phase complete (阶段性完成) of a long-term measure -------------------------------------------
+
+
+@login_required
+@require_POST
+def measure_phase_complete(request, pk):
+    """阶段性完成: a long-term measure's current phase is done; the measure stays open. Who may
+    is the state rule's (states.can_mark_phase_complete, through the service, as the API)."""
+    measure = get_measure_for_user(request.user, pk)
+    target = reverse("measure-detail", args=[measure.pk])
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        form_errors_to_messages(request, form)
+    else:
+        try:
+            services.mark_phase_complete(
+                measure,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except DomainError as e:
+            if status_of(e) == 403:
+                raise PermissionDenied(e.message) from e
+            messages.error(request, e.message)
+        else:
+            messages.success(
+                request, _("The current phase is marked complete; the measure stays open.")
+            )
+    if is_htmx(request):
+        return HttpResponse(headers={"HX-Redirect": target})
+    return redirect(target)
 
 
 # --- a form's own page (without JavaScript, or to show its errors after a plain POST) ----------
