@@ -55,7 +55,8 @@ from rectify.supervision.texts import Texts, official_date, site_url
 
 log = logging.getLogger(__name__)
 
-# A notice asks the unit to answer within this many days (counted as the campaign counts).
+# A notice asks the unit to answer within this many days (the run counts them as the campaign
+# counts; the page's form proposes that many working days).
 NOTICE_ANSWER_DAYS = 5
 
 
@@ -356,9 +357,6 @@ def _answer_date(today: dt.date, counter: Counter) -> dt.date:
     if counter.working:
         return workdays.add_working_days(today, NOTICE_ANSWER_DAYS)
     return today + dt.timedelta(days=NOTICE_ANSWER_DAYS)
-
-
-# --- the words --------------------------------------------------------------------------------
 
 
 # --- e-mail -----------------------------------------------------------------------------------

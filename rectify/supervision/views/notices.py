@@ -23,6 +23,7 @@ from rectify.ledger import derived
 from rectify.supervision import services
 from rectify.supervision.documents import DOCX_CONTENT_TYPE, notice_document, notice_docx
 from rectify.supervision.inputs import NoticeForm, NoticeUnitForm
+from rectify.supervision.reminders import NOTICE_ANSWER_DAYS
 from rectify.supervision.scoping import (
     can_record_supervision,
     get_action_for_user,
@@ -32,8 +33,6 @@ from rectify.supervision.scoping import (
 )
 
 PAGE_SIZE = 50
-# The date required by default: a week of working days after the notice.
-ANSWER_WORKING_DAYS = 5
 
 
 @login_required
@@ -73,7 +72,7 @@ def notice_create(request, slug):
         form = NoticeForm(
             request.POST if request.method == "POST" else None,
             measures=overdue,
-            required_by=workdays.add_working_days(today, ANSWER_WORKING_DAYS),
+            required_by=workdays.add_working_days(today, NOTICE_ANSWER_DAYS),
         )
         if request.method == "POST":
             status = 400
